@@ -1,0 +1,142 @@
+"""The ``alpr`` command line: thin handlers over the package."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+
+def _synth(args: argparse.Namespace) -> int:
+    from alpr.synth.writer import write_dataset
+
+    if args.n <= 0:
+        print(f"error: --n {args.n}: the number of plates must be a positive integer",
+              file=sys.stderr)
+        return 2
+    try:
+        labels = write_dataset(Path(args.out), n=args.n, seed=args.seed, augment=args.augment)
+    except (ValueError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {args.n} plates and {labels}")
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from alpr.synth.writer import render_gallery, write_dataset
+
+    out = Path(args.out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        gallery = render_gallery(out / "synthetic_gallery.png", n=24, seed=args.seed)
+        plates = out / "synthetic_plates"
+        if plates.exists():
+            import shutil
+
+            shutil.rmtree(plates)
+        labels = write_dataset(plates, n=args.n, seed=args.seed, augment=True)
+    except (ValueError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"gallery of synthetic plates: {gallery}")
+    print(f"{args.n} labelled synthetic plates: {labels}")
+    return 0
+
+
+def _read(args: argparse.Namespace) -> int:
+    from alpr.recognizer.preprocess import ImageReadError, load_rgb
+    from alpr.recognizer.recognizer import Recognizer
+
+    if not args.crops:
+        print("error: full-frame reading needs the plate detector, which is not built yet; "
+              "pass --crops to read plate crops", file=sys.stderr)
+        return 2
+    try:
+        rec = Recognizer.load(args.model)
+    except (FileNotFoundError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    failures = 0
+    for path in args.images:
+        try:
+            img = load_rgb(path)
+        except ImageReadError as exc:
+            failures += 1
+            result: dict = {"image": path, "error": str(exc)}
+        else:
+            result = {"image": path, "plates": [rec.read_crop(img).to_dict()]}
+        if args.format == "jsonl":
+            print(json.dumps(result), flush=True)
+        elif "error" in result:
+            print(f"{path}\tERROR\t{result['error']}")
+        else:
+            p = result["plates"][0]
+            print(f"{path}\t{p['text']}\t{p['confidence']:.2f}\t{p['state']}\t"
+                  f"{p['state_confidence']:.2f}")
+    return 1 if failures else 0
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from alpr.evaluate_cli import run_evaluate
+
+    return run_evaluate(args)
+
+
+def _train(args: argparse.Namespace) -> int:
+    from alpr.train.cli import run
+
+    return run(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from alpr import __version__
+
+    p = argparse.ArgumentParser(prog="alpr", description="ALPR workbench")
+    p.add_argument("--version", action="version", version=f"alpr {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    d = sub.add_parser("demo", help="run the demo on the embedded default (no servers)")
+    d.add_argument("--out", default="demo_output", help="output folder (default: demo_output)")
+    d.add_argument("--n", type=int, default=200, help="synthetic plates to write")
+    d.add_argument("--seed", type=int, default=0)
+    d.set_defaults(func=_demo)
+
+    s = sub.add_parser("synth", help="render labelled synthetic plates")
+    s.add_argument("--n", type=int, required=True, help="number of plates (> 0)")
+    s.add_argument("--out", required=True, help="output folder (created; must be empty)")
+    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--augment", action="store_true", help="apply camera-effect augmentations")
+    s.set_defaults(func=_synth)
+
+    r = sub.add_parser("read", help="read plate text and state from images")
+    r.add_argument("images", nargs="+", metavar="IMAGE")
+    r.add_argument("--crops", action="store_true", help="images are plate crops")
+    r.add_argument("--format", choices=["jsonl", "table"], default="jsonl")
+    r.add_argument("--model", help="model folder or MLflow model URI (default: shipped model)")
+    r.set_defaults(func=_read)
+
+    e = sub.add_parser("evaluate", help="measure a recognizer on labelled crops")
+    e.add_argument("--labels", required=True, type=Path, help="image,state,plate CSV")
+    e.add_argument("--model", help="model folder or MLflow model URI (default: shipped model)")
+    e.add_argument("--corrections", type=Path, help="image,old,new label corrections CSV")
+    e.add_argument("--out", type=Path, help="folder for the report, plots and per-read CSV")
+    e.add_argument("--no-track", action="store_true", help="do not log to MLflow")
+    e.set_defaults(func=_evaluate)
+
+    t = sub.add_parser("train", help="train the recognizer from a config file")
+    from alpr.train.cli import add_arguments
+
+    add_arguments(t)
+    t.set_defaults(func=_train)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,90 @@
+"""Recognition metrics: small pure functions over (truth, prediction) strings."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+
+from alpr.plate_text import fold_o_to_zero
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance.
+
+    >>> edit_distance("ABC123", "A8C123"), edit_distance("ABC", "ABCD")
+    (1, 1)
+    """
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+def exact_match(truth: Sequence[str], pred: Sequence[str], fold_o: bool = False) -> float:
+    """Share of plates read exactly; ``fold_o`` compares with letter O folded to digit 0.
+
+    >>> exact_match(["AB0", "XY1"], ["ABO", "XY1"]), exact_match(["AB0"], ["ABO"], fold_o=True)
+    (0.5, 1.0)
+    """
+    if not truth:
+        return 0.0
+    if fold_o:
+        truth = [fold_o_to_zero(t) for t in truth]
+        pred = [fold_o_to_zero(p) for p in pred]
+    return sum(t == p for t, p in zip(truth, pred, strict=True)) / len(truth)
+
+
+def char_accuracy(truth: Sequence[str], pred: Sequence[str]) -> float:
+    """1 - total edit distance / total truth characters (floored at 0).
+
+    >>> char_accuracy(["ABCD"], ["ABXD"])
+    0.75
+    """
+    total = sum(len(t) for t in truth)
+    if total == 0:
+        return 0.0
+    errs = sum(edit_distance(t, p) for t, p in zip(truth, pred, strict=True))
+    return max(0.0, 1.0 - errs / total)
+
+
+def char_confusions(truth: Sequence[str], pred: Sequence[str]) -> Counter[tuple[str, str]]:
+    """(true char, read char) counts for same-length misreads; ('length', 'extra'/'missing')
+    counts reads with a character too many or too few.
+
+    >>> char_confusions(["AB8"], ["ABB"])
+    Counter({('8', 'B'): 1})
+    """
+    out: Counter[tuple[str, str]] = Counter()
+    for t, p in zip(truth, pred, strict=True):
+        if t == p:
+            continue
+        if len(t) == len(p):
+            out.update((a, b) for a, b in zip(t, p, strict=True) if a != b)
+        else:
+            out[("length", "extra" if len(p) > len(t) else "missing")] += 1
+    return out
+
+
+def accuracy_at_thresholds(correct: Sequence[bool], confidence: Sequence[float],
+                           thresholds: Sequence[float] = (0.0, 0.5, 0.7, 0.8, 0.9, 0.95, 0.99),
+                           ) -> list[dict[str, float]]:
+    """For each threshold: share of reads accepted, and accuracy / errors among them.
+
+    >>> accuracy_at_thresholds([True, False], [0.95, 0.6], [0.9])[0]["accuracy"]
+    1.0
+    """
+    n = len(correct)
+    rows = []
+    for th in thresholds:
+        acc = [c for c, s in zip(correct, confidence, strict=True) if s >= th]
+        rows.append({
+            "threshold": th,
+            "accepted": len(acc),
+            "accepted_share": len(acc) / n if n else 0.0,
+            "wrong": sum(not c for c in acc),
+            "accuracy": sum(acc) / len(acc) if acc else 1.0,
+        })
+    return rows

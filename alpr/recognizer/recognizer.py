@@ -1,0 +1,141 @@
+"""Reading plate crops: the recognizer users call, from Python or ``alpr read``.
+
+Runs the shipped network through ONNX Runtime when the model folder has an ONNX export
+(fast on CPU), else through PyTorch. Returns plain data, ready to serialise.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from alpr.jurisdictions import UNKNOWN
+from alpr.recognizer.artifact import ONNX, ModelArtifact, load_artifact
+from alpr.recognizer.decode import Candidate, greedy_decode, softmax
+from alpr.recognizer.preprocess import batch_inputs
+
+DEFAULT_MODEL_NAME = "plate-ocr"
+
+
+def default_model_dir() -> Path:
+    """``$ALPR_MODEL`` if set, else ``models/plate-ocr`` in the project checkout."""
+    env = os.environ.get("ALPR_MODEL")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parents[2] / "models" / DEFAULT_MODEL_NAME
+
+
+@dataclass(frozen=True)
+class PlateRead:
+    text: str
+    confidence: float
+    char_confidences: tuple[float, ...]
+    state: str
+    state_confidence: float
+    candidates: tuple[Candidate, ...]
+    box: tuple[int, int, int, int] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["confidence"] = round(self.confidence, 4)
+        d["state_confidence"] = round(self.state_confidence, 4)
+        d["char_confidences"] = [round(c, 4) for c in self.char_confidences]
+        d["candidates"] = [{"text": c.text, "confidence": round(c.confidence, 4)}
+                           for c in self.candidates]
+        if self.box is None:
+            d.pop("box")
+        return d
+
+
+def resolve_model(model: str | Path | None) -> Path:
+    """A local model folder for a path, an MLflow model URI, or None (the shipped model)."""
+    if model is None:
+        return default_model_dir()
+    text = str(model)
+    if "://" in text or text.startswith(("models:/", "runs:/")):
+        import mlflow
+
+        local = Path(mlflow.artifacts.download_artifacts(artifact_uri=text))
+        cards = sorted(local.rglob("card.json"))
+        if not cards:
+            raise FileNotFoundError(f"{text}: no recognizer model (card.json) in that MLflow model")
+        return cards[0].parent
+    return Path(text)
+
+
+class Recognizer:
+    """Plate text + jurisdiction reader over a model folder."""
+
+    def __init__(self, artifact: ModelArtifact, folder: Path | None = None,
+                 backend: str = "auto", threads: int | None = None) -> None:
+        self.artifact = artifact
+        self.spec = artifact.spec
+        self.labels = artifact.labels
+        cal = artifact.card.get("calibration", {})
+        self.char_temperature = float(cal.get("char_temperature", 1.0))
+        self.state_temperature = float(cal.get("state_temperature", 1.0))
+        onnx_path = folder / ONNX if folder else None
+        self.backend = backend
+        if backend == "auto":
+            self.backend = "onnx" if onnx_path and onnx_path.exists() else "torch"
+        if self.backend == "onnx":
+            import onnxruntime as ort
+
+            opts = ort.SessionOptions()
+            if threads:
+                opts.intra_op_num_threads = threads
+            self._session = ort.InferenceSession(str(onnx_path), opts,
+                                                 providers=["CPUExecutionProvider"])
+        else:
+            import torch
+
+            self._net = artifact.build()
+            self._torch = torch
+
+    @classmethod
+    def load(cls, model: str | Path | None = None, backend: str = "auto",
+             threads: int | None = None) -> Recognizer:
+        folder = resolve_model(model)
+        if not folder.exists():
+            raise FileNotFoundError(
+                f"model {folder} not found: train one (`alpr train`) or pass --model PATH|URI"
+            )
+        folder = folder.parent if folder.suffix == ".pt" else folder
+        return cls(load_artifact(folder), folder, backend=backend, threads=threads)
+
+    def logits(self, batch: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(B, 3, H, W) float32 -> (char logits (B, T, C+1), state logits (B, S))."""
+        if self.backend == "onnx":
+            chars, states = self._session.run(None, {"image": batch})
+            return chars, states
+        with self._torch.inference_mode():
+            c, s = self._net(self._torch.from_numpy(batch))
+        return c.numpy(), s.numpy()
+
+    def read_crops(self, images: list[np.ndarray], batch_size: int = 256,
+                   top_k: int = 5) -> list[PlateRead]:
+        """Read a list of RGB crops (H, W, 3) uint8."""
+        out: list[PlateRead] = []
+        for i in range(0, len(images), batch_size):
+            batch = batch_inputs(images[i:i + batch_size], self.spec.height, self.spec.width)
+            chars, states = self.logits(batch)
+            out.extend(self._decode(c, s, top_k) for c, s in zip(chars, states, strict=True))
+        return out
+
+    def read_crop(self, image: np.ndarray) -> PlateRead:
+        return self.read_crops([image])[0]
+
+    def _decode(self, char_logits: np.ndarray, state_logits: np.ndarray, top_k: int) -> PlateRead:
+        sp = softmax(state_logits / self.state_temperature)
+        si = int(sp.argmax())
+        state = self.labels.states[si]
+        probs = softmax(char_logits / self.char_temperature, axis=-1)
+        read = greedy_decode(probs, self.labels.alphabet, top_k=top_k,
+                             state=None if state == UNKNOWN else state)
+        return PlateRead(text=read.text, confidence=read.confidence,
+                         char_confidences=read.char_confidences, state=state,
+                         state_confidence=float(sp[si]), candidates=read.candidates)

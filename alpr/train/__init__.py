@@ -1,0 +1,1 @@
+"""Training the recognizer: typed config, data pipeline, loop and experiment tracking."""

@@ -1,0 +1,51 @@
+"""Command line for training: ``alpr train`` and ``python training/train.py``."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--config", required=True, type=Path, help="training/configs/*.yaml")
+    p.add_argument("--resume", type=Path, help="checkpoint.pt to resume from")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a top-level config key (YAML value), e.g. --set num_workers=8")
+    p.add_argument("--no-progress", action="store_true", help="hide progress bars")
+
+
+def parse_overrides(items: list[str]) -> dict[str, Any]:
+    out = {}
+    for item in items:
+        if "=" not in item:
+            raise SystemExit(f"--set {item!r}: expected KEY=VALUE")
+        key, value = item.split("=", 1)
+        out[key.strip()] = yaml.safe_load(value)
+    return out
+
+
+def run(args: argparse.Namespace) -> int:
+    from alpr.train.config import load_config
+    from alpr.train.loop import train
+
+    try:
+        cfg = load_config(args.config, parse_overrides(args.set))
+    except (ValueError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    command = " ".join(shlex.quote(a) for a in sys.argv)
+    folder = train(cfg, resume=args.resume, progress=not args.no_progress, command=command)
+    if folder is not None:
+        print(f"model written to {folder}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description="Train the ALPR plate recognizer")
+    add_arguments(p)
+    return run(p.parse_args(argv))

@@ -1,0 +1,103 @@
+"""The typed, frozen training configuration: one YAML file describes a whole run.
+
+The config is logged whole to MLflow, saved in every checkpoint and in the model card.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ModelConfig(_Frozen):
+    height: int = Field(64, ge=16, multiple_of=16)
+    width: int = Field(128, ge=32, multiple_of=4)
+    width_mult: float = Field(1.0, gt=0, le=4)
+    rnn_hidden: int = Field(128, ge=16)
+
+
+class DataConfig(_Frozen):
+    real_crops: tuple[str, ...] = ()  # image,state,plate CSVs (train/val split by hash)
+    real_frames: tuple[str, ...] = ()  # image,x,y,w,h,plate CSVs: text-only crops
+    corrections: str | None = None  # image,old,new label fixes applied on load
+    val_fraction: float = Field(0.15, ge=0, lt=1)
+    frames_val: bool = False  # also hold out frame crops (by the same hash rule)
+    synth_size: tuple[int, int] = (256, 128)
+    augment_strength: float = Field(0.8, ge=0, le=1)
+    synth_state_labels: bool = False  # train the state head on synthetic plates too?
+
+
+class StageConfig(_Frozen):
+    name: str
+    steps: int = Field(gt=0)
+    batch_size: int = Field(64, gt=0)
+    lr: float = Field(1e-3, gt=0)
+    weight_decay: float = Field(1e-4, ge=0)
+    real_fraction: float = Field(0.0, ge=0, le=1)  # share of each batch from real crops
+    state_loss_weight: float = Field(1.0, ge=0)
+
+
+class TrainConfig(_Frozen):
+    name: str
+    seed: int = 0
+    model: ModelConfig = ModelConfig()
+    data: DataConfig = DataConfig()
+    stages: tuple[StageConfig, ...]
+    num_workers: int = Field(1, ge=0)
+    eval_every: int = Field(500, gt=0)
+    log_every: int = Field(50, gt=0)
+    output: str = "runs/default"
+    tracking: bool = True
+    experiment: str = "alpr-plate-ocr"
+    register_as: str | None = "alpr-plate-ocr"
+    grad_clip: float = Field(5.0, gt=0)
+    max_minutes: float | None = Field(None, gt=0)  # wall-clock budget; stops cleanly
+
+    @model_validator(mode="after")
+    def _stages_named_uniquely(self) -> TrainConfig:
+        names = [s.name for s in self.stages]
+        if len(set(names)) != len(names):
+            raise ValueError(f"stage names must be unique, got {names}")
+        return self
+
+    @property
+    def total_steps(self) -> int:
+        return sum(s.steps for s in self.stages)
+
+    def flat(self) -> dict[str, Any]:
+        """Dotted-key view for experiment trackers: {'stages.0.lr': 0.001, ...}."""
+        out: dict[str, Any] = {}
+
+        def walk(prefix: str, v: Any) -> None:
+            if isinstance(v, dict):
+                for k, x in v.items():
+                    walk(f"{prefix}.{k}" if prefix else k, x)
+            elif isinstance(v, list | tuple) and v and isinstance(v[0], dict):
+                for i, x in enumerate(v):
+                    walk(f"{prefix}.{i}", x)
+            else:
+                out[prefix] = v
+
+        walk("", self.model_dump(mode="json"))
+        return out
+
+
+def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> TrainConfig:
+    """Read and validate a YAML config; errors name the file and the field."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"config {path} not found")
+    raw = yaml.safe_load(path.read_text()) or {}
+    for key, value in (overrides or {}).items():
+        raw[key] = value
+    try:
+        return TrainConfig.model_validate(raw)
+    except Exception as exc:
+        raise ValueError(f"{path}: invalid training config:\n{exc}") from exc

@@ -1,0 +1,122 @@
+"""The whole training path at smoke size: stages, checkpoints, resume, DDP, MLflow, gate."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from alpr.recognizer.recognizer import Recognizer
+from alpr.synth.writer import write_dataset
+from alpr.train.config import load_config
+from alpr.train.loop import NonFiniteLossError, train
+
+ROOT = Path(__file__).resolve().parents[1]
+SMOKE = ROOT / "training" / "configs" / "smoke.yaml"
+
+
+@pytest.fixture(scope="module")
+def crops(tmp_path_factory) -> Path:
+    """A small labelled crop set in the image,state,plate contract."""
+    return write_dataset(tmp_path_factory.mktemp("crops") / "set", n=24, seed=5, progress=False)
+
+
+def smoke(tmp_path: Path, crops: Path, **over):
+    data = {"real_crops": [str(crops)], "val_fraction": 0.3, "synth_size": [128, 64]}
+    return load_config(SMOKE, {"data": data, "output": str(tmp_path / "run"), **over})
+
+
+def test_smoke_training_writes_a_loadable_model_with_its_card(tmp_path, crops):
+    folder = train(smoke(tmp_path, crops), progress=False, command="pytest smoke")
+    assert folder is not None
+    card = json.loads((folder / "card.json").read_text())
+    assert card["command"] == "pytest smoke"
+    assert card["config"]["name"] == "smoke"
+    assert card["alphabet"].startswith("ABC") and "CA" in card["states"]
+    assert card["data"]["train_real_crops"] + card["data"]["val_real_crops"] == 24
+    assert {"char_temperature", "state_temperature"} <= set(card["calibration"])
+    rec = Recognizer.load(folder)
+    read = rec.read_crop(np.full((64, 128, 3), 200, np.uint8))
+    assert 0.0 <= read.confidence <= 1.0 and read.state in card["states"]
+    assert (folder.parent / "checkpoint.pt").exists()
+
+
+def test_onnx_export_matches_torch(tmp_path, crops):
+    folder = train(smoke(tmp_path, crops), progress=False)
+    torch_rec = Recognizer.load(folder, backend="torch")
+    onnx_rec = Recognizer.load(folder, backend="onnx")
+    rng = np.random.default_rng(0)
+    batch = rng.normal(size=(4, 3, 32, 64)).astype(np.float32)
+    tc, ts = torch_rec.logits(batch)
+    oc, os_ = onnx_rec.logits(batch)
+    np.testing.assert_allclose(tc, oc, atol=1e-4, rtol=1e-3)
+    np.testing.assert_allclose(ts, os_, atol=1e-4, rtol=1e-3)
+
+
+def test_resume_continues_from_the_checkpoint(tmp_path, crops):
+    cfg = smoke(tmp_path, crops)
+    train(cfg, progress=False)
+    ckpt = torch.load(tmp_path / "run" / "checkpoint.pt", weights_only=False)
+    assert ckpt["stage"] == 1 and ckpt["step"] == 4
+    # resuming a finished run trains no further steps and keeps the weights
+    before = {k: v.clone() for k, v in ckpt["model"].items()}
+    train(cfg, resume=tmp_path / "run" / "checkpoint.pt", progress=False)
+    after = torch.load(tmp_path / "run" / "checkpoint.pt", weights_only=False)["model"]
+    assert all(torch.equal(before[k], after[k]) for k in before)
+
+
+def test_non_finite_loss_stops_training(tmp_path, crops):
+    cfg = smoke(tmp_path, crops, stages=[{"name": "boom", "steps": 3, "batch_size": 4,
+                                          "lr": 1e30}])
+    with pytest.raises(NonFiniteLossError, match="non-finite loss"):
+        train(cfg, progress=False)
+
+
+def test_invalid_config_names_the_field(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\nstages: [{name: a, steps: 0}]\n")
+    with pytest.raises(ValueError, match="steps"):
+        load_config(bad)
+
+
+def test_mlflow_tracking_registry_and_promotion_gate(tmp_path, crops):
+    import mlflow
+
+    train(smoke(tmp_path / "a", crops, tracking=True, register_as="alpr-plate-ocr"),
+          progress=False)
+    train(smoke(tmp_path / "b", crops, tracking=True, register_as="alpr-plate-ocr"),
+          progress=False)
+    client = mlflow.MlflowClient()
+    versions = client.search_model_versions("name='alpr-plate-ocr'")
+    assert len(versions) == 2
+    runs = mlflow.search_runs(experiment_names=["alpr-plate-ocr"], order_by=["start_time"])
+    first, second = runs.iloc[0], runs.iloc[1]
+    assert first["tags.gate_decision"] == "promoted"
+    # the second run was compared with the champion on the same crops, and the rule held
+    decision = second["tags.gate_decision"]
+    new, champ = second["metrics.gate_new_score"], second["metrics.gate_champion_score"]
+    assert decision == ("promoted" if new > champ else "kept_champion")
+    assert first["params.stages.0.steps"] == "4"
+    assert len(first["tags.train_manifest"]) == 64
+    arts = {a.path for a in client.list_artifacts(first["run_id"], "plots")}
+    assert {"plots/calibration.png", "plots/confusions.png", "plots/per_state_accuracy.png"} <= arts
+    rec = Recognizer.load("models:/alpr-plate-ocr@champion")
+    assert rec.read_crop(np.zeros((40, 80, 3), np.uint8)).state
+
+
+@pytest.mark.slow
+def test_ddp_two_cpu_processes_with_gloo(tmp_path, crops):
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    out = tmp_path / "ddp"
+    data = json.dumps({"real_crops": [str(crops)], "val_fraction": 0.3, "synth_size": [128, 64]})
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2",
+           "--master_port", "29517", str(ROOT / "training" / "train.py"), "--config", str(SMOKE),
+           "--set", f"data={data}", "--set", f"output={out}", "--no-progress"]
+    res = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=240)
+    assert res.returncode == 0, res.stderr[-3000:]
+    assert "model written to" in res.stdout
+    assert (out / "model" / "model.onnx").exists()
