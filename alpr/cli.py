@@ -16,7 +16,8 @@ def _synth(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 2
     try:
-        labels = write_dataset(Path(args.out), n=args.n, seed=args.seed, augment=args.augment)
+        labels = write_dataset(Path(args.out), n=args.n, seed=args.seed, augment=args.augment,
+                               states=args.state)
     except (ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -108,6 +109,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--out", required=True, help="output folder (created; must be empty)")
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--augment", action="store_true", help="apply camera-effect augmentations")
+    s.add_argument("--state", action="append", metavar="CODE",
+                   help="only this jurisdiction (USPS code or name; repeatable)")
     s.set_defaults(func=_synth)
 
     r = sub.add_parser("read", help="read plate text and state from images")

@@ -13,7 +13,7 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from alpr.jurisdictions import is_jurisdiction, get_jurisdiction
+from alpr.jurisdictions import get_jurisdiction, is_jurisdiction
 from alpr.plate_text import PlateTextError, normalize_plate
 
 CROP_COLUMNS = ("image", "state", "plate")
@@ -54,7 +54,7 @@ class LabelFileError(ValueError):
     """The labels file as a whole is unusable (missing, or wrong columns)."""
 
 
-def load_corrections(path: Path | None) -> dict[str, tuple[str, str]]:
+def load_corrections(path: str | Path | None) -> dict[str, tuple[str, str]]:
     """``image -> (old, new)`` from a corrections CSV; empty if no file is given."""
     if path is None or not Path(path).exists():
         return {}
@@ -85,7 +85,7 @@ def _check_plate(raw: str, line: int, errors: list[RowError]) -> str | None:
         return None
 
 
-def load_crops(path: Path, corrections: Path | None = None, require_state: bool = True) -> LabelSet:
+def load_crops(path: str | Path, corrections: str | Path | None = None, require_state: bool = True) -> LabelSet:
     """Load an ``image,state,plate`` set, validating each row."""
     path = Path(path)
     fixes = load_corrections(corrections)
@@ -117,7 +117,7 @@ def load_crops(path: Path, corrections: Path | None = None, require_state: bool 
     return out
 
 
-def load_frames(path: Path, corrections: Path | None = None) -> LabelSet:
+def load_frames(path: str | Path, corrections: str | Path | None = None) -> LabelSet:
     """Load an ``image,x,y,w,h,plate`` set of full frames with one plate box each."""
     path = Path(path)
     fixes = load_corrections(corrections)

@@ -1,8 +1,14 @@
 import pytest
 
-from alpr.evaluation import evaluate_reads, expected_calibration_error
 from alpr.datasets import LabelledCrop
-from alpr.metrics import accuracy_at_thresholds, char_accuracy, char_confusions, edit_distance, exact_match
+from alpr.evaluation import evaluate_reads, expected_calibration_error
+from alpr.metrics import (
+    accuracy_at_thresholds,
+    char_accuracy,
+    char_confusions,
+    edit_distance,
+    exact_match,
+)
 from alpr.recognizer.recognizer import PlateRead
 
 

@@ -63,8 +63,11 @@ class PlateNet(nn.Module):
         self.rnn = nn.GRU(2 * spec.rnn_hidden, spec.rnn_hidden, bidirectional=True,
                           batch_first=True)
         self.char_head = nn.Linear(2 * spec.rnn_hidden, spec.num_chars + 1)  # +1: CTC blank (0)
+        # The jurisdiction shows in where things are (name on top, slogan below, artwork), so
+        # the state head sees a coarse 2x8 layout grid as well as global statistics.
+        self.layout_pool = nn.AdaptiveAvgPool2d((2, 8))
         self.state_head = nn.Sequential(
-            nn.Linear(2 * c[4], 256),
+            nn.Linear(2 * c[4] + 16 * c[4], 256),
             nn.ReLU(inplace=True),
             nn.Dropout(0.3),
             nn.Linear(256, spec.num_states),
@@ -73,7 +76,8 @@ class PlateNet(nn.Module):
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """x: (B, 3, H, W) -> (char logits (B, T, C+1), state logits (B, S))."""
         f = self.backbone(x)  # (B, c4, h, w)
-        pooled = torch.cat([f.mean(dim=(2, 3)), f.amax(dim=(2, 3))], dim=1)  # (B, 2*c4)
+        pooled = torch.cat([f.mean(dim=(2, 3)), f.amax(dim=(2, 3)),
+                            self.layout_pool(f).flatten(1)], dim=1)  # (B, 18*c4)
         s = self.to_seq(f).squeeze(2).transpose(1, 2)  # (B, T=w, 2h)
         s, _ = self.rnn(s)
         return self.char_head(s), self.state_head(pooled)

@@ -14,6 +14,7 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 import cv2
@@ -23,6 +24,7 @@ from tqdm import tqdm
 
 from alpr import __version__
 from alpr.synth import fonts
+from alpr.jurisdictions import get_jurisdiction
 from alpr.synth.render import PlateRenderer
 
 LABEL_COLUMNS = ("image", "state", "plate")
@@ -48,15 +50,19 @@ def _augment_seed(seed: int, index: int) -> int:
 
 
 def write_dataset(out_dir: Path, n: int, seed: int = 0, augment: bool = False,
-                  size: tuple[int, int] = (256, 128), progress: bool = True) -> Path:
+                  size: tuple[int, int] = (256, 128), progress: bool = True,
+                  states: Sequence[str] | None = None) -> Path:
     """Render ``n`` plates into ``out_dir`` and return the path of its ``labels.csv``.
 
     With ``augment`` each image goes through :func:`alpr.augment.augment_image` (seeded from
     ``seed`` and the index, so the dataset is reproducible). Raises ValueError for ``n <= 0``,
     FileExistsError for a non-empty ``out_dir`` and DatasetWriteError when it cannot be written.
+    ``states`` restricts the jurisdictions (codes or names; an unknown one raises
+    UnknownJurisdictionError before anything is written).
     """
     if isinstance(n, bool) or not isinstance(n, int) or n <= 0:
         raise ValueError(f"n must be a positive integer (number of plates, n >= 1), got n={n!r}")
+    codes = [get_jurisdiction(s).code for s in states] if states else None
     out_dir = Path(out_dir)
     _check_target(out_dir)
     renderer = PlateRenderer(seed=seed, size=size)
@@ -75,7 +81,7 @@ def write_dataset(out_dir: Path, n: int, seed: int = 0, augment: bool = False,
             from alpr.augment import augment_image
         for i in tqdm(range(n), total=n, disable=not progress, desc="synth plates",
                       unit="plate"):
-            plate = renderer.render()
+            plate = renderer.render(state=codes[i % len(codes)] if codes else None)
             image = augment_image(plate.image, _augment_seed(seed, i)) if augment else plate.image
             rel = f"images/{i:06d}.png"
             ok = cv2.imwrite(str(tmp / rel), cv2.cvtColor(image, cv2.COLOR_RGB2BGR),

@@ -31,7 +31,9 @@ class DataConfig(_Frozen):
     frames_val: bool = False  # also hold out frame crops (by the same hash rule)
     synth_size: tuple[int, int] = (256, 128)
     augment_strength: float = Field(0.8, ge=0, le=1)
-    synth_state_labels: bool = False  # train the state head on synthetic plates too?
+    # Weight of the state loss on synthetic plates (their names and slogans are real, their
+    # artwork is not); 0 trains the state head on real crops only.
+    synth_state_weight: float = Field(0.0, ge=0, le=1)
 
 
 class StageConfig(_Frozen):
@@ -59,6 +61,9 @@ class TrainConfig(_Frozen):
     register_as: str | None = "alpr-plate-ocr"
     grad_clip: float = Field(5.0, gt=0)
     max_minutes: float | None = Field(None, gt=0)  # wall-clock budget; stops cleanly
+    # Start from an existing model folder or checkpoint (e.g. the shipped model when a
+    # department fine-tunes on its own crops); tensors whose shape differs are left new.
+    init_from: str | None = None
 
     @model_validator(mode="after")
     def _stages_named_uniquely(self) -> TrainConfig:

@@ -8,6 +8,7 @@ augmentations as synthetic plates. Each batch draws real crops with the stage's
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import cv2
@@ -106,7 +107,7 @@ class MixedStream(IterableDataset):
         self.real_fraction = real_fraction if len(pool) else 0.0
         self.seed = seed
 
-    def __iter__(self):  # type: ignore[override]
+    def __iter__(self) -> Iterator[tuple[np.ndarray, list[int], int, float]]:
         from alpr.augment import camera_augmentations, seed_pipeline
         from alpr.synth.render import PlateRenderer
 
@@ -115,7 +116,7 @@ class MixedStream(IterableDataset):
         seed = self.seed * 1000 + wid
         rng = random.Random(seed)
         np.random.seed(seed % 2**32)
-        renderer = PlateRenderer(seed=seed, size=tuple(self.data.synth_size))  # type: ignore[arg-type]
+        renderer = PlateRenderer(seed=seed, size=self.data.synth_size)
         aug = camera_augmentations(self.data.augment_strength)
         seed_pipeline(aug, seed)
         while True:
@@ -123,23 +124,27 @@ class MixedStream(IterableDataset):
                 i = rng.randrange(len(self.pool))
                 img = jitter_crop(self.pool.images[i], self.pool.inner[i], rng)
                 text, state = self.pool.plates[i], self.pool.states[i]
+                weight = 1.0
             else:
                 plate = renderer.render()
                 # The benchmark's labellers write the digit 0 for the letter O (one glyph on
                 # most plates); synthetic labels follow the same convention.
                 img, text = plate.image, fold_o_to_zero(plate.text)
-                state = plate.state if self.data.synth_state_labels else None
+                state = plate.state
+                weight = self.data.synth_state_weight
             img = aug(image=img)["image"]
             x = to_input(img, self.model.height, self.model.width)
-            yield x, self.labels.encode_text(text), self.labels.state_index(state)
+            state_idx = self.labels.state_index(state) if weight > 0 else -1
+            yield x, self.labels.encode_text(text), state_idx, weight
 
 
-def collate(batch: list[tuple[np.ndarray, list[int], int]]) -> dict[str, torch.Tensor]:
+def collate(batch: list[tuple[np.ndarray, list[int], int, float]]) -> dict[str, torch.Tensor]:
     """Stack inputs; concatenate CTC targets with their lengths."""
-    xs, targets, states = zip(*batch, strict=True)
+    xs, targets, states, weights = zip(*batch, strict=True)
     return {
         "image": torch.from_numpy(np.stack(xs)),
         "targets": torch.tensor([t for seq in targets for t in seq], dtype=torch.long),
         "target_lengths": torch.tensor([len(seq) for seq in targets], dtype=torch.long),
         "state": torch.tensor(states, dtype=torch.long),
+        "state_weight": torch.tensor(weights, dtype=torch.float32),
     }

@@ -76,7 +76,10 @@ def compute_loss(net: torch.nn.Module, batch: dict[str, torch.Tensor], state_wei
     states = batch["state"].to(device)
     has_state = states >= 0
     if has_state.any() and state_weight > 0:
-        st = F.cross_entropy(state_logits[has_state], states[has_state], label_smoothing=0.05)
+        w = batch["state_weight"].to(device)[has_state]
+        ce = F.cross_entropy(state_logits[has_state], states[has_state], label_smoothing=0.05,
+                             reduction="none")
+        st = (ce * w).sum() / w.sum().clamp_min(1e-6)
     else:
         st = (state_logits * 0.0).sum().abs()  # keeps DDP's graph identical on every rank
     loss = ctc + state_weight * st
@@ -117,6 +120,19 @@ def fit_calibration(rec: Recognizer, pool: RealPool, labels: LabelSpace) -> dict
     }
 
 
+def init_weights(net: PlateNet, source: Path) -> tuple[int, list[str]]:
+    """Copy same-shaped tensors from a model folder / checkpoint; report the rest."""
+    path = source / "model.pt" if source.is_dir() else source
+    if not path.exists():
+        raise FileNotFoundError(f"init_from {source}: no model.pt or checkpoint there")
+    blob = torch.load(path, map_location="cpu", weights_only=False)
+    theirs = blob.get("state_dict") or blob.get("model") or {}
+    own = net.state_dict()
+    keep = {k: v for k, v in theirs.items() if k in own and own[k].shape == v.shape}
+    net.load_state_dict(keep, strict=False)
+    return len(keep), sorted(k for k in own if k not in keep)
+
+
 def save_checkpoint(path: Path, net: PlateNet, opt: torch.optim.Optimizer, sched: Any,
                     stage: int, step: int, cfg: TrainConfig, best: float) -> None:
     tmp = path.with_suffix(".tmp")
@@ -146,6 +162,10 @@ def train(cfg: TrainConfig, resume: Path | None = None, progress: bool = True,
     start_stage, start_step, best = 0, 0, -1.0
     ckpt_path = out / "checkpoint.pt"
     state: dict[str, Any] | None = None
+    if cfg.init_from and resume is None:
+        kept, fresh = init_weights(net, Path(cfg.init_from))
+        if main_proc:
+            print(f"initialised {kept} tensors from {cfg.init_from}; new: {fresh or 'none'}")
     if resume is not None:
         state = torch.load(resume, map_location="cpu", weights_only=False)
         net.load_state_dict(state["model"])

@@ -1,0 +1,97 @@
+"""The `alpr` command line as a user runs it."""
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from alpr.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+MODEL = ROOT / "models" / "plate-ocr"
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "alpr.cli", *args], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300)
+
+
+def test_synth_writes_the_crop_contract(tmp_path):
+    assert main(["synth", "--n", "5", "--out", str(tmp_path / "s"), "--seed", "2"]) == 0
+    rows = list(csv.DictReader(open(tmp_path / "s" / "labels.csv")))
+    assert list(rows[0]) == ["image", "state", "plate"] and len(rows) == 5
+    assert all((tmp_path / "s" / r["image"]).exists() for r in rows)
+
+
+@pytest.mark.parametrize("n", ["0", "-3"])
+def test_synth_rejects_non_positive_n(tmp_path, capsys, n):
+    assert main(["synth", "--n", n, "--out", str(tmp_path / "s")]) == 2
+    assert f"--n {n}" in capsys.readouterr().err
+    assert not (tmp_path / "s").exists()
+
+
+def test_synth_restricts_states_and_rejects_unknown_ones(tmp_path, capsys):
+    assert main(["synth", "--n", "4", "--out", str(tmp_path / "s"), "--state", "ca",
+                 "--state", "Texas"]) == 0
+    rows = list(csv.DictReader(open(tmp_path / "s" / "labels.csv")))
+    assert [r["state"] for r in rows] == ["CA", "TX", "CA", "TX"]
+    assert main(["synth", "--n", "4", "--out", str(tmp_path / "t"), "--state", "Ontario"]) == 2
+    assert "'Ontario'" in capsys.readouterr().err
+    assert not (tmp_path / "t").exists()
+
+
+def test_synth_unwritable_output_names_the_path(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    assert main(["synth", "--n", "2", "--out", str(blocker / "out")]) == 2
+    assert str(blocker) in capsys.readouterr().err
+
+
+def test_demo_writes_gallery_and_labelled_plates(tmp_path):
+    assert main(["demo", "--out", str(tmp_path / "demo"), "--n", "8"]) == 0
+    assert (tmp_path / "demo" / "synthetic_gallery.png").stat().st_size > 10_000
+    rows = list(csv.DictReader(open(tmp_path / "demo" / "synthetic_plates" / "labels.csv")))
+    assert len(rows) == 8
+
+
+@pytest.mark.skipif(not (MODEL / "model.pt").exists(), reason="no shipped model in models/")
+def test_read_reports_bad_files_and_still_reads_the_good_ones(tmp_path):
+    from alpr.synth.render import PlateRenderer
+    from PIL import Image
+
+    plate = PlateRenderer(seed=4).render(state="CA", text="7ABC123")
+    good = tmp_path / "good.png"
+    Image.fromarray(plate.image).save(good)
+    empty = tmp_path / "empty.png"
+    empty.write_bytes(b"")
+    corrupt = tmp_path / "corrupt.png"
+    corrupt.write_bytes(b"\x89PNG\r\n\x1a\n garbage")
+    text = tmp_path / "notes.txt"
+    text.write_text("not an image")
+    res = run_cli("read", "--crops", "--format", "jsonl", str(tmp_path / "missing.png"),
+                  str(empty), str(good), str(corrupt), str(text))
+    assert res.returncode == 1
+    lines = [json.loads(x) for x in res.stdout.splitlines()]
+    assert [x["image"] for x in lines] == [str(tmp_path / "missing.png"), str(empty), str(good),
+                                           str(corrupt), str(text)]
+    assert "no such file" in lines[0]["error"] and "empty" in lines[1]["error"]
+    assert "not a readable image" in lines[3]["error"] and "error" in lines[4]
+    read = lines[2]["plates"][0]
+    assert set(read) == {"text", "confidence", "char_confidences", "state", "state_confidence",
+                         "candidates"}
+    assert len(read["char_confidences"]) == len(read["text"])
+    assert read["candidates"][0]["text"]
+    assert read["text"] == "7ABC123"
+
+
+def test_read_without_crops_says_what_to_do(tmp_path):
+    res = run_cli("read", str(tmp_path / "x.png"))
+    assert res.returncode == 2 and "--crops" in res.stderr
+
+
+def test_read_with_missing_model_is_a_clear_error(tmp_path):
+    res = run_cli("read", "--crops", "--model", str(tmp_path / "nomodel"), str(tmp_path / "x.png"))
+    assert res.returncode == 2 and "not found" in res.stderr
