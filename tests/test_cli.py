@@ -14,6 +14,11 @@ ROOT = Path(__file__).resolve().parents[1]
 MODEL = ROOT / "models" / "plate-ocr"
 
 
+def read_rows(path: Path) -> list[dict[str, str]]:
+    with open(path, newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
 def run_cli(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "alpr.cli", *args], cwd=ROOT, capture_output=True,
                           text=True, timeout=300)
@@ -21,7 +26,7 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
 
 def test_synth_writes_the_crop_contract(tmp_path):
     assert main(["synth", "--n", "5", "--out", str(tmp_path / "s"), "--seed", "2"]) == 0
-    rows = list(csv.DictReader(open(tmp_path / "s" / "labels.csv")))
+    rows = read_rows(tmp_path / "s" / "labels.csv")
     assert list(rows[0]) == ["image", "state", "plate"] and len(rows) == 5
     assert all((tmp_path / "s" / r["image"]).exists() for r in rows)
 
@@ -36,7 +41,7 @@ def test_synth_rejects_non_positive_n(tmp_path, capsys, n):
 def test_synth_restricts_states_and_rejects_unknown_ones(tmp_path, capsys):
     assert main(["synth", "--n", "4", "--out", str(tmp_path / "s"), "--state", "ca",
                  "--state", "Texas"]) == 0
-    rows = list(csv.DictReader(open(tmp_path / "s" / "labels.csv")))
+    rows = read_rows(tmp_path / "s" / "labels.csv")
     assert [r["state"] for r in rows] == ["CA", "TX", "CA", "TX"]
     assert main(["synth", "--n", "4", "--out", str(tmp_path / "t"), "--state", "Ontario"]) == 2
     assert "'Ontario'" in capsys.readouterr().err
@@ -53,14 +58,15 @@ def test_synth_unwritable_output_names_the_path(tmp_path, capsys):
 def test_demo_writes_gallery_and_labelled_plates(tmp_path):
     assert main(["demo", "--out", str(tmp_path / "demo"), "--n", "8"]) == 0
     assert (tmp_path / "demo" / "synthetic_gallery.png").stat().st_size > 10_000
-    rows = list(csv.DictReader(open(tmp_path / "demo" / "synthetic_plates" / "labels.csv")))
+    rows = read_rows(tmp_path / "demo" / "synthetic_plates" / "labels.csv")
     assert len(rows) == 8
 
 
 @pytest.mark.skipif(not (MODEL / "model.pt").exists(), reason="no shipped model in models/")
 def test_read_reports_bad_files_and_still_reads_the_good_ones(tmp_path):
-    from alpr.synth.render import PlateRenderer
     from PIL import Image
+
+    from alpr.synth.render import PlateRenderer
 
     plate = PlateRenderer(seed=4).render(state="CA", text="7ABC123")
     good = tmp_path / "good.png"

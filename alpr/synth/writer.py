@@ -23,8 +23,8 @@ from PIL import Image, ImageDraw, ImageFont
 from tqdm import tqdm
 
 from alpr import __version__
-from alpr.synth import fonts
 from alpr.jurisdictions import get_jurisdiction
+from alpr.synth import fonts
 from alpr.synth.render import PlateRenderer
 
 LABEL_COLUMNS = ("image", "state", "plate")
