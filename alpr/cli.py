@@ -85,6 +85,21 @@ def _evaluate(args: argparse.Namespace) -> int:
     return run_evaluate(args)
 
 
+def _calibrate(args: argparse.Namespace) -> int:
+    from alpr.datasets import LabelFileError
+    from alpr.train.recalibrate import recalibrate
+
+    try:
+        cal = recalibrate(Path(args.model), args.labels, args.val_fraction, args.corrections)
+    except (LabelFileError, ValueError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"calibration written to {Path(args.model) / 'card.json'}: "
+          f"char temperature {cal['char_temperature']}, "
+          f"state temperature {cal['state_temperature']}")
+    return 0
+
+
 def _train(args: argparse.Namespace) -> int:
     from alpr.train.cli import run
 
@@ -127,6 +142,14 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--out", type=Path, help="folder for the report, plots and per-read CSV")
     e.add_argument("--no-track", action="store_true", help="do not log to MLflow")
     e.set_defaults(func=_evaluate)
+
+    c = sub.add_parser("calibrate", help="re-fit a model's confidence calibration on crops")
+    c.add_argument("--model", required=True, help="model folder whose card.json to update")
+    c.add_argument("--labels", required=True, type=Path, help="image,state,plate CSV")
+    c.add_argument("--val-fraction", type=float,
+                   help="use only the hash-split held-out part (as training does)")
+    c.add_argument("--corrections", type=Path, help="image,old,new label corrections CSV")
+    c.set_defaults(func=_calibrate)
 
     t = sub.add_parser("train", help="train the recognizer from a config file")
     from alpr.train.cli import add_arguments

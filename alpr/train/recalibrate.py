@@ -1,0 +1,48 @@
+"""Re-fit a model folder's confidence calibration on labelled crops (``alpr calibrate``).
+
+Departments can calibrate the shipped model on their own verified reads: only the
+temperatures in ``card.json`` change, never the weights.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from alpr.datasets import load_crops, split
+from alpr.recognizer.artifact import CARD
+from alpr.recognizer.recognizer import Recognizer
+from alpr.train.data import RealPool
+
+
+def recalibrate(model_dir: Path, labels_csv: Path, val_fraction: float | None = None,
+                corrections: Path | None = None) -> dict[str, Any]:
+    """Fit temperatures on ``labels_csv`` (its hash-split held-out part if ``val_fraction``)
+    and write them into the model card; returns the new calibration block."""
+    from alpr.train.loop import fit_calibration
+
+    items = load_crops(labels_csv, corrections=corrections).items
+    if val_fraction is not None:
+        items = split(items, val_fraction)[1]
+    if not items:
+        raise ValueError(f"{labels_csv}: no usable crops to calibrate on")
+    pool = RealPool()
+    for it in items:
+        pool.add(it)
+    rec = Recognizer.load(model_dir, backend="torch")
+    uncalibrated = Recognizer(rec.artifact.__class__(rec.spec, rec.labels, rec.artifact.state_dict,
+                                                     {}), backend="torch")
+    cal = fit_calibration(uncalibrated, pool, rec.labels)
+    card_path = Path(model_dir) / CARD
+    card = json.loads(card_path.read_text())
+    card["calibration"] = {**cal, "source": str(labels_csv), "val_fraction": val_fraction}
+    held_out = card.get("config", {}).get("data", {}).get("val_fraction")
+    if val_fraction is not None and val_fraction == held_out:
+        from alpr.evaluation import evaluate
+
+        rec = Recognizer(rec.artifact.__class__(rec.spec, rec.labels, rec.artifact.state_dict,
+                                                {"calibration": cal}), backend="torch")
+        card["metrics_val"] = evaluate(rec, items).metrics()
+    card_path.write_text(json.dumps(card, indent=2, default=str))
+    return card["calibration"]

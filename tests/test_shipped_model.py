@@ -1,0 +1,49 @@
+"""The shipped recognizer on real plates it never trained on (skipped without the data)."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from alpr.datasets import load_crops, split
+from alpr.evaluation import evaluate
+from alpr.recognizer.preprocess import load_rgb
+from alpr.recognizer.recognizer import Recognizer, default_model_dir
+
+ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.skipif(not (default_model_dir() / "model.pt").exists(),
+                                reason="no shipped model in models/plate-ocr")
+
+
+def test_card_carries_the_contract():
+    rec = Recognizer.load()
+    card = rec.artifact.card
+    for key in ("alphabet", "states", "preprocessing", "calibration", "command", "config",
+                "data", "metrics_val", "parameters"):
+        assert key in card, key
+    assert card["parameters"] <= 2_000_000
+
+
+def test_onnx_and_torch_backends_read_the_same(shared_datasets):
+    items = load_crops(shared_datasets / "openalpr-us-crops" / "labels.csv").items[:16]
+    imgs = [load_rgb(i.image) for i in items]
+    a = Recognizer.load(backend="onnx").read_crops(imgs)
+    b = Recognizer.load(backend="torch").read_crops(imgs)
+    assert [r.text for r in a] == [r.text for r in b]
+    assert [r.state for r in a] == [r.state for r in b]
+    np.testing.assert_allclose([r.confidence for r in a], [r.confidence for r in b], atol=1e-3)
+
+
+def test_reads_unseen_real_plates_and_states(shared_datasets):
+    """The validation split (by the training config's hash rule) was never trained on."""
+    rec = Recognizer.load()
+    val_fraction = rec.artifact.card["config"]["data"]["val_fraction"]
+    items = load_crops(shared_datasets / "openalpr-us-crops" / "labels.csv",
+                       corrections=ROOT / "training" / "label_corrections.csv").items
+    val = split(items, val_fraction)[1]
+    report = evaluate(rec, val)
+    assert report.n >= 50
+    assert report.exact_folded >= 0.9, report.summary()
+    assert report.state_accuracy is not None and report.state_accuracy >= 0.9, report.summary()
+    sure = next(r for r in report.thresholds if r["threshold"] == 0.9)
+    assert sure["accuracy"] >= 0.97, report.summary()
