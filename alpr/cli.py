@@ -47,6 +47,8 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _read(args: argparse.Namespace) -> int:
+    import numpy as np
+
     from alpr.recognizer.preprocess import ImageReadError, load_rgb
     from alpr.recognizer.recognizer import Recognizer
 
@@ -60,23 +62,35 @@ def _read(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     failures = 0
-    for path in args.images:
-        try:
-            img = load_rgb(path)
-        except ImageReadError as exc:
-            failures += 1
-            result: dict = {"image": path, "error": str(exc)}
-        else:
-            result = {"image": path, "plates": [rec.read_crop(img).to_dict()]}
-        if args.format == "jsonl":
-            print(json.dumps(result), flush=True)
-        elif "error" in result:
-            print(f"{path}\tERROR\t{result['error']}")
-        else:
-            p = result["plates"][0]
-            print(f"{path}\t{p['text']}\t{p['confidence']:.2f}\t{p['state']}\t"
-                  f"{p['state_confidence']:.2f}")
+    for i in range(0, len(args.images), 256):  # read in batches, print in input order
+        chunk = args.images[i:i + 256]
+        results: list[dict] = []
+        good: list[tuple[int, np.ndarray]] = []
+        for path in chunk:
+            try:
+                good.append((len(results), load_rgb(path)))
+                results.append({"image": path})
+            except ImageReadError as exc:
+                failures += 1
+                results.append({"image": path, "error": str(exc)})
+        reads = rec.read_crops([img for _, img in good])
+        for (pos, _), read in zip(good, reads, strict=True):
+            results[pos]["plates"] = [read.to_dict()]
+        for result in results:
+            _print_read(result, args.format)
     return 1 if failures else 0
+
+
+def _print_read(result: dict, fmt: str) -> None:
+    path = result["image"]
+    if fmt == "jsonl":
+        print(json.dumps(result), flush=True)
+    elif "error" in result:
+        print(f"{path}\tERROR\t{result['error']}")
+    else:
+        p = result["plates"][0]
+        print(f"{path}\t{p['text']}\t{p['confidence']:.2f}\t{p['state']}\t"
+              f"{p['state_confidence']:.2f}")
 
 
 def _evaluate(args: argparse.Namespace) -> int:

@@ -101,3 +101,26 @@ def test_read_without_crops_says_what_to_do(tmp_path):
 def test_read_with_missing_model_is_a_clear_error(tmp_path):
     res = run_cli("read", "--crops", "--model", str(tmp_path / "nomodel"), str(tmp_path / "x.png"))
     assert res.returncode == 2 and "not found" in res.stderr
+
+
+@pytest.mark.skipif(not (MODEL / "model.pt").exists(), reason="no shipped model in models/")
+def test_evaluate_prints_logs_and_writes_the_report(tmp_path):
+    from alpr.synth.writer import write_dataset
+
+    labels = write_dataset(tmp_path / "set", n=6, seed=9, progress=False, states=["CA", "NY"])
+    with open(labels, "a") as fh:
+        fh.write("images/missing.png,CA,ABC123\n")
+    res = run_cli("evaluate", "--labels", str(labels), "--out", str(tmp_path / "rep"))
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert "exact match (O folded to 0)" in res.stdout
+    assert "state of issuance top-1" in res.stdout
+    assert "accuracy by confidence threshold" in res.stdout
+    assert "line 8: image='images/missing.png': file not found" in res.stderr
+    assert (tmp_path / "rep" / "plots" / "calibration.png").exists()
+    rows = read_rows(tmp_path / "rep" / "reads.csv")
+    assert len(rows) == 6 and {"truth", "read", "confidence", "correct"} <= set(rows[0])
+    assert "logged to MLflow" in res.stdout
+    import mlflow
+
+    runs = mlflow.search_runs(experiment_names=["alpr-evaluations"])
+    assert len(runs) == 1 and runs.iloc[0]["params.n"] == "6"

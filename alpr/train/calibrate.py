@@ -14,6 +14,7 @@ from alpr.plate_text import fold_o_to_zero
 from alpr.recognizer.decode import greedy_decode, softmax
 
 TEMPERATURES = tuple(round(t, 2) for t in np.arange(0.6, 3.01, 0.1))
+STATE_TEMPERATURES = tuple(round(t, 2) for t in np.arange(0.2, 3.01, 0.1))
 THRESHOLD = 0.9
 TARGET_PRECISION = 0.99
 
@@ -50,7 +51,7 @@ def fit_state_temperature(state_logits: np.ndarray, targets: np.ndarray) -> floa
     if len(targets) == 0:
         return 1.0
     best_t, best = 1.0, float("inf")
-    for t in TEMPERATURES:
+    for t in STATE_TEMPERATURES:
         p = softmax(state_logits / t, axis=-1)[np.arange(len(targets)), targets]
         loss = float(-np.log(np.clip(p, 1e-9, 1)).mean())
         if loss < best:

@@ -27,6 +27,7 @@ from tqdm import tqdm
 from alpr.datasets import manifest_hash
 from alpr.evaluation import EvalReport, evaluate
 from alpr.recognizer.artifact import ModelArtifact, save_artifact
+from alpr.recognizer.card import write_card
 from alpr.recognizer.labels import LabelSpace
 from alpr.recognizer.model import ModelSpec, PlateNet, count_parameters
 from alpr.recognizer.recognizer import Recognizer
@@ -307,6 +308,7 @@ def finish(cfg: TrainConfig, net: PlateNet, labels: LabelSpace, train_pool: Real
         "metrics_val": report.metrics() if report else {},
     }
     model_dir = save_artifact(Path(cfg.output) / "model", net, labels, card)
+    write_card(model_dir)
     if report is not None:
         (Path(cfg.output) / "val_report.txt").write_text(report.summary())
     if mlflow is not None:

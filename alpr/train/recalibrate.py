@@ -12,6 +12,7 @@ from typing import Any
 
 from alpr.datasets import load_crops, split
 from alpr.recognizer.artifact import CARD
+from alpr.recognizer.card import write_card
 from alpr.recognizer.recognizer import Recognizer
 from alpr.train.data import RealPool
 
@@ -45,4 +46,5 @@ def recalibrate(model_dir: Path, labels_csv: Path, val_fraction: float | None = 
                                                 {"calibration": cal}), backend="torch")
         card["metrics_val"] = evaluate(rec, items).metrics()
     card_path.write_text(json.dumps(card, indent=2, default=str))
+    write_card(Path(model_dir))
     return card["calibration"]

@@ -1,0 +1,76 @@
+"""Human-readable model card (``README.md`` in a model folder) rendered from ``card.json``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from alpr.recognizer.artifact import CARD
+
+WEAKNESSES = """\
+- Validation is small (the held-out 15% of 463 public US crops, ~70 plates): one plate is
+  1.4 points. The hidden part of the benchmark is the real judge.
+- Extra characters taken from stickers, stacked prefixes and graphics at the plate edges, and
+  truncated vanity plates, are the main text errors; letter Q vs digit 0 is the main
+  confusion (the labels themselves write 0 for O).
+- State of issuance is learned from a few hundred real crops (1-22 per jurisdiction); plate
+  designs not in them (new issues, specialty plates, territories) are likely misread — the
+  state confidence is then low, and the operator must verify the state anyway (policy III.D.1).
+- Confidence is calibrated on the held-out crops plus augmented copies; recalibrate on your own
+  verified reads with `alpr calibrate`.
+- Trained on tight crops; loose detector boxes with a lot of surround reduce accuracy.
+"""
+
+
+def render_card(folder: Path) -> str:
+    card = json.loads((Path(folder) / CARD).read_text())
+    m = card.get("metrics_val", {})
+    cal = card.get("calibration", {})
+    data = card.get("data", {})
+
+    def pct(key: str) -> str:
+        return f"{m[key]:.1%}" if key in m else "n/a"
+
+    lines = [
+        f"# Model card: {card.get('name', 'plate-ocr')}",
+        "",
+        "Plate OCR + state-of-issuance recognizer (CRNN with a CTC text head and a layout-aware "
+        f"jurisdiction head), {card.get('parameters', 0):,} parameters, input "
+        f"{card['spec']['height']}x{card['spec']['width']} RGB.",
+        "",
+        "## Provenance",
+        f"- command: `{card.get('command', '?')}`",
+        f"- training time: {card.get('training_seconds', '?')} s"
+        + (" (stopped by its wall-clock budget)" if card.get("stopped_early_on_time_budget")
+           else ""),
+        f"- data: {', '.join(data.get('sources', []))}; {data.get('train_real_crops', '?')} real "
+        f"training crops, {data.get('val_real_crops', '?')} held out; plus synthetic plates",
+        f"- training manifest sha256: `{data.get('train_manifest_sha256', '?')}`",
+        f"- validation manifest sha256: `{data.get('val_manifest_sha256', '?')}`",
+        "",
+        "## Held-out figures (real crops never trained on)",
+        f"- exact match, O folded to 0: {pct('exact_match_o_folded')} (strict: {pct('exact_match')})",
+        f"- character accuracy: {pct('char_accuracy')}",
+        f"- state of issuance top-1: {pct('state_top1')}",
+        f"- reads with confidence >= 0.9: {pct('accepted_at_0.9')} of all, of which right: "
+        f"{pct('accuracy_at_0.9')}",
+        "",
+        "## Calibration",
+        f"- char temperature {cal.get('char_temperature')}, state temperature "
+        f"{cal.get('state_temperature')}",
+        f"- {cal.get('method', '')}",
+        "",
+        "## Known weaknesses",
+        WEAKNESSES,
+        "## Files",
+        "- `model.pt` weights + spec, `model.onnx` the same network for ONNX Runtime, "
+        "`card.json` everything needed to use them (alphabet, states, preprocessing, "
+        "calibration, config, metrics).",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def write_card(folder: Path) -> Path:
+    path = Path(folder) / "README.md"
+    path.write_text(render_card(folder))
+    return path
