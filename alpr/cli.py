@@ -165,6 +165,10 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--corrections", type=Path, help="image,old,new label corrections CSV")
     c.set_defaults(func=_calibrate)
 
+    from alpr.store_cli import add_parsers as add_store_parsers
+
+    add_store_parsers(sub)
+
     t = sub.add_parser("train", help="train the recognizer from a config file")
     from alpr.train.cli import add_arguments
 

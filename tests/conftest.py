@@ -14,6 +14,41 @@ def shared_datasets() -> Path:
     return SHARED
 
 
+def _postgres_url() -> str | None:
+    url = os.environ.get("ALPR_TEST_POSTGRES_URL")
+    if url is None and os.environ.get("CI") == "true":
+        pytest.fail("CI=true but ALPR_TEST_POSTGRES_URL is not set: .ci/run must start "
+                    "PostgreSQL and export it")
+    return url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path):
+    """A migrated, empty store: SQLite in tmp_path, and the real PostgreSQL server when
+    ALPR_TEST_POSTGRES_URL is set (in CI it must be; elsewhere the PostgreSQL case skips)."""
+    from alpr.store.db import downgrade, upgrade
+
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'alpr.db'}"
+    else:
+        url = _postgres_url()
+        if url is None:
+            pytest.skip("PostgreSQL tests need ALPR_TEST_POSTGRES_URL (set by .ci/run)")
+        downgrade(url, "base")  # leftovers from an interrupted run
+    upgrade(url)
+    yield url
+    if request.param == "postgresql":
+        from sqlalchemy import text
+
+        from alpr.store.db import make_engine
+
+        eng = make_engine(url)
+        with eng.begin() as c:  # the audit log refuses deletes; drop the trigger first
+            c.execute(text("DROP TRIGGER IF EXISTS audit_log_append_only ON audit_log"))
+        eng.dispose()
+        downgrade(url, "base")
+
+
 @pytest.fixture(autouse=True)
 def _isolated_mlflow(tmp_path, monkeypatch):
     """Each test gets its own MLflow store; nothing is written into the checkout."""

@@ -1,0 +1,205 @@
+"""The access-control layer every caller goes through (CLI, notebooks, dashboards).
+
+Every operation names an acting user. Only active, unlocked users with current ALPR training
+and SLED/NCIC certification may operate the system or read records (policy I.A, I.B); roles
+gate administrative acts (II.A). Every allowed act and every denied attempt is recorded in the
+audit trail; a denial is committed even when the caller's own work is rolled back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from alpr.governance import audit
+from alpr.governance.passwords import hash_password, verify_password
+from alpr.governance.permissions import permission
+from alpr.store.db import sessions
+from alpr.store.schema import CERTIFICATIONS, ROLES, Camera, Certification, User
+
+LOCKOUT_THRESHOLD = 5
+
+
+class AccessDenied(PermissionError):
+    """An act the policy does not allow; the message names the rule and its clause."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    """An authenticated user, as returned by :meth:`Governance.login`."""
+
+    id: int
+    username: str
+    role: str
+
+
+class Governance:
+    """Policy-enforcing API over the records store."""
+
+    def __init__(self, engine: Engine, today: Callable[[], dt.date] = dt.date.today,
+                 lockout_threshold: int = LOCKOUT_THRESHOLD) -> None:
+        self.engine = engine
+        self.Session = sessions(engine)
+        self.today = today
+        self.lockout_threshold = lockout_threshold
+
+    # -- transactions and auditing ------------------------------------------------------
+    @contextmanager
+    def _tx(self) -> Iterator[Session]:
+        with self.Session.begin() as session:
+            yield session
+
+    def _deny(self, username: str, action: str, target: str, reason: str) -> AccessDenied:
+        with self._tx() as s:
+            audit.append(s, username, action, target, {"reason": reason}, allowed=False)
+        return AccessDenied(f"{username}: {action} denied: {reason}")
+
+    def missing_certifications(self, session: Session, user_id: int) -> list[str]:
+        """Kinds of certification the user lacks or has let expire, as of today."""
+        today = self.today()
+        rows = session.execute(
+            select(Certification.kind, func.max(Certification.expires_on))
+            .where(Certification.user_id == user_id, Certification.issued_on <= today)
+            .group_by(Certification.kind)).all()
+        valid = {kind for kind, expires in rows if expires >= today}
+        return [k for k in CERTIFICATIONS if k not in valid]
+
+    def authorize(self, session: Session, actor: Actor, action: str, target: str = "",
+                  detail: dict[str, Any] | None = None) -> User:
+        """Check ``actor`` may do ``action`` now; audit it, or record the denial and raise."""
+        rule = permission(action)
+        user = session.get(User, actor.id)
+        reason = None
+        if user is None or not user.active:
+            reason = "no such active user"
+        elif user.locked:
+            reason = "account is locked (too many failed logins); an administrator must unlock it"
+        elif user.role not in rule.roles:
+            reason = (f"role {user.role!r} may not do this (allowed: {', '.join(rule.roles)}; "
+                      f"policy {rule.clause})")
+        elif rule.needs_certification:
+            missing = self.missing_certifications(session, user.id)
+            if missing:
+                reason = (f"no current {' and '.join(missing)} (policy I.A, I.B: only trained, "
+                          f"certified personnel may operate the system or access records)")
+        if reason is not None:
+            raise self._deny(actor.username, action, target, reason)
+        audit.append(session, actor.username, action, target, detail)
+        assert user is not None
+        return user
+
+    # -- users --------------------------------------------------------------------------
+    def bootstrap_admin(self, username: str, full_name: str, password: str,
+                        certified_until: dt.date) -> Actor:
+        """Create the first administrator (only while there are no users)."""
+        with self._tx() as s:
+            if s.scalar(select(func.count()).select_from(User)):
+                raise AccessDenied("bootstrap: users already exist; an administrator must "
+                                   "create further users")
+            user = self._new_user(s, username, full_name, "administrator", password)
+            for kind in CERTIFICATIONS:
+                s.add(Certification(user_id=user.id, kind=kind, issued_on=self.today(),
+                                    expires_on=certified_until, recorded_by=user.id))
+            audit.append(s, username, "users.bootstrap", username)
+            return Actor(user.id, user.username, user.role)
+
+    def _new_user(self, s: Session, username: str, full_name: str, role: str,
+                  password: str) -> User:
+        if role not in ROLES:
+            raise ValueError(f"role {role!r}: must be one of {', '.join(ROLES)}")
+        if s.scalar(select(User.id).where(User.username == username)) is not None:
+            raise ValueError(f"username {username!r}: already exists")
+        user = User(username=username, full_name=full_name, role=role,
+                    password_hash=hash_password(password), failed_logins=0, locked=False,
+                    active=True, created_at=dt.datetime.now(dt.UTC))
+        s.add(user)
+        s.flush()
+        return user
+
+    def create_user(self, actor: Actor, username: str, full_name: str, role: str,
+                    password: str) -> Actor:
+        with self._tx() as s:
+            self.authorize(s, actor, "users.manage", username, {"role": role})
+            user = self._new_user(s, username, full_name, role, password)
+            return Actor(user.id, user.username, user.role)
+
+    def record_certification(self, actor: Actor, username: str, kind: str,
+                             issued_on: dt.date, expires_on: dt.date) -> None:
+        if kind not in CERTIFICATIONS:
+            raise ValueError(f"kind {kind!r}: must be one of {', '.join(CERTIFICATIONS)}")
+        if expires_on <= issued_on:
+            raise ValueError(f"expires_on {expires_on}: must be after issued_on {issued_on}")
+        with self._tx() as s:
+            self.authorize(s, actor, "certifications.record", username,
+                           {"kind": kind, "expires_on": expires_on.isoformat()})
+            uid = s.scalar(select(User.id).where(User.username == username))
+            if uid is None:
+                raise ValueError(f"username {username!r}: no such user")
+            s.add(Certification(user_id=uid, kind=kind, issued_on=issued_on,
+                                expires_on=expires_on, recorded_by=actor.id))
+
+    def unlock(self, actor: Actor, username: str) -> None:
+        with self._tx() as s:
+            self.authorize(s, actor, "users.manage", username, {"unlock": True})
+            user = s.execute(select(User).where(User.username == username)).scalar_one()
+            user.locked, user.failed_logins = False, 0
+
+    def login(self, username: str, password: str) -> Actor:
+        """Authenticate; failed attempts are counted and lock the account at the threshold."""
+        with self._tx() as s:
+            user = s.execute(select(User).where(User.username == username)).scalar_one_or_none()
+            if user is not None and user.active and not user.locked and verify_password(
+                    password, user.password_hash):
+                user.failed_logins = 0
+                audit.append(s, username, "login", username)
+                return Actor(user.id, user.username, user.role)
+            reason = "unknown user or wrong password"
+            if user is not None and user.locked:
+                reason = "account is locked"
+            elif user is not None:
+                user.failed_logins += 1
+                if user.failed_logins >= self.lockout_threshold:
+                    user.locked = True
+                    reason = (f"wrong password; account locked after {user.failed_logins} "
+                              f"failed logins")
+            audit.append(s, username, "login", username, {"reason": reason}, allowed=False)
+        raise AccessDenied(f"{username}: login denied: {reason}")
+
+    # -- cameras (policy II.B: equipment out of expected function is removed from service) --
+    def add_camera(self, actor: Actor, name: str, kind: str, unit: str | None = None,
+                   vehicle: str | None = None, location: str | None = None) -> None:
+        with self._tx() as s:
+            self.authorize(s, actor, "cameras.manage", name, {"kind": kind})
+            s.add(Camera(name=name, kind=kind, unit=unit, vehicle=vehicle, location=location,
+                         in_service=True))
+
+    def set_camera_service(self, actor: Actor, name: str, in_service: bool,
+                           reason: str | None = None) -> None:
+        if not in_service and not (reason and reason.strip()):
+            raise ValueError("reason: required when removing a camera from service (II.B)")
+        with self._tx() as s:
+            self.authorize(s, actor, "cameras.manage", name,
+                           {"in_service": in_service, "reason": reason})
+            cam = s.execute(select(Camera).where(Camera.name == name)).scalar_one()
+            cam.in_service, cam.out_of_service_reason = in_service, (
+                None if in_service else reason)
+
+    def cameras(self, actor: Actor) -> list[dict[str, Any]]:
+        with self._tx() as s:
+            self.authorize(s, actor, "cameras.view")
+            return [{"name": c.name, "kind": c.kind, "in_service": c.in_service,
+                     "reason": c.out_of_service_reason}
+                    for c in s.execute(select(Camera).order_by(Camera.name)).scalars()]
+
+    # -- audit ----------------------------------------------------------------------------
+    def verify_audit(self, actor: Actor) -> audit.ChainReport:
+        with self._tx() as s:
+            self.authorize(s, actor, "audit.verify")
+        with self.Session() as s:
+            return audit.verify(s)

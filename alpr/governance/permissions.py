@@ -1,0 +1,40 @@
+"""Which roles may do what, and which acts need current training and certification.
+
+Policy I.A/I.B: only trained, SLED/NCIC-certified personnel operate the system or access its
+records; II.A: a designated administrator authorises use and data access.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ALL = ("operator", "administrator", "data_staff", "auditor")
+
+
+@dataclass(frozen=True)
+class Permission:
+    roles: tuple[str, ...]
+    needs_certification: bool = True
+    clause: str = "I.B"
+
+
+PERMISSIONS: dict[str, Permission] = {
+    "users.manage": Permission(("administrator",), clause="II.A.4"),
+    "certifications.record": Permission(("administrator",), clause="I.A, I.B"),
+    "cameras.manage": Permission(("administrator",), clause="II.B"),
+    "cameras.view": Permission(ALL, clause="I.B"),
+    "reads.view": Permission(("operator", "administrator", "data_staff", "auditor"),
+                             clause="I.B"),
+    "search.history": Permission(("operator", "administrator", "auditor"), clause="III.E, IV.E"),
+    "audit.view": Permission(("administrator", "auditor"), clause="II.A.3"),
+    "audit.verify": Permission(("administrator", "auditor"), needs_certification=False,
+                               clause="II.A.3"),
+}
+
+
+def permission(action: str) -> Permission:
+    try:
+        return PERMISSIONS[action]
+    except KeyError:
+        raise KeyError(f"unknown action {action!r}; known: {', '.join(sorted(PERMISSIONS))}") \
+            from None

@@ -1,0 +1,129 @@
+"""The records schema (first slice): users and their certifications, cameras, and the
+tamper-evident audit log. Rules that protect data integrity are database constraints
+(foreign keys, checks, unique keys), not only Python checks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+ROLES = ("operator", "administrator", "data_staff", "auditor")
+CERTIFICATIONS = ("alpr_training", "sled_ncic")
+CAMERA_KINDS = ("mobile", "stationary")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class User(Base):
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint(_in("role", ROLES), name="ck_users_role"),
+        CheckConstraint("failed_logins >= 0", name="ck_users_failed_logins"),
+        CheckConstraint("length(username) >= 2", name="ck_users_username"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str] = mapped_column(String(300))
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+    certifications: Mapped[list[Certification]] = relationship(
+        back_populates="user", foreign_keys="Certification.user_id")
+
+
+class Certification(Base):
+    """Training (policy I.A) and SLED/NCIC certification (I.B), with their validity."""
+
+    __tablename__ = "certifications"
+    __table_args__ = (
+        CheckConstraint(_in("kind", CERTIFICATIONS), name="ck_certifications_kind"),
+        CheckConstraint("expires_on > issued_on", name="ck_certifications_dates"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    issued_on: Mapped[dt.date] = mapped_column(Date)
+    expires_on: Mapped[dt.date] = mapped_column(Date)
+    recorded_by: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+
+    user: Mapped[User] = relationship(back_populates="certifications", foreign_keys=[user_id])
+
+
+class Camera(Base):
+    """A mobile (vehicle) or stationary ALPR camera; out of service needs a reason (II.B)."""
+
+    __tablename__ = "cameras"
+    __table_args__ = (
+        CheckConstraint(_in("kind", CAMERA_KINDS), name="ck_cameras_kind"),
+        CheckConstraint("in_service OR out_of_service_reason IS NOT NULL",
+                        name="ck_cameras_out_of_service_reason"),
+        CheckConstraint("kind <> 'mobile' OR vehicle IS NOT NULL", name="ck_cameras_vehicle"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    unit: Mapped[str | None] = mapped_column(String(64))
+    vehicle: Mapped[str | None] = mapped_column(String(64))
+    location: Mapped[str | None] = mapped_column(String(200))
+    in_service: Mapped[bool] = mapped_column(Boolean, default=True)
+    out_of_service_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class AuditEntry(Base):
+    """Append-only audit trail; each row holds the hash of the previous row (a hash chain)."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (
+        UniqueConstraint("row_hash", name="uq_audit_log_row_hash"),
+        CheckConstraint("length(row_hash) = 64 AND length(prev_hash) = 64",
+                        name="ck_audit_log_hashes"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    actor: Mapped[str] = mapped_column(String(64), index=True)
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    target: Mapped[str] = mapped_column(String(200), default="")
+    detail: Mapped[str] = mapped_column(Text, default="{}")
+    allowed: Mapped[bool] = mapped_column(Boolean)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    row_hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHead(Base):
+    """One row: the newest audit entry's id and hash, locked while appending so concurrent
+    writers extend the chain one at a time, and so that removing the newest rows shows."""
+
+    __tablename__ = "audit_head"
+    __table_args__ = (CheckConstraint("id = 1", name="ck_audit_head_single_row"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_id: Mapped[int] = mapped_column(Integer)
+    last_hash: Mapped[str] = mapped_column(String(64))
+    count: Mapped[int] = mapped_column(Integer)
