@@ -35,7 +35,6 @@ class HotListEntry:
     purpose: str | None = None
     case_number: str | None = None
     created_at: dt.datetime | None = None
-    line: int | None = None  # line in the source file, for imported entries
 
     @property
     def is_wildcard(self) -> bool:

@@ -11,8 +11,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
-import io
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -27,7 +27,7 @@ CSV_REQUIRED = ("plate", "state", "category")
 CSV_OPTIONAL = ("reference", "expires_at")
 NCIC_FIELDS = "PLATE;STATE;CATEGORY[;REFERENCE]"
 _CANONICAL = re.compile(r"[A-Z0-9]{1,10}")
-_CODES = frozenset(codes())
+_CODES = {c: c for c in codes()}  # one shared string per code, not one per row
 
 
 class HotListFileError(ValueError):
@@ -61,9 +61,9 @@ def parse_expiry(text: str) -> dt.datetime:
     text = text.strip()
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
         day = dt.date.fromisoformat(text)
-        return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), dt.timezone.utc)
+        return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), dt.UTC)
     value = dt.datetime.fromisoformat(text)
-    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
 class _Builder:
@@ -72,6 +72,7 @@ class _Builder:
     def __init__(self, source: str) -> None:
         self.source = source
         self.entries: dict[tuple[str, str | None, str], HotListEntry] = {}
+        self.first_line: dict[tuple[str, str | None, str], int] = {}
         self.rejections: list[RowError] = []
         self.rejected_lines: set[int] = set()
         self.duplicates: list[tuple[int, int]] = []
@@ -90,7 +91,7 @@ class _Builder:
                 errors.append(RowError(line, "plate", plate_raw, str(exc)))
         state: str | None = None
         if state_raw in _CODES:
-            state = state_raw
+            state = _CODES[state_raw]
         elif state_raw and state_raw.upper() != UNKNOWN:
             if is_jurisdiction(state_raw):
                 state = get_jurisdiction(state_raw).code
@@ -117,13 +118,15 @@ class _Builder:
         entry = HotListEntry(plate=plate, state=state, category=category.code,
                              priority=category.priority, source=self.source,
                              reference=(reference or "").strip() or None,
-                             expires_at=expires_at, line=line)
-        first = self.entries.get(entry.key)
+                             expires_at=expires_at)
+        key = entry.key
+        first = self.entries.get(key)
         if first is None:
-            self.entries[entry.key] = entry
+            self.entries[key] = entry
+            self.first_line[key] = line
         else:
-            self.duplicates.append((line, first.line or 0))
-            self.entries[entry.key] = _merge(first, entry)
+            self.duplicates.append((line, self.first_line[key]))
+            self.entries[key] = _merge(first, entry)
 
     def result(self, fmt: str, digest: str, loaded_at: dt.datetime) -> HotList:
         version = ListVersion(source=self.source, sha256=digest, format=fmt,
@@ -144,16 +147,26 @@ def _merge(first: HotListEntry, dup: HotListEntry) -> HotListEntry:
     return replace(first, reference=reference, expires_at=expiry)
 
 
-def _read_text(path: Path) -> tuple[str, str]:
+def _file_hash(path: Path) -> str:
     if not path.is_file():
         raise HotListFileError(f"{path}: hot-list file not found")
-    data = path.read_bytes()
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise HotListFileError(f"{path}: not UTF-8 text (byte {exc.start}): export the list "
-                               f"as UTF-8") from exc
-    return text, hashlib.sha256(data).hexdigest()
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _lines(path: Path) -> Iterator[tuple[int, str]]:
+    """(line number, text) of a UTF-8 file, streamed: lists run to millions of lines."""
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        line = 0
+        try:
+            for line, text in enumerate(fh, start=1):  # noqa: B007 - used in the error
+                yield line, text
+        except UnicodeDecodeError as exc:
+            raise HotListFileError(f"{path}: line {line + 1} is not UTF-8 text: export the "
+                                   f"list as UTF-8") from exc
 
 
 def load_ncic(path: str | Path, source: str | None = None,
@@ -164,9 +177,9 @@ def load_ncic(path: str | Path, source: str | None = None,
     A line ``7ABC123;CA;stolen vehicle;V123`` gives a California stolen-vehicle entry.
     """
     path = Path(path)
-    text, digest = _read_text(path)
+    digest = _file_hash(path)
     b = _Builder(source or path.name)
-    for line, raw in enumerate(text.splitlines(), start=1):
+    for line, raw in _lines(path):
         stripped = raw.strip()
         if not stripped or stripped.startswith("#"):
             continue
@@ -179,7 +192,7 @@ def load_ncic(path: str | Path, source: str | None = None,
             b.rejected_lines.add(line)
             continue
         b.add(line, parts[0], parts[1], parts[2], parts[3] if len(parts) == 4 else None)
-    return b.result("ncic", digest, now or dt.datetime.now(dt.timezone.utc))
+    return b.result("ncic", digest, now or dt.datetime.now(dt.UTC))
 
 
 def load_csv(path: str | Path, source: str | None = None,
@@ -187,8 +200,8 @@ def load_csv(path: str | Path, source: str | None = None,
     """Load a CSV with header ``plate,state,category`` and optional ``reference``,
     ``expires_at`` columns (any order)."""
     path = Path(path)
-    text, digest = _read_text(path)
-    reader = csv.DictReader(io.StringIO(text, newline=""))
+    digest = _file_hash(path)
+    reader = csv.DictReader(line for _, line in _lines(path))
     header = [h.strip() for h in (reader.fieldnames or [])]
     missing = [c for c in CSV_REQUIRED if c not in header]
     unknown = [c for c in header if c not in CSV_REQUIRED + CSV_OPTIONAL]
@@ -201,7 +214,7 @@ def load_csv(path: str | Path, source: str | None = None,
     reader.fieldnames = header
     b = _Builder(source or path.name)
     for row in reader:
-        extra = row.pop(None, None)  # type: ignore[call-overload]
+        extra = row.pop(None, None)
         if extra:
             b.rows += 1
             b.rejections.append(RowError(reader.line_num, "row", ",".join(extra),
@@ -213,7 +226,7 @@ def load_csv(path: str | Path, source: str | None = None,
             continue
         b.add(reader.line_num, row["plate"] or "", row["state"] or "", row["category"] or "",
               row.get("reference"), row.get("expires_at"))
-    return b.result("csv", digest, now or dt.datetime.now(dt.timezone.utc))
+    return b.result("csv", digest, now or dt.datetime.now(dt.UTC))
 
 
 def load_hotlist(path: str | Path, source: str | None = None,

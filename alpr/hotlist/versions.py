@@ -31,7 +31,7 @@ class ListVersion:
         """One line for logs and shift-start records.
 
         >>> v = ListVersion("ncic.txt", "ab" * 32, "ncic", dt.datetime(2024, 5, 1, 6, 0,
-        ...                 tzinfo=dt.timezone.utc), 10, 8, 1, 1)
+        ...                 tzinfo=dt.UTC), 10, 8, 1, 1)
         >>> v.summary()
         'ncic.txt sha256:abababababab loaded 2024-05-01T06:00:00+00:00: 10 rows, 8 entries, 1 rejected, 1 duplicates merged'
         """
@@ -57,7 +57,7 @@ class Freshness:
     def message(self) -> str:
         """Plain words for the operator.
 
-        >>> t = dt.datetime(2024, 5, 1, 6, 0, tzinfo=dt.timezone.utc)
+        >>> t = dt.datetime(2024, 5, 1, 6, 0, tzinfo=dt.UTC)
         >>> v = ListVersion("ncic.txt", "0" * 64, "ncic", t, 1, 1, 0, 0)
         >>> freshness(v, [v], now=t + dt.timedelta(hours=30)).message()
         'ncic.txt: loaded 1 d 6 h ago, older than the 1 d 0 h allowed: load a current list'
