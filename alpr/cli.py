@@ -6,6 +6,10 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from alpr.matcher.rules import MatchConfig
 
 
 def _synth(args: argparse.Namespace) -> int:
@@ -120,6 +124,53 @@ def _train(args: argparse.Namespace) -> int:
     return run(args)
 
 
+def _match_config(args: argparse.Namespace) -> MatchConfig:
+    from alpr.matcher.rules import MatchConfig
+
+    return MatchConfig(max_confusable_positions=args.max_confusable, allow_edit=not args.no_edit)
+
+
+def _match(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from alpr.matcher.stream import run_match
+
+    try:
+        at = dt.datetime.fromisoformat(args.at) if args.at else None
+    except ValueError:
+        print(f"error: --at {args.at!r}: not an ISO date-time (2024-05-31T18:00:00-04:00)",
+              file=sys.stderr)
+        return 2
+    if at is not None and at.tzinfo is None:
+        at = at.replace(tzinfo=dt.UTC)
+    return run_match(args.hotlist, args.reads, args.format, _match_config(args), at=at)
+
+
+def _hotlist_preview(args: argparse.Namespace) -> int:
+    from alpr.hotlist.entries import normalize_entry_plate
+    from alpr.matcher.preview import misreads, preview
+    from alpr.plate_text import PlateTextError
+
+    try:
+        plate = normalize_entry_plate(args.plate)
+    except PlateTextError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    config = _match_config(args)
+    print(preview(plate, config).text())
+    if args.all and "?" not in plate and "*" not in plate:
+        for text, (kind, _) in misreads(plate, config):
+            print(f"{text}\t{kind}")
+    return 0
+
+
+def _add_tolerance(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--max-confusable", type=int, choices=[0, 1, 2], default=1,
+                   help="look-alike characters allowed per read (default 1)")
+    p.add_argument("--no-edit", action="store_true",
+                   help="do not match reads with one character missing or extra")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from alpr import __version__
 
@@ -168,12 +219,34 @@ def build_parser() -> argparse.ArgumentParser:
     from alpr.store_cli import add_parsers as add_store_parsers
 
     add_store_parsers(sub)
+    from alpr.records_cli import add_parsers as add_records_parsers
+
+    add_records_parsers(sub)
 
     t = sub.add_parser("train", help="train the recognizer from a config file")
     from alpr.train.cli import add_arguments
 
     add_arguments(t)
     t.set_defaults(func=_train)
+
+    m = sub.add_parser("match", help="match reads against hot lists")
+    m.add_argument("--hotlist", action="append", required=True, type=Path, metavar="FILE",
+                   help="NCIC-style PLATE;STATE;CATEGORY[;REFERENCE] file, or .csv (repeatable)")
+    m.add_argument("--reads", required=True, metavar="READS.jsonl",
+                   help='one {"id", "text", "state", "char_confidences"} object a line; - = stdin')
+    m.add_argument("--format", choices=["jsonl", "table"], default="jsonl")
+    m.add_argument("--at", help="match as of this ISO time (default now): entries expired "
+                                "by then do not match")
+    _add_tolerance(m)
+    m.set_defaults(func=_match)
+
+    h = sub.add_parser("hotlist", help="hot-list tools")
+    hsub = h.add_subparsers(dest="hotlist_command", required=True)
+    hp = hsub.add_parser("preview", help="which misreads of a plate would still match it")
+    hp.add_argument("plate", help="listed plate, '?' and '*' allowed")
+    hp.add_argument("--all", action="store_true", help="list every matching misread")
+    _add_tolerance(hp)
+    hp.set_defaults(func=_hotlist_preview)
     return p
 
 

@@ -1,5 +1,5 @@
-"""The records schema (first slice): users and their certifications, cameras, and the
-tamper-evident audit log. Rules that protect data integrity are database constraints
+"""The records schema: users and their certifications, cameras, reads, historical searches,
+retention holds, and the tamper-evident audit log. Rules that protect data integrity are database constraints
 (foreign keys, checks, unique keys), not only Python checks.
 """
 
@@ -8,11 +8,14 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
     DateTime,
+    Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -127,3 +130,77 @@ class AuditHead(Base):
     last_id: Mapped[int] = mapped_column(Integer)
     last_hash: Mapped[str] = mapped_column(String(64))
     count: Mapped[int] = mapped_column(Integer)
+
+
+class Read(Base):
+    """One plate read by a camera: what the recognizer saw, with its evidence trail."""
+
+    __tablename__ = "reads"
+    __table_args__ = (
+        CheckConstraint("confidence >= 0 AND confidence <= 1", name="ck_reads_confidence"),
+        CheckConstraint("state_confidence IS NULL OR (state_confidence >= 0 AND "
+                        "state_confidence <= 1)", name="ck_reads_state_confidence"),
+        CheckConstraint("length(plate) BETWEEN 1 AND 10", name="ck_reads_plate"),
+        CheckConstraint("image_sha256 IS NULL OR length(image_sha256) = 64",
+                        name="ck_reads_image_sha256"),
+        CheckConstraint("(box_w IS NULL) = (box_h IS NULL)", name="ck_reads_box"),
+        Index("ix_reads_camera_time", "camera_id", "read_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
+                                    primary_key=True)
+    read_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    camera_id: Mapped[int] = mapped_column(ForeignKey("cameras.id", ondelete="RESTRICT"))
+    plate: Mapped[str] = mapped_column(String(10), index=True)
+    state: Mapped[str | None] = mapped_column(String(3))
+    confidence: Mapped[float] = mapped_column(Float)
+    state_confidence: Mapped[float | None] = mapped_column(Float)
+    char_confidences: Mapped[str | None] = mapped_column(Text)  # JSON list
+    box_x: Mapped[int | None] = mapped_column(Integer)
+    box_y: Mapped[int | None] = mapped_column(Integer)
+    box_w: Mapped[int | None] = mapped_column(Integer)
+    box_h: Mapped[int | None] = mapped_column(Integer)
+    image_path: Mapped[str | None] = mapped_column(Text)
+    image_sha256: Mapped[str | None] = mapped_column(String(64))
+    model_version: Mapped[str | None] = mapped_column(String(100))
+    ingested_by: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+
+
+class HistoricalSearch(Base):
+    """A search of historical data: who, why, for which case, what, and how many results
+    (policy III.E / IV.E)."""
+
+    __tablename__ = "historical_searches"
+    __table_args__ = (
+        CheckConstraint("length(purpose) >= 10", name="ck_searches_purpose"),
+        CheckConstraint("result_count >= 0", name="ck_searches_result_count"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    query: Mapped[str] = mapped_column(Text)  # JSON
+    purpose: Mapped[str] = mapped_column(Text)
+    case_number: Mapped[str | None] = mapped_column(String(64))
+    result_count: Mapped[int] = mapped_column(Integer)
+
+
+class RetentionHold(Base):
+    """Preserves reads tied to an investigation from retention purges until released."""
+
+    __tablename__ = "retention_holds"
+    __table_args__ = (
+        CheckConstraint("length(reason) >= 10", name="ck_holds_reason"),
+        CheckConstraint("starts_at < ends_at", name="ck_holds_window"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_number: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text)
+    plate: Mapped[str | None] = mapped_column(String(10))  # None: every plate in the window
+    starts_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    ends_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    released_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    released_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))

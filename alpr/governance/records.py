@@ -1,0 +1,250 @@
+"""Reads through the access-control layer: ingestion, audited historical searches,
+retention holds and the retention purge.
+
+Policy: III.E/IV.E (searches follow departmental procedure: a purpose, a case number, an
+audit record), II.A.1 (retention protocols), II.A.2 (preserve reads tied to investigations).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import and_, delete, exists, insert, or_, select
+
+from alpr.datasets import RowError
+from alpr.governance.access import Actor, Governance
+from alpr.plate_text import PlateTextError, normalize_plate
+from alpr.store.read_rows import iter_rows, validate
+from alpr.store.schema import Camera, HistoricalSearch, Read, RetentionHold
+
+
+@dataclass
+class IngestReport:
+    stored: int = 0
+    rejected: list[RowError] = field(default_factory=list)
+    batches: int = 0
+
+    def __str__(self) -> str:
+        return f"stored {self.stored} reads in {self.batches} batch(es); rejected {len(self.rejected)}"
+
+
+def ingest_rows(gov: Governance, actor: Actor, rows: Iterable[tuple[int, dict[str, Any] | RowError]],
+                source: str = "", batch_size: int = 5000) -> IngestReport:
+    """Validate and store reads; one transaction per batch; bad rows reported, good ones kept."""
+    report = IngestReport()
+    batch: list[tuple[int, dict[str, Any]]] = []
+
+    def flush() -> None:
+        if not batch:
+            return
+        with gov._tx() as s:
+            gov.authorize(s, actor, "reads.ingest", source, {"rows": len(batch)})
+            cams = {c.name: c for c in s.execute(select(Camera)).scalars()}
+            good = []
+            for line, row in batch:
+                cam = cams.get(row["camera"])
+                if cam is None:
+                    report.rejected.append(RowError(line, "camera", row["camera"],
+                                                    "no such camera"))
+                elif not cam.in_service:
+                    report.rejected.append(RowError(
+                        line, "camera", row["camera"],
+                        f"camera is out of service ({cam.out_of_service_reason}); its reads are "
+                        f"not accepted until it is restored (policy II.B)"))
+                else:
+                    good.append({**{k: v for k, v in row.items() if k != "camera"},
+                                 "camera_id": cam.id, "ingested_by": actor.id})
+            if good:
+                s.execute(insert(Read), good)
+            report.stored += len(good)
+            report.batches += 1
+        batch.clear()
+
+    for line, raw in rows:
+        checked = raw if isinstance(raw, RowError) else validate(raw, line)
+        if isinstance(checked, RowError):
+            report.rejected.append(checked)
+            continue
+        batch.append((line, checked))
+        if len(batch) >= batch_size:
+            flush()
+    flush()
+    return report
+
+
+def ingest_file(gov: Governance, actor: Actor, path: Path, batch_size: int = 5000) -> IngestReport:
+    return ingest_rows(gov, actor, iter_rows(path), source=str(path), batch_size=batch_size)
+
+
+# -- historical searches ---------------------------------------------------------------------
+HIDDEN_FIELDS = {"auditor": {"image_path"}}  # auditors review the trail, not the images
+
+
+@dataclass(frozen=True)
+class SearchRules:
+    """Departmental search procedure; a case number is required by default."""
+
+    require_case_number: bool = True
+    min_purpose_chars: int = 10
+    max_results: int = 10_000
+
+
+def _like(pattern: str) -> str:
+    """Plate wildcard (``?`` one char, ``*`` any run) to SQL LIKE."""
+    return pattern.replace("*", "%").replace("?", "_")
+
+
+def search_reads(gov: Governance, actor: Actor, *, purpose: str, case_number: str | None,
+                 plate: str | None = None, since: dt.datetime | None = None,
+                 until: dt.datetime | None = None, camera: str | None = None,
+                 rules: SearchRules = SearchRules()) -> list[dict[str, Any]]:
+    """Search historical reads; every search is recorded with its purpose and result count."""
+    if len((purpose or "").strip()) < rules.min_purpose_chars:
+        raise ValueError(f"purpose: a law-enforcement purpose of at least "
+                         f"{rules.min_purpose_chars} characters is required (policy III.E)")
+    if rules.require_case_number and not (case_number or "").strip():
+        raise ValueError("case_number: required for historical searches (policy III.E)")
+    query: dict[str, Any] = {"plate": plate, "camera": camera,
+                             "since": since.isoformat() if since else None,
+                             "until": until.isoformat() if until else None}
+    stmt = select(Read, Camera.name).join(Camera, Camera.id == Read.camera_id)
+    if plate:
+        core = plate.replace("*", "").replace("?", "")
+        try:
+            if core:
+                normalize_plate(core)
+        except PlateTextError as exc:
+            raise ValueError(f"plate: {exc}") from None
+        pat = plate.upper().replace(" ", "").replace("-", "")
+        stmt = stmt.where(Read.plate.like(_like(pat)) if ("*" in pat or "?" in pat)
+                          else Read.plate == pat)
+    if since:
+        stmt = stmt.where(Read.read_at >= since)
+    if until:
+        stmt = stmt.where(Read.read_at < until)
+    if camera:
+        stmt = stmt.where(Camera.name == camera)
+    stmt = stmt.order_by(Read.read_at).limit(rules.max_results)
+    with gov._tx() as s:
+        user = gov.authorize(s, actor, "search.history", plate or "*",
+                             {"purpose": purpose, "case_number": case_number, **query})
+        hidden = HIDDEN_FIELDS.get(user.role, set())
+        rows = []
+        for read, cam_name in s.execute(stmt):
+            row = {"id": read.id, "read_at": read.read_at, "camera": cam_name,
+                   "plate": read.plate, "state": read.state, "confidence": read.confidence,
+                   "image_path": read.image_path, "image_sha256": read.image_sha256}
+            rows.append({k: v for k, v in row.items() if k not in hidden})
+        s.add(HistoricalSearch(user_id=actor.id, at=dt.datetime.now(dt.UTC),
+                               query=json.dumps(query), purpose=purpose.strip(),
+                               case_number=case_number, result_count=len(rows)))
+    return rows
+
+
+# -- retention -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class RetentionPolicy:
+    """How long reads are kept; the department sets it (policy II.A.1)."""
+
+    reads_days: int = 365
+
+
+def place_hold(gov: Governance, actor: Actor, case_number: str, reason: str,
+               starts_at: dt.datetime, ends_at: dt.datetime, plate: str | None = None) -> int:
+    """Preserve reads (of ``plate``, or all) in a time window for an investigation."""
+    if len((reason or "").strip()) < 10:
+        raise ValueError("reason: at least 10 characters explaining the investigation")
+    if not starts_at < ends_at:
+        raise ValueError(f"ends_at {ends_at}: must be after starts_at {starts_at}")
+    norm = normalize_plate(plate) if plate else None
+    with gov._tx() as s:
+        gov.authorize(s, actor, "holds.manage", case_number, {"plate": norm, "reason": reason})
+        hold = RetentionHold(case_number=case_number, reason=reason.strip(), plate=norm,
+                             starts_at=starts_at, ends_at=ends_at, created_by=actor.id,
+                             created_at=dt.datetime.now(dt.UTC))
+        s.add(hold)
+        s.flush()
+        return hold.id
+
+
+def release_hold(gov: Governance, actor: Actor, hold_id: int) -> None:
+    with gov._tx() as s:
+        gov.authorize(s, actor, "holds.manage", str(hold_id), {"release": True})
+        hold = s.get(RetentionHold, hold_id)
+        if hold is None:
+            raise ValueError(f"hold {hold_id}: no such hold")
+        hold.released_at, hold.released_by = dt.datetime.now(dt.UTC), actor.id
+
+
+def _held() -> Any:
+    """SQL condition: an active hold covers this read."""
+    return exists().where(and_(
+        RetentionHold.released_at.is_(None),
+        RetentionHold.starts_at <= Read.read_at, Read.read_at < RetentionHold.ends_at,
+        or_(RetentionHold.plate.is_(None), RetentionHold.plate == Read.plate)))
+
+
+@dataclass
+class PurgeReport:
+    cutoff: dt.datetime
+    expired: int
+    held: int
+    deleted: int
+    images_deleted: int
+    dry_run: bool
+
+    def __str__(self) -> str:
+        verb = "would delete" if self.dry_run else "deleted"
+        return (f"reads older than {self.cutoff:%Y-%m-%d}: {self.expired}; under a hold (kept): "
+                f"{self.held}; {verb} {self.deleted} reads and {self.images_deleted} image file(s)")
+
+
+def purge(gov: Governance, actor: Actor, policy: RetentionPolicy = RetentionPolicy(),
+          now: dt.datetime | None = None, dry_run: bool = False,
+          image_root: Path | None = None) -> PurgeReport:
+    """Delete reads past retention, and their images, unless a hold preserves them."""
+    now = now or dt.datetime.now(dt.UTC)
+    cutoff = now - dt.timedelta(days=policy.reads_days)
+    with gov._tx() as s:
+        gov.authorize(s, actor, "retention.purge", "reads",
+                      {"cutoff": cutoff.isoformat(), "dry_run": dry_run})
+        expired = s.scalar(select(_count()).where(Read.read_at < cutoff)) or 0
+        held = s.scalar(select(_count()).where(Read.read_at < cutoff, _held())) or 0
+        doomed = select(Read.id, Read.image_path).where(Read.read_at < cutoff, ~_held())
+        targets = s.execute(doomed).all()
+        deleted = len(targets)  # or, in a dry run, would be
+        files = [p for p in (_image(t.image_path, image_root) for t in targets) if p]
+        if not dry_run and targets:
+            ids = [t.id for t in targets]
+            for i in range(0, len(ids), 5000):
+                s.execute(delete(Read).where(Read.id.in_(ids[i:i + 5000])))
+        from alpr.governance import audit
+
+        audit.append(s, actor.username, "retention.purged" if not dry_run else "retention.dry_run",
+                     "reads", {"cutoff": cutoff.isoformat(), "expired": expired, "held": held,
+                               "deleted": deleted, "image_files": len(files)})
+    images = 0
+    if not dry_run:  # only once the rows are gone for good
+        for path in files:
+            if path.is_file():
+                path.unlink()
+                images += 1
+    return PurgeReport(cutoff, expired, held, deleted, images, dry_run)
+
+
+def _image(path: str | None, root: Path | None) -> Path | None:
+    if not path:
+        return None
+    p = Path(path)
+    return p if p.is_absolute() or root is None else root / p
+
+
+def _count() -> Any:
+    from sqlalchemy import func
+
+    return func.count(Read.id)
