@@ -204,3 +204,44 @@ class RetentionHold(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     released_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     released_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+
+
+class EquipmentCheck(Base):
+    """A designated, trained person's regular check of a camera (policy II.B)."""
+
+    __tablename__ = "equipment_checks"
+    __table_args__ = (
+        CheckConstraint("functional OR notes IS NOT NULL", name="ck_checks_failure_notes"),
+        Index("ix_equipment_checks_camera_time", "camera_id", "checked_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    camera_id: Mapped[int] = mapped_column(ForeignKey("cameras.id", ondelete="RESTRICT"))
+    checked_by: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    checked_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    functional: Mapped[bool] = mapped_column(Boolean)
+    alignment_ok: Mapped[bool] = mapped_column(Boolean)
+    notes: Mapped[str | None] = mapped_column(Text)
+
+
+class EquipmentReport(Base):
+    """A malfunction or damage report (VI.A.4, VI.B.2) and its vendor follow-up."""
+
+    __tablename__ = "equipment_reports"
+    __table_args__ = (
+        CheckConstraint("kind IN ('malfunction', 'damage', 'vendor_maintenance')",
+                        name="ck_reports_kind"),
+        CheckConstraint("length(description) >= 5", name="ck_reports_description"),
+        CheckConstraint("resolved_at IS NULL OR resolved_at >= reported_at",
+                        name="ck_reports_resolution"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    camera_id: Mapped[int] = mapped_column(ForeignKey("cameras.id", ondelete="RESTRICT"),
+                                           index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    description: Mapped[str] = mapped_column(Text)
+    reported_by: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    reported_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    vendor_notified_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,103 @@
+"""Equipment checks, malfunction and damage reports, and removal from service (policy II.B,
+VI): a failed check or a reported malfunction or damage takes the camera out of service at
+once, and it returns only after a passing check with every report resolved.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from alpr.governance.access import Actor, Governance
+from alpr.store.schema import Camera, EquipmentCheck, EquipmentReport
+
+
+def _camera(s: Session, name: str) -> Camera:
+    cam = s.execute(select(Camera).where(Camera.name == name)).scalar_one_or_none()
+    if cam is None:
+        raise ValueError(f"camera {name!r}: no such camera")
+    return cam
+
+
+def _aware(ts: dt.datetime) -> dt.datetime:
+    """SQLite returns naive UTC datetimes; PostgreSQL aware ones."""
+    return ts if ts.tzinfo else ts.replace(tzinfo=dt.UTC)
+
+
+def record_check(gov: Governance, actor: Actor, camera: str, functional: bool,
+                 alignment_ok: bool, notes: str | None = None,
+                 at: dt.datetime | None = None) -> bool:
+    """Record a check; returns whether the camera is in service afterwards."""
+    passed = functional and alignment_ok
+    if not passed and not (notes and notes.strip()):
+        raise ValueError("notes: required when a check fails (what is wrong)")
+    with gov._tx() as s:
+        gov.authorize(s, actor, "equipment.check", camera,
+                      {"functional": functional, "alignment_ok": alignment_ok})
+        cam = _camera(s, camera)
+        check = EquipmentCheck(camera_id=cam.id, checked_by=actor.id,
+                               checked_at=at or dt.datetime.now(dt.UTC), functional=functional,
+                               alignment_ok=alignment_ok, notes=notes)
+        s.add(check)
+        if not passed:
+            cam.in_service = False
+            what = "not functional" if not functional else "out of alignment"
+            cam.out_of_service_reason = f"failed equipment check ({what}): {notes}"
+        return cam.in_service
+
+
+def report_problem(gov: Governance, actor: Actor, camera: str, kind: str,
+                   description: str) -> int:
+    """Report a malfunction or damage; the camera leaves service until it is fixed."""
+    if kind not in ("malfunction", "damage", "vendor_maintenance"):
+        raise ValueError(f"kind {kind!r}: must be malfunction, damage or vendor_maintenance")
+    with gov._tx() as s:
+        gov.authorize(s, actor, "equipment.report", camera, {"kind": kind})
+        cam = _camera(s, camera)
+        rep = EquipmentReport(camera_id=cam.id, kind=kind, description=description,
+                              reported_by=actor.id, reported_at=dt.datetime.now(dt.UTC))
+        s.add(rep)
+        if kind != "vendor_maintenance":
+            cam.in_service = False
+            cam.out_of_service_reason = f"{kind} reported: {description}"
+        s.flush()
+        return rep.id
+
+
+def resolve_report(gov: Governance, actor: Actor, report_id: int,
+                   vendor_notified: bool = True) -> None:
+    with gov._tx() as s:
+        gov.authorize(s, actor, "cameras.manage", str(report_id), {"resolve": True})
+        rep = s.get(EquipmentReport, report_id)
+        if rep is None:
+            raise ValueError(f"report {report_id}: no such report")
+        now = dt.datetime.now(dt.UTC)
+        rep.resolved_at = now
+        if vendor_notified and rep.vendor_notified_at is None:
+            rep.vendor_notified_at = now
+
+
+def restore(gov: Governance, actor: Actor, camera: str) -> None:
+    """Return a camera to service: needs a passing latest check and no open report."""
+    with gov._tx() as s:
+        gov.authorize(s, actor, "cameras.manage", camera, {"restore": True})
+        cam = _camera(s, camera)
+        last = s.execute(select(EquipmentCheck).where(EquipmentCheck.camera_id == cam.id)
+                         .order_by(EquipmentCheck.checked_at.desc(), EquipmentCheck.id.desc())
+                         .limit(1)).scalar_one_or_none()
+        open_reports = s.execute(select(EquipmentReport.id).where(
+            EquipmentReport.camera_id == cam.id, EquipmentReport.resolved_at.is_(None))).all()
+        if last is None or not (last.functional and last.alignment_ok):
+            raise ValueError(f"camera {camera!r}: needs a passing equipment check before it "
+                             f"returns to service (policy II.B)")
+        latest_report = s.scalar(select(func.max(EquipmentReport.reported_at)).where(
+            EquipmentReport.camera_id == cam.id, EquipmentReport.kind != "vendor_maintenance"))
+        if latest_report is not None and _aware(last.checked_at) < _aware(latest_report):
+            raise ValueError(f"camera {camera!r}: the last passing check predates the latest "
+                             f"problem report; check it again after the repair (policy II.B)")
+        if open_reports:
+            raise ValueError(f"camera {camera!r}: {len(open_reports)} unresolved report(s); "
+                             f"deficiencies must be corrected first (policy II.B)")
+        cam.in_service, cam.out_of_service_reason = True, None

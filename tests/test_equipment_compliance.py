@@ -1,0 +1,89 @@
+"""Equipment checks and removal from service (II.B), and the compliance metrics."""
+
+import datetime as dt
+
+import pytest
+
+from alpr.governance.access import AccessDenied, Governance
+from alpr.governance.compliance import cameras_needing_attention, certified_users, summary
+from alpr.governance.equipment import record_check, report_problem, resolve_report, restore
+from alpr.governance.records import ingest_rows, search_reads
+from alpr.store.db import make_engine
+
+TODAY = dt.date(2026, 6, 1)
+NOW = dt.datetime(2026, 6, 1, 12, tzinfo=dt.UTC)
+PW = "correct horse battery"
+
+
+@pytest.fixture
+def world(db_url):
+    engine = make_engine(db_url)
+    gov = Governance(engine, today=lambda: TODAY)
+    admin = gov.bootstrap_admin("chief", "A. Chief", PW, certified_until=dt.date(2027, 1, 1))
+    op = gov.create_user(admin, "ofc1", "Officer One", "operator", PW)
+    for kind in ("alpr_training", "sled_ncic"):
+        gov.record_certification(admin, "ofc1", kind, dt.date(2026, 1, 1), dt.date(2027, 1, 1))
+    gov.create_user(admin, "rookie", "Not Yet Certified", "operator", PW)
+    gov.add_camera(admin, "CAM-1", "stationary")
+    gov.add_camera(admin, "CAM-2", "mobile", vehicle="Car 7")
+    yield gov, admin, op
+    engine.dispose()
+
+
+def in_service(gov, admin, name):
+    return next(c for c in gov.cameras(admin) if c["name"] == name)["in_service"]
+
+
+def test_failed_check_removes_camera_until_a_passing_check(world):
+    gov, admin, op = world
+    assert record_check(gov, op, "CAM-1", functional=True, alignment_ok=True)
+    with pytest.raises(ValueError, match="notes: required"):
+        record_check(gov, op, "CAM-1", functional=True, alignment_ok=False)
+    assert not record_check(gov, op, "CAM-1", True, False, notes="aimed at the sky")
+    reason = next(c for c in gov.cameras(admin) if c["name"] == "CAM-1")["reason"]
+    assert "out of alignment" in reason
+    with pytest.raises(ValueError, match="passing equipment check"):
+        restore(gov, admin, "CAM-1")
+    record_check(gov, op, "CAM-1", True, True, at=dt.datetime.now(dt.UTC) + dt.timedelta(hours=1))
+    restore(gov, admin, "CAM-1")
+    assert in_service(gov, admin, "CAM-1")
+
+
+def test_damage_report_needs_repair_and_a_fresh_check(world):
+    gov, admin, op = world
+    record_check(gov, op, "CAM-2", True, True, at=NOW - dt.timedelta(days=1))
+    rid = report_problem(gov, op, "CAM-2", "damage", "lens cracked by gravel")
+    assert not in_service(gov, admin, "CAM-2")
+    with pytest.raises(ValueError, match="predates the latest problem report"):
+        restore(gov, admin, "CAM-2")
+    record_check(gov, op, "CAM-2", True, True, at=dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1))
+    with pytest.raises(ValueError, match="unresolved report"):
+        restore(gov, admin, "CAM-2")
+    resolve_report(gov, admin, rid)
+    restore(gov, admin, "CAM-2")
+    assert in_service(gov, admin, "CAM-2")
+    with pytest.raises(AccessDenied):
+        restore(gov, op, "CAM-2")
+
+
+def test_compliance_metrics(world):
+    gov, admin, op = world
+    users = certified_users(gov, admin, TODAY)
+    assert dict(zip(users["username"], users["compliant"], strict=True)) == {
+        "chief": True, "ofc1": True, "rookie": False}
+    record_check(gov, op, "CAM-1", True, True, at=NOW - dt.timedelta(days=3))
+    record_check(gov, op, "CAM-2", True, True, at=NOW - dt.timedelta(days=45))
+    attention = cameras_needing_attention(gov, admin, NOW, max_days_between_checks=30)
+    assert attention.to_dict("records")[0]["camera"] == "CAM-2"
+    assert "overdue" in attention.iloc[0]["problems"] and len(attention) == 1
+    ingest_rows(gov, op, [(1, {"read_at": "2024-01-01T00:00:00Z", "camera": "CAM-1",
+                               "plate": "OLD1", "confidence": 0.9})])
+    search_reads(gov, op, purpose="stolen car follow-up on tip", case_number="C-1")
+    s = summary(gov, admin, NOW).set_index("metric")
+    assert s.loc["users with current training and certification", "value"] == pytest.approx(2 / 3)
+    assert s.loc["historical searches with purpose and case number", "value"] == 1.0
+    assert s.loc["reads past retention and not under a hold", "numerator"] == 1
+    assert s.loc["cameras overdue for a check or in service despite a failed one",
+                 "clause"] == "II.B"
+    with pytest.raises(AccessDenied):
+        summary(gov, op, NOW)
