@@ -140,7 +140,7 @@ class _Builder:
 
 def _merge(first: HotListEntry, dup: HotListEntry) -> HotListEntry:
     """Keep the first row; add a new reference; the later expiry wins (none = never)."""
-    refs = [r for r in (first.reference, dup.reference) if r]
+    refs = [r for r in [*(first.reference or "").split("; "), dup.reference or ""] if r]
     reference = "; ".join(dict.fromkeys(refs)) or None
     expiry = None if first.expires_at is None or dup.expires_at is None \
         else max(first.expires_at, dup.expires_at)
@@ -159,14 +159,15 @@ def _file_hash(path: Path) -> str:
 
 def _lines(path: Path) -> Iterator[tuple[int, str]]:
     """(line number, text) of a UTF-8 file, streamed: lists run to millions of lines."""
-    with open(path, encoding="utf-8-sig", newline="") as fh:
-        line = 0
-        try:
-            for line, text in enumerate(fh, start=1):  # noqa: B007 - used in the error
-                yield line, text
-        except UnicodeDecodeError as exc:
-            raise HotListFileError(f"{path}: line {line + 1} is not UTF-8 text: export the "
-                                   f"list as UTF-8") from exc
+    with open(path, "rb") as fh:
+        for line, raw in enumerate(fh, start=1):
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise HotListFileError(f"{path}: line {line} is not UTF-8 text (byte "
+                                       f"{exc.start + 1} of the line): export the list as "
+                                       f"UTF-8") from exc
+            yield line, text.removeprefix("\ufeff") if line == 1 else text
 
 
 def load_ncic(path: str | Path, source: str | None = None,
