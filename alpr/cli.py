@@ -258,6 +258,9 @@ def build_parser() -> argparse.ArgumentParser:
     hp.add_argument("--all", action="store_true", help="list every matching misread")
     _add_tolerance(hp)
     hp.set_defaults(func=_hotlist_preview)
+    from alpr.records_cli import add_hotlist_load
+
+    add_hotlist_load(hsub)
     return p
 
 

@@ -58,6 +58,28 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     pu.set_defaults(func=_purge)
 
 
+def add_hotlist_load(hsub: argparse._SubParsersAction) -> None:
+    ld = hsub.add_parser("load", help="import a hot-list file into the store as a new version")
+    ld.add_argument("file", type=Path, help="NCIC-style ;-delimited file or CSV")
+    _common(ld)
+    ld.set_defaults(func=_hotlist_load)
+
+
+def _hotlist_load(args: argparse.Namespace) -> int:
+    from alpr.governance.access import AccessDenied
+    from alpr.governance.hotlists import load_list
+    from alpr.hotlist.importers import HotListFileError
+
+    try:
+        gov, actor = _login(args)
+        version_id, hot = load_list(gov, actor, args.file)
+    except (AccessDenied, HotListFileError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"hot-list version {version_id}: {hot.report()}")
+    return 1 if hot.rejections else 0
+
+
 def _ingest(args: argparse.Namespace) -> int:
     from alpr.governance.access import AccessDenied
     from alpr.governance.records import ingest_file

@@ -28,16 +28,29 @@ class IngestReport:
     stored: int = 0
     rejected: list[RowError] = field(default_factory=list)
     batches: int = 0
+    hits: int = 0
 
     def __str__(self) -> str:
-        return f"stored {self.stored} reads in {self.batches} batch(es); rejected {len(self.rejected)}"
+        return (f"stored {self.stored} reads in {self.batches} batch(es); rejected "
+                f"{len(self.rejected)}; hits {self.hits}")
 
 
 def ingest_rows(gov: Governance, actor: Actor, rows: Iterable[tuple[int, dict[str, Any] | RowError]],
-                source: str = "", batch_size: int = 5000) -> IngestReport:
-    """Validate and store reads; one transaction per batch; bad rows reported, good ones kept."""
+                source: str = "", batch_size: int = 5000, match: bool = True) -> IngestReport:
+    """Validate and store reads, matching each against the active hot lists into hits.
+
+    One transaction per batch; bad rows are reported, good ones kept."""
+    from alpr.governance.hotlists import active_entries, record_hits
+    from alpr.matcher.match import Matcher
+    from alpr.matcher.reads import Read as MatchRead
+
     report = IngestReport()
     batch: list[tuple[int, dict[str, Any]]] = []
+    matcher: Matcher | None = None
+    if match:
+        with gov.Session() as s:
+            entries = active_entries(s, dt.datetime.now(dt.UTC))
+        matcher = Matcher(entries) if entries else None
 
     def flush() -> None:
         if not batch:
@@ -60,7 +73,15 @@ def ingest_rows(gov: Governance, actor: Actor, rows: Iterable[tuple[int, dict[st
                     good.append({**{k: v for k, v in row.items() if k != "camera"},
                                  "camera_id": cam.id, "ingested_by": actor.id})
             if good:
-                s.execute(insert(Read), good)
+                ids = list(s.scalars(insert(Read).returning(Read.id, sort_by_parameter_order=True),
+                                     good))
+                if matcher is not None:
+                    reads = [(rid, MatchRead(
+                        text=g["plate"], state=g["state"], state_confidence=g["state_confidence"],
+                        char_confidences=tuple(json.loads(g["char_confidences"]))
+                        if g["char_confidences"] else None, id=rid))
+                        for rid, g in zip(ids, good, strict=True)]
+                    report.hits += record_hits(s, reads, matcher, dt.datetime.now(dt.UTC))
             report.stored += len(good)
             report.batches += 1
         batch.clear()

@@ -245,3 +245,133 @@ class EquipmentReport(Base):
     reported_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     vendor_notified_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+HIT_KINDS = ("exact", "confusable", "edit", "wildcard")
+STATE_AGREEMENT = ("same", "different", "unknown")
+OUTCOMES = ("confirmed", "misread", "wrong_state", "entry_no_longer_valid")
+
+
+class HotListVersion(Base):
+    """One load of one hot-list source: what a shift start records (policy III.C)."""
+
+    __tablename__ = "hotlist_versions"
+    __table_args__ = (
+        CheckConstraint("length(sha256) = 64", name="ck_hotlist_versions_sha256"),
+        CheckConstraint("rows_loaded >= 0 AND rows_rejected >= 0 AND rows_read >= 0",
+                        name="ck_hotlist_versions_counts"),
+        Index("ix_hotlist_versions_source_time", "source", "loaded_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(200))
+    sha256: Mapped[str] = mapped_column(String(64))
+    format: Mapped[str] = mapped_column(String(10))
+    loaded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    loaded_by: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    rows_read: Mapped[int] = mapped_column(Integer)
+    rows_loaded: Mapped[int] = mapped_column(Integer)
+    rows_rejected: Mapped[int] = mapped_column(Integer)
+    duplicates_merged: Mapped[int] = mapped_column(Integer)
+
+
+class HotListEntryRow(Base):
+    """An entry of an imported list version, or a manual entry (policy IV.D: entered for a
+    legitimate purpose, removed by its owner once it no longer serves one)."""
+
+    __tablename__ = "hotlist_entries"
+    __table_args__ = (
+        CheckConstraint("length(plate) BETWEEN 1 AND 12", name="ck_entries_plate"),
+        CheckConstraint("manual = (version_id IS NULL)", name="ck_entries_manual_or_version"),
+        CheckConstraint("NOT manual OR (entered_by IS NOT NULL AND purpose IS NOT NULL AND "
+                        "expires_at IS NOT NULL)", name="ck_entries_manual_fields"),
+        CheckConstraint("(removed_at IS NULL) = (removed_by IS NULL) AND "
+                        "(removed_at IS NULL) = (removal_reason IS NULL)",
+                        name="ck_entries_removal"),
+        Index("ix_hotlist_entries_plate", "plate"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("hotlist_versions.id", ondelete="RESTRICT"), index=True)
+    manual: Mapped[bool] = mapped_column(Boolean, default=False)
+    plate: Mapped[str] = mapped_column(String(12))
+    state: Mapped[str | None] = mapped_column(String(3))
+    category: Mapped[str] = mapped_column(String(40))
+    priority: Mapped[int] = mapped_column(Integer)
+    reference: Mapped[str | None] = mapped_column(String(200))
+    expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    entered_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    purpose: Mapped[str | None] = mapped_column(Text)
+    case_number: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    removed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    removed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    removal_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class Hit(Base):
+    """A read that matched an entry, with how it matched."""
+
+    __tablename__ = "hits"
+    __table_args__ = (
+        CheckConstraint(_in("kind", HIT_KINDS), name="ck_hits_kind"),
+        CheckConstraint(_in("state_agreement", STATE_AGREEMENT), name="ck_hits_state"),
+        CheckConstraint("score >= 0 AND score <= 1", name="ck_hits_score"),
+        UniqueConstraint("read_id", "entry_id", name="uq_hits_read_entry"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    read_id: Mapped[int] = mapped_column(ForeignKey("reads.id", ondelete="RESTRICT"), index=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("hotlist_entries.id", ondelete="RESTRICT"),
+                                          index=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    substitutions: Mapped[str] = mapped_column(Text, default="[]")  # JSON
+    state_agreement: Mapped[str] = mapped_column(String(10))
+    score: Mapped[float] = mapped_column(Float)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    retro: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class HitVerification(Base):
+    """The operator's verification of a hit before any action (policy III.D, IV.B): visual
+    check of the characters and of the state, and confirmation through dispatch/NCIC."""
+
+    __tablename__ = "hit_verifications"
+    __table_args__ = (
+        CheckConstraint(_in("outcome", OUTCOMES), name="ck_verifications_outcome"),
+        CheckConstraint("outcome <> 'confirmed' OR (chars_match AND state_match AND "
+                        "dispatch_confirmed)", name="ck_verifications_confirmed_needs_checks"),
+        CheckConstraint("action_taken IS NULL OR outcome = 'confirmed'",
+                        name="ck_verifications_action_needs_confirmation"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    hit_id: Mapped[int] = mapped_column(ForeignKey("hits.id", ondelete="RESTRICT"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    chars_match: Mapped[bool] = mapped_column(Boolean)
+    state_match: Mapped[bool] = mapped_column(Boolean)
+    dispatch_confirmed: Mapped[bool] = mapped_column(Boolean)
+    outcome: Mapped[str] = mapped_column(String(30))
+    action_taken: Mapped[str | None] = mapped_column(Text)
+    verified_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Shift(Base):
+    """An operator's shift, with the hot-list versions current at its start (policy III.C)."""
+
+    __tablename__ = "shifts"
+    __table_args__ = (
+        CheckConstraint("ended_at IS NULL OR ended_at > started_at", name="ck_shifts_times"),
+        CheckConstraint("hotlist_age_seconds >= 0", name="ck_shifts_age"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
+    unit: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    hotlist_version_id: Mapped[int] = mapped_column(
+        ForeignKey("hotlist_versions.id", ondelete="RESTRICT"))
+    hotlist_age_seconds: Mapped[int] = mapped_column(Integer)
+    hotlist_current: Mapped[bool] = mapped_column(Boolean)

@@ -1,0 +1,226 @@
+"""Hot lists in the store: imported versions, governed manual entries, matching reads into
+hits, shifts that start on a current list, and the verification of every hit.
+
+Policy: III.C (most current hot list at the start of each shift), IV.D (manual entries: a
+legitimate purpose, removed by their owner), III.D / IV.B (visually verify characters and
+state, and confirm, before acting on a hit).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert, or_, select
+from sqlalchemy.orm import Session
+
+from alpr.governance.access import Actor, Governance
+from alpr.hotlist.entries import HotListEntry
+from alpr.hotlist.importers import HotList, load_hotlist
+from alpr.hotlist.manual import ManualEntryPolicy, create_manual_entry
+from alpr.matcher.match import Matcher
+from alpr.matcher.reads import Read as MatchRead
+from alpr.matcher.retro import ReadIndex
+from alpr.store.schema import (
+    Hit,
+    HitVerification,
+    HotListEntryRow,
+    HotListVersion,
+    Read,
+    Shift,
+    User,
+)
+
+MAX_LIST_AGE = dt.timedelta(hours=24)
+
+
+def _aware(ts: dt.datetime) -> dt.datetime:
+    return ts if ts.tzinfo else ts.replace(tzinfo=dt.UTC)
+
+
+def load_list(gov: Governance, actor: Actor, path: Path) -> tuple[int, HotList]:
+    """Import a hot-list file as a new version (bad rows reported in the returned list)."""
+    hot = load_hotlist(path)
+    v = hot.version
+    with gov._tx() as s:
+        gov.authorize(s, actor, "hotlists.load", v.source,
+                      {"sha256": v.sha256, "rows_loaded": v.rows_loaded,
+                       "rows_rejected": v.rows_rejected})
+        row = HotListVersion(source=v.source, sha256=v.sha256, format=v.format,
+                             loaded_at=v.loaded_at, loaded_by=actor.id, rows_read=v.rows_read,
+                             rows_loaded=v.rows_loaded, rows_rejected=v.rows_rejected,
+                             duplicates_merged=v.duplicates_merged)
+        s.add(row)
+        s.flush()
+        now = dt.datetime.now(dt.UTC)
+        rows = [{"version_id": row.id, "manual": False, "plate": e.plate, "state": e.state,
+                 "category": e.category, "priority": e.priority, "reference": e.reference,
+                 "expires_at": e.expires_at, "created_at": now} for e in hot.entries]
+        for i in range(0, len(rows), 5000):
+            s.execute(insert(HotListEntryRow), rows[i:i + 5000])
+        return row.id, hot
+
+
+def _latest_versions(s: Session) -> list[HotListVersion]:
+    latest: dict[str, HotListVersion] = {}
+    for v in s.execute(select(HotListVersion).order_by(HotListVersion.loaded_at)).scalars():
+        latest[v.source] = v
+    return list(latest.values())
+
+
+def _entry(row: HotListEntryRow, usernames: dict[int, str]) -> HotListEntry:
+    return HotListEntry(plate=row.plate, state=row.state, category=row.category,
+                        priority=row.priority, source="manual" if row.manual else "list",
+                        reference=str(row.id),
+                        expires_at=_aware(row.expires_at) if row.expires_at else None,
+                        entered_by=usernames.get(row.entered_by or -1), purpose=row.purpose,
+                        case_number=row.case_number)
+
+
+def active_entries(s: Session, now: dt.datetime) -> list[HotListEntry]:
+    """Entries of the latest version of each list, plus manual entries not removed or
+    expired; ``reference`` carries the row id."""
+    ids = [v.id for v in _latest_versions(s)]
+    rows = s.execute(select(HotListEntryRow).where(
+        HotListEntryRow.removed_at.is_(None),
+        or_(HotListEntryRow.version_id.in_(ids), HotListEntryRow.manual.is_(True)))).scalars()
+    users: dict[int, str] = {uid: name for uid, name in s.execute(select(User.id, User.username))}
+    out = [_entry(r, users) for r in rows]
+    return [e for e in out if e.is_active(now)]
+
+
+def record_hits(s: Session, reads: Sequence[tuple[int, MatchRead]], matcher: Matcher,
+                now: dt.datetime, retro: bool = False) -> int:
+    """Match stored reads and insert one hit per (read, entry)."""
+    found = []
+    for read_id, read in reads:
+        for m in matcher.match(read, now):
+            found.append({"read_id": read_id, "entry_id": int(m.entry.reference or 0),
+                          "kind": m.kind, "substitutions": json.dumps(
+                              [sub.to_list() for sub in m.substitutions]),
+                          "state_agreement": m.state_agreement, "score": float(m.score),
+                          "created_at": now, "retro": retro})
+    if found:
+        s.execute(insert(Hit), found)
+    return len(found)
+
+
+def add_manual_entry(gov: Governance, actor: Actor, plate: str, state: str | None,
+                     category: str, purpose: str, expires_at: dt.datetime,
+                     case_number: str | None = None, policy: ManualEntryPolicy | None = None,
+                     now: dt.datetime | None = None) -> tuple[int, int]:
+    """Add a manual entry (validated by policy IV.D) and retro-match past reads.
+
+    Returns (entry id, number of past reads that now hit)."""
+    now = now or dt.datetime.now(dt.UTC)
+    e = create_manual_entry(plate, state, category, actor.username, purpose, expires_at, now,
+                            case_number=case_number, policy=policy)
+    with gov._tx() as s:
+        gov.authorize(s, actor, "hotlists.manual", e.plate,
+                      {"category": e.category, "purpose": e.purpose,
+                       "expires_at": expires_at.isoformat(), "case_number": case_number})
+        row = HotListEntryRow(manual=True, plate=e.plate, state=e.state, category=e.category,
+                              priority=e.priority, expires_at=e.expires_at, entered_by=actor.id,
+                              purpose=e.purpose, case_number=case_number, created_at=now)
+        s.add(row)
+        s.flush()
+        past = s.execute(select(Read.id, Read.plate, Read.state, Read.state_confidence)).all()
+        index = ReadIndex([MatchRead(text=p, state=st, state_confidence=sc, id=rid)
+                           for rid, p, st, sc in past])
+        entry = _entry(row, {actor.id: actor.username})
+        hits = [(r.id, m) for r, m in index.retro_match(entry)]
+        for read_id, m in hits:
+            s.add(Hit(read_id=read_id, entry_id=row.id, kind=m.kind,
+                      substitutions=json.dumps([x.to_list() for x in m.substitutions]),
+                      state_agreement=m.state_agreement, score=float(m.score),
+                      created_at=now, retro=True))
+        return row.id, len(hits)
+
+
+def remove_manual_entry(gov: Governance, actor: Actor, entry_id: int, reason: str) -> None:
+    """Remove a manual entry: by the user who entered it, or an administrator (IV.D.2)."""
+    if len((reason or "").strip()) < 5:
+        raise ValueError("reason: say why the entry no longer serves a law-enforcement purpose")
+    with gov._tx() as s:
+        row = s.get(HotListEntryRow, entry_id)
+        if row is None or not row.manual:
+            raise ValueError(f"entry {entry_id}: no such manual entry")
+        role = s.scalar(select(User.role).where(User.id == actor.id))
+        if row.entered_by != actor.id and role != "administrator":
+            # checked before anything is written, so the denial can be recorded at once
+            raise gov._deny(actor.username, "hotlists.manual.remove", str(entry_id),
+                            "only the user who entered it or an administrator may remove it")
+        gov.authorize(s, actor, "hotlists.manual", str(entry_id), {"remove": reason})
+        row.removed_at, row.removed_by, row.removal_reason = (
+            dt.datetime.now(dt.UTC), actor.id, reason.strip())
+
+
+def due_for_removal(gov: Governance, actor: Actor, now: dt.datetime) -> list[dict[str, Any]]:
+    """Manual entries past their expiry and not yet removed, with who must remove them."""
+    with gov._tx() as s:
+        gov.authorize(s, actor, "hotlists.view", "due_for_removal")
+        rows = s.execute(select(HotListEntryRow, User.username)
+                         .join(User, User.id == HotListEntryRow.entered_by)
+                         .where(HotListEntryRow.manual.is_(True),
+                                HotListEntryRow.removed_at.is_(None),
+                                HotListEntryRow.expires_at <= now)).all()
+        return [{"entry_id": r.id, "plate": r.plate, "expired": _aware(r.expires_at),  # type: ignore[arg-type]
+                 "message": f"{r.plate}: due for removal by {u}"} for r, u in rows]
+
+
+@dataclass(frozen=True)
+class ShiftStart:
+    shift_id: int
+    hotlist_version_id: int
+    hotlist_age: dt.timedelta
+    current: bool
+
+
+def start_shift(gov: Governance, actor: Actor, unit: str, now: dt.datetime | None = None,
+                max_age: dt.timedelta = MAX_LIST_AGE) -> ShiftStart:
+    """Start a shift on the current hot lists; refuses when none is current (III.C)."""
+    now = now or dt.datetime.now(dt.UTC)
+    with gov._tx() as s:
+        gov.authorize(s, actor, "shifts.start", unit)
+        latest = _latest_versions(s)
+        if not latest:
+            raise ValueError("no hot list is loaded: load the most current list before the "
+                             "shift starts (policy III.C)")
+        oldest = min(latest, key=lambda v: _aware(v.loaded_at))
+        age = now - _aware(oldest.loaded_at)
+        if age > max_age:
+            raise ValueError(f"hot list {oldest.source!r} is {age} old (more than {max_age}): "
+                             f"load the most current list before the shift starts (III.C)")
+        shift = Shift(user_id=actor.id, unit=unit, started_at=now, hotlist_version_id=oldest.id,
+                      hotlist_age_seconds=int(age.total_seconds()), hotlist_current=True)
+        s.add(shift)
+        s.flush()
+        return ShiftStart(shift.id, oldest.id, age, True)
+
+
+def verify_hit(gov: Governance, actor: Actor, hit_id: int, *, chars_match: bool,
+               state_match: bool, dispatch_confirmed: bool, outcome: str,
+               action_taken: str | None = None) -> int:
+    """Record the operator's verification; action only on a confirmed, fully checked hit."""
+    if outcome == "confirmed" and not (chars_match and state_match and dispatch_confirmed):
+        raise ValueError("outcome 'confirmed' needs the characters and the state visually "
+                         "verified and the hit confirmed through dispatch/NCIC (III.D, IV.B)")
+    if action_taken and outcome != "confirmed":
+        raise ValueError("action_taken: a hit is not probable cause; act only on a confirmed "
+                         "hit (IV.B.2)")
+    with gov._tx() as s:
+        gov.authorize(s, actor, "hits.verify", str(hit_id),
+                      {"outcome": outcome, "action_taken": action_taken})
+        if s.get(Hit, hit_id) is None:
+            raise ValueError(f"hit {hit_id}: no such hit")
+        v = HitVerification(hit_id=hit_id, user_id=actor.id, chars_match=chars_match,
+                            state_match=state_match, dispatch_confirmed=dispatch_confirmed,
+                            outcome=outcome, action_taken=action_taken,
+                            verified_at=dt.datetime.now(dt.UTC))
+        s.add(v)
+        s.flush()
+        return v.id

@@ -1,0 +1,139 @@
+"""Hot lists in the store: versions, manual entries, matching at ingest, shifts, verification."""
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from alpr.governance.access import AccessDenied, Governance
+from alpr.governance.hotlists import (
+    add_manual_entry,
+    due_for_removal,
+    load_list,
+    remove_manual_entry,
+    start_shift,
+    verify_hit,
+)
+from alpr.governance.records import ingest_rows
+from alpr.store.db import make_engine
+from alpr.store.schema import Hit, HitVerification, Shift
+
+TODAY = dt.date(2026, 6, 1)
+PW = "correct horse battery"
+NOW = dt.datetime.now(dt.UTC)
+
+
+@pytest.fixture
+def world(db_url, tmp_path):
+    engine = make_engine(db_url)
+    gov = Governance(engine, today=lambda: TODAY)
+    admin = gov.bootstrap_admin("chief", "A. Chief", PW, certified_until=dt.date(2027, 1, 1))
+    ops = []
+    for name in ("ofc1", "ofc2"):
+        ops.append(gov.create_user(admin, name, name.upper(), "operator", PW))
+        for kind in ("alpr_training", "sled_ncic"):
+            gov.record_certification(admin, name, kind, dt.date(2026, 1, 1), dt.date(2027, 1, 1))
+    gov.add_camera(admin, "CAM-1", "stationary")
+    hot = tmp_path / "ncic.txt"
+    hot.write_text("# extract\nABC1234;VA;stolen vehicle;NIC/V123\n8XYZ99;CA;wanted person\n"
+                   "BAD!!;VA;stolen vehicle\n")
+    yield gov, admin, ops, hot
+    engine.dispose()
+
+
+def read(plate, state=None, when=None):
+    return {"read_at": (when or NOW).isoformat(), "camera": "CAM-1", "plate": plate,
+            "confidence": 0.9, "state": state, "state_confidence": 0.95 if state else None}
+
+
+def test_list_versions_shift_start_and_matching_at_ingest(world):
+    gov, admin, (op, _), hot = world
+    with pytest.raises(ValueError, match="no hot list is loaded"):
+        start_shift(gov, op, "Unit 12")
+    version_id, hl = load_list(gov, op, hot)
+    assert len(hl.entries) == 2 and hl.rejections[0].line == 4
+    shift = start_shift(gov, op, "Unit 12")
+    assert shift.hotlist_version_id == version_id and shift.hotlist_age < dt.timedelta(minutes=5)
+    with pytest.raises(ValueError, match="III.C"):
+        start_shift(gov, op, "Unit 12", now=NOW + dt.timedelta(days=2))
+    rep = ingest_rows(gov, op, [(1, read("ABC1234", "VA")), (2, read("A8C1234", "VA")),
+                                (3, read("8XYZ99", "NV")), (4, read("QQQ111"))])
+    assert rep.stored == 4 and rep.hits == 3
+    with gov.Session() as s:
+        hits = s.execute(select(Hit.kind, Hit.state_agreement).order_by(Hit.id)).all()
+        assert s.scalar(select(Shift.hotlist_version_id)) == version_id
+    assert hits == [("exact", "same"), ("confusable", "same"), ("exact", "different")]
+
+
+def test_manual_entry_retro_matches_and_is_removed_by_its_owner(world):
+    gov, admin, (op, op2), hot = world
+    ingest_rows(gov, op, [(1, read("7ABC123", "CA", NOW - dt.timedelta(days=3)))])
+    with pytest.raises(ValueError, match="purpose"):
+        add_manual_entry(gov, op, "7ABC123", "CA", "BOLO", "test", NOW + dt.timedelta(days=5))
+    with pytest.raises(ValueError, match="expires_at"):
+        add_manual_entry(gov, op, "7ABC123", "CA", "BOLO",
+                         "Vehicle seen leaving burglary at 12 Main St", NOW + dt.timedelta(days=90))
+    entry, retro = add_manual_entry(gov, op, "7ABC12?", "CA", "BOLO",
+                                    "Vehicle seen leaving burglary at 12 Main St",
+                                    NOW + dt.timedelta(days=5), case_number="2026-123")
+    assert retro == 1
+    with gov.Session() as s:
+        assert s.execute(select(Hit.kind, Hit.retro)).one() == ("wildcard", True)
+    assert due_for_removal(gov, admin, NOW + dt.timedelta(days=6))[0]["message"] == \
+        "7ABC12?: due for removal by ofc1"
+    with pytest.raises(AccessDenied, match="only the user who entered it"):
+        remove_manual_entry(gov, op2, entry, "suspect arrested, vehicle recovered")
+    remove_manual_entry(gov, op, entry, "suspect arrested, vehicle recovered")
+    assert due_for_removal(gov, admin, NOW + dt.timedelta(days=6)) == []
+    # removed entries stop matching
+    assert ingest_rows(gov, op, [(1, read("7ABC123", "CA"))]).hits == 0
+
+
+def test_hit_verification_before_action(world):
+    gov, admin, (op, _), hot = world
+    load_list(gov, op, hot)
+    ingest_rows(gov, op, [(1, read("ABC1234", "VA"))])
+    with gov.Session() as s:
+        hit_id = s.scalar(select(Hit.id))
+    with pytest.raises(ValueError, match="visually verified"):
+        verify_hit(gov, op, hit_id, chars_match=True, state_match=False, dispatch_confirmed=True,
+                   outcome="confirmed")
+    with pytest.raises(ValueError, match="not probable cause"):
+        verify_hit(gov, op, hit_id, chars_match=True, state_match=False, dispatch_confirmed=False,
+                   outcome="wrong_state", action_taken="traffic stop")
+    verify_hit(gov, op, hit_id, chars_match=True, state_match=True, dispatch_confirmed=True,
+               outcome="confirmed", action_taken="vehicle recovered, driver detained")
+    with pytest.raises(AccessDenied):
+        verify_hit(gov, admin, hit_id, chars_match=True, state_match=True,
+                   dispatch_confirmed=True, outcome="confirmed")
+    with gov.Session() as s:  # the database refuses an unverified action on its own
+        s.add(HitVerification(hit_id=hit_id, user_id=op.id, chars_match=True, state_match=False,
+                              dispatch_confirmed=True, outcome="confirmed", action_taken="stop",
+                              verified_at=NOW))
+        with pytest.raises(IntegrityError):
+            s.commit()
+
+
+def test_cli_hotlist_load_then_ingest_reports_hits(tmp_path, monkeypatch, capsys):
+    from alpr.cli import main
+    from alpr.store.db import upgrade
+
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    gov = Governance(engine)
+    gov.bootstrap_admin("chief", "A. Chief", PW,
+                        certified_until=dt.date.today() + dt.timedelta(days=30))
+    gov.add_camera(gov.login("chief", PW), "CAM-1", "stationary")
+    engine.dispose()
+    monkeypatch.setenv("ALPR_PASSWORD", PW)
+    hot = tmp_path / "list.txt"
+    hot.write_text("ABC1234;VA;stolen vehicle\n")
+    assert main(["hotlist", "load", str(hot), "--user", "chief", "--db", url]) == 0
+    assert "hot-list version 1" in capsys.readouterr().out
+    reads = tmp_path / "r.jsonl"
+    reads.write_text('{"read_at": "2026-05-01T08:00:00Z", "camera": "CAM-1", '
+                     '"plate": "ABC1234", "confidence": 0.9}\n')
+    assert main(["ingest", str(reads), "--user", "chief", "--db", url]) == 0
+    assert "hits 1" in capsys.readouterr().out
