@@ -137,3 +137,23 @@ def test_cli_hotlist_load_then_ingest_reports_hits(tmp_path, monkeypatch, capsys
                      '"plate": "ABC1234", "confidence": 0.9}\n')
     assert main(["ingest", str(reads), "--user", "chief", "--db", url]) == 0
     assert "hits 1" in capsys.readouterr().out
+
+
+def test_purge_keeps_reads_whose_hit_was_acted_on(world):
+    from alpr.governance.records import RetentionPolicy, purge
+
+    gov, admin, (op, _), hot = world
+    load_list(gov, op, hot)
+    old = NOW - dt.timedelta(days=400)
+    ingest_rows(gov, op, [(1, read("ABC1234", "VA", old)), (2, read("8XYZ99", "CA", old)),
+                          (3, read("QQQ111", None, old))])
+    with gov.Session() as s:
+        acted, idle = s.scalars(select(Hit.id).order_by(Hit.id)).all()
+    verify_hit(gov, op, acted, chars_match=True, state_match=True, dispatch_confirmed=True,
+               outcome="confirmed", action_taken="arrest")
+    verify_hit(gov, op, idle, chars_match=False, state_match=True, dispatch_confirmed=False,
+               outcome="misread")
+    rep = purge(gov, admin, RetentionPolicy(reads_days=365))
+    assert (rep.expired, rep.held, rep.deleted) == (3, 1, 2)
+    with gov.Session() as s:
+        assert s.scalars(select(Hit.id)).all() == [acted]

@@ -203,11 +203,17 @@ def release_hold(gov: Governance, actor: Actor, hold_id: int) -> None:
 
 
 def _held() -> Any:
-    """SQL condition: an active hold covers this read."""
-    return exists().where(and_(
+    """SQL condition: an active hold covers this read, or a hit on it was acted on (a
+    verification recorded an action): such reads are evidence (policy II.A.2)."""
+    from alpr.store.schema import Hit, HitVerification
+
+    on_hold = exists().where(and_(
         RetentionHold.released_at.is_(None),
         RetentionHold.starts_at <= Read.read_at, Read.read_at < RetentionHold.ends_at,
         or_(RetentionHold.plate.is_(None), RetentionHold.plate == Read.plate)))
+    acted_on = exists().where(and_(Hit.read_id == Read.id, HitVerification.hit_id == Hit.id,
+                                   HitVerification.action_taken.is_not(None)))
+    return or_(on_hold, acted_on)
 
 
 @dataclass
@@ -242,8 +248,14 @@ def purge(gov: Governance, actor: Actor, policy: RetentionPolicy = RetentionPoli
         files = [p for p in (_image(t.image_path, image_root) for t in targets) if p]
         if not dry_run and targets:
             ids = [t.id for t in targets]
+            from alpr.store.schema import Hit, HitVerification
+
             for i in range(0, len(ids), 5000):
-                s.execute(delete(Read).where(Read.id.in_(ids[i:i + 5000])))
+                chunk = ids[i:i + 5000]
+                hit_ids = select(Hit.id).where(Hit.read_id.in_(chunk))
+                s.execute(delete(HitVerification).where(HitVerification.hit_id.in_(hit_ids)))
+                s.execute(delete(Hit).where(Hit.read_id.in_(chunk)))
+                s.execute(delete(Read).where(Read.id.in_(chunk)))
         from alpr.governance import audit
 
         audit.append(s, actor.username, "retention.purged" if not dry_run else "retention.dry_run",
