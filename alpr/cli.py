@@ -233,6 +233,9 @@ def build_parser() -> argparse.ArgumentParser:
     from alpr.records_cli import add_parsers as add_records_parsers
 
     add_records_parsers(sub)
+    from alpr.records_cli import add_evidence_parsers
+
+    add_evidence_parsers(sub)
 
     t = sub.add_parser("train", help="train the recognizer from a config file")
     from alpr.train.cli import add_arguments

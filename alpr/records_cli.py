@@ -126,3 +126,42 @@ def _purge(args: argparse.Namespace) -> int:
         return 2
     print(report)
     return 0
+
+
+def add_evidence_parsers(sub: argparse._SubParsersAction) -> None:
+    ev = sub.add_parser("evidence", help="evidence packages for hits (policy II.A.2)")
+    evs = ev.add_subparsers(dest="evidence_command", required=True)
+    ex = evs.add_parser("export", help="write a hit's evidence package")
+    ex.add_argument("hit_id", type=int)
+    ex.add_argument("--out", required=True, type=Path)
+    ex.add_argument("--image-root", type=Path, help="folder relative image paths are under")
+    _common(ex)
+    ex.set_defaults(func=_evidence_export)
+    ve = evs.add_parser("verify", help="check a package against its manifest")
+    ve.add_argument("folder", type=Path)
+    ve.set_defaults(func=_evidence_verify)
+
+
+def _evidence_export(args: argparse.Namespace) -> int:
+    from alpr.governance.access import AccessDenied
+    from alpr.governance.evidence import export
+
+    try:
+        gov, actor = _login(args)
+        manifest = export(gov, actor, args.hit_id, args.out, image_root=args.image_root)
+    except (AccessDenied, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"evidence package written; manifest {manifest}")
+    return 0
+
+
+def _evidence_verify(args: argparse.Namespace) -> int:
+    from alpr.governance.evidence import verify
+
+    problems = verify(args.folder)
+    for p in problems:
+        print(f"{args.folder}: {p}", file=sys.stderr)
+    if not problems:
+        print(f"{args.folder}: evidence package intact")
+    return 1 if problems else 0

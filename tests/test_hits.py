@@ -157,3 +157,38 @@ def test_purge_keeps_reads_whose_hit_was_acted_on(world):
     assert (rep.expired, rep.held, rep.deleted) == (3, 1, 2)
     with gov.Session() as s:
         assert s.scalars(select(Hit.id)).all() == [acted]
+
+
+def test_evidence_export_and_verify(world, tmp_path, capsys):
+    import hashlib
+    import json
+
+    from alpr.cli import main
+    from alpr.governance.evidence import export, verify
+
+    gov, admin, (op, _), hot = world
+    load_list(gov, op, hot)
+    img = tmp_path / "frame.jpg"
+    img.write_bytes(b"\xff\xd8 plate image bytes")
+    sha = hashlib.sha256(img.read_bytes()).hexdigest()
+    ingest_rows(gov, op, [(1, {**read("ABC1234", "VA"), "image_path": str(img),
+                               "image_sha256": sha, "model_version": "plate-ocr 1"})])
+    with gov.Session() as s:
+        hit_id = s.scalar(select(Hit.id))
+    verify_hit(gov, op, hit_id, chars_match=True, state_match=True, dispatch_confirmed=True,
+               outcome="confirmed", action_taken="vehicle recovered")
+    out = tmp_path / "pkg"
+    manifest = json.loads(export(gov, op, hit_id, out).read_text())
+    assert {"read.json", "hit.json", "hotlist_entry.json", "verifications.json",
+            "audit_excerpt.json", "image.jpg"} == set(manifest["files"])
+    assert manifest["model_version"] == "plate-ocr 1"
+    assert json.loads((out / "verifications.json").read_text())[0]["action_taken"] == \
+        "vehicle recovered"
+    assert verify(out) == []
+    assert main(["evidence", "verify", str(out)]) == 0
+    (out / "hit.json").write_text("{}")
+    assert any("hit.json: contents changed" in p for p in verify(out))
+    assert main(["evidence", "verify", str(out)]) == 1
+    assert "hash mismatch" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="not empty"):
+        export(gov, op, hit_id, out)

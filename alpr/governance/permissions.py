@@ -37,6 +37,7 @@ PERMISSIONS: dict[str, Permission] = {
     "hotlists.view": Permission(("operator", "administrator", "auditor"), clause="IV.D.2"),
     "shifts.start": Permission(("operator",), clause="III.B, III.C"),
     "hits.verify": Permission(("operator",), clause="III.D, IV.B"),
+    "evidence.export": Permission(("operator", "administrator"), clause="II.A.2"),
     "audit.view": Permission(("administrator", "auditor"), clause="II.A.3"),
     "audit.verify": Permission(("administrator", "auditor"), needs_certification=False,
                                clause="II.A.3"),
