@@ -192,3 +192,25 @@ def test_evidence_export_and_verify(world, tmp_path, capsys):
     assert "hash mismatch" in capsys.readouterr().err
     with pytest.raises(ValueError, match="not empty"):
         export(gov, op, hit_id, out)
+
+
+def test_compliance_summary_covers_shifts_hits_and_manual_entries(world):
+    from alpr.governance.compliance import summary
+
+    gov, admin, (op, _), hot = world
+    load_list(gov, op, hot)
+    start_shift(gov, op, "Unit 1")
+    ingest_rows(gov, op, [(1, read("ABC1234", "VA")), (2, read("8XYZ99", "NV"))])
+    with gov.Session() as s:
+        first, second = s.scalars(select(Hit.id).order_by(Hit.id)).all()
+    verify_hit(gov, op, first, chars_match=True, state_match=True, dispatch_confirmed=True,
+               outcome="confirmed", action_taken="stop")
+    add_manual_entry(gov, op, "ZZZ999", None, "BOLO", "Vehicle seen leaving burglary at 12 Main St",
+                     NOW + dt.timedelta(days=1))
+    m = summary(gov, admin, NOW + dt.timedelta(days=2)).set_index("metric")
+    assert m.loc["shifts started with a current hot list", "value"] == 1.0
+    assert m.loc["hits acted on with characters, state and confirmation verified first",
+                 "numerator"] == 1
+    assert m.loc["hits not yet verified", "numerator"] == 1
+    assert m.loc["manual entries past expiry and not removed", "numerator"] == 1
+    assert m.loc["verified hits that were misreads", "value"] == 0.0

@@ -11,7 +11,7 @@ import datetime as dt
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, exists, func, select
 
 from alpr.governance.access import Actor, Governance
 from alpr.governance.records import RetentionPolicy, _held
@@ -20,7 +20,11 @@ from alpr.store.schema import (
     Certification,
     EquipmentCheck,
     HistoricalSearch,
+    Hit,
+    HitVerification,
+    HotListEntryRow,
     Read,
+    Shift,
     User,
 )
 
@@ -90,6 +94,23 @@ def summary(gov: Governance, actor: Actor, as_of: dt.datetime,
             func.count(HistoricalSearch.case_number))).one()
         n_cams = s.scalar(select(func.count(Camera.id))) or 0
         past = s.scalar(select(func.count(Read.id)).where(Read.read_at < cutoff, ~_held())) or 0
+        shifts, current_shifts, mean_age = s.execute(select(
+            func.count(Shift.id), func.sum(case((Shift.hotlist_current, 1), else_=0)),
+            func.avg(Shift.hotlist_age_seconds))).one()
+        outcomes: dict[str, int] = {o: n for o, n in s.execute(
+            select(HitVerification.outcome, func.count(HitVerification.id))
+            .group_by(HitVerification.outcome))}
+        acted = s.scalar(select(func.count(HitVerification.id)).where(
+            HitVerification.action_taken.is_not(None))) or 0
+        acted_verified = s.scalar(select(func.count(HitVerification.id)).where(
+            HitVerification.action_taken.is_not(None), HitVerification.chars_match,
+            HitVerification.state_match, HitVerification.dispatch_confirmed)) or 0
+        hits = s.scalar(select(func.count(Hit.id))) or 0
+        unverified = s.scalar(select(func.count(Hit.id)).where(~exists().where(
+            HitVerification.hit_id == Hit.id))) or 0
+        overdue_manual = s.scalar(select(func.count(HotListEntryRow.id)).where(
+            HotListEntryRow.manual.is_(True), HotListEntryRow.removed_at.is_(None),
+            HotListEntryRow.expires_at <= as_of)) or 0
 
     def share(num: int, den: int) -> float:
         return num / den if den else 1.0
@@ -102,5 +123,20 @@ def summary(gov: Governance, actor: Actor, as_of: dt.datetime,
         ("cameras overdue for a check or in service despite a failed one", float(len(cams)),
          len(cams), n_cams, "II.B"),
         ("reads past retention and not under a hold", float(past), past, None, "II.A.1"),
+        ("shifts started with a current hot list", share(int(current_shifts or 0), shifts),
+         int(current_shifts or 0), shifts, "III.C"),
+        ("mean hot-list age at shift start (hours)", float(mean_age or 0) / 3600, None, shifts,
+         "III.C"),
+        ("hits acted on with characters, state and confirmation verified first",
+         share(acted_verified, acted), acted_verified, acted, "III.D, IV.B"),
+        ("verified hits that were misreads", share(outcomes.get("misread", 0),
+         sum(outcomes.values())) if outcomes else 0.0, outcomes.get("misread", 0),
+         sum(outcomes.values()), "III.D.1"),
+        ("verified hits with the wrong state", share(outcomes.get("wrong_state", 0),
+         sum(outcomes.values())) if outcomes else 0.0, outcomes.get("wrong_state", 0),
+         sum(outcomes.values()), "III.D.1"),
+        ("hits not yet verified", float(unverified), unverified, hits, "III.D"),
+        ("manual entries past expiry and not removed", float(overdue_manual), overdue_manual,
+         None, "IV.D.2"),
     ]
     return pd.DataFrame(rows, columns=["metric", "value", "numerator", "denominator", "clause"])
