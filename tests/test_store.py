@@ -41,8 +41,19 @@ def denials(gov):
                          .where(AuditEntry.allowed.is_(False))).all()
 
 
-def test_migrations_reach_head(gov):
+def test_migrations_reach_head_and_go_back_down(gov, db_url):
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import inspect
+
+    from alpr.store.db import alembic_config, downgrade, upgrade
+
+    head = ScriptDirectory.from_config(alembic_config(db_url)).get_current_head()
+    assert current_revision(gov.engine) == head
+    downgrade(db_url, "0001")
     assert current_revision(gov.engine) == "0001"
+    assert "reads" not in inspect(gov.engine).get_table_names()
+    upgrade(db_url)
+    assert current_revision(gov.engine) == head
 
 
 def test_certified_operator_may_view_cameras(gov, admin):

@@ -375,3 +375,51 @@ class Shift(Base):
         ForeignKey("hotlist_versions.id", ondelete="RESTRICT"))
     hotlist_age_seconds: Mapped[int] = mapped_column(Integer)
     hotlist_current: Mapped[bool] = mapped_column(Boolean)
+
+
+class AccessRequest(Base):
+    """A request to use the system or access/share its data, and the administrator's decision
+    (policy II.A.4); nobody approves their own request."""
+
+    __tablename__ = "access_requests"
+    __table_args__ = (
+        CheckConstraint("kind IN ('system_use', 'data_access', 'data_share')",
+                        name="ck_requests_kind"),
+        CheckConstraint("status IN ('pending', 'approved', 'denied')", name="ck_requests_status"),
+        CheckConstraint("length(purpose) >= 10", name="ck_requests_purpose"),
+        CheckConstraint("(status = 'pending') = (decided_by IS NULL)", name="ck_requests_decided"),
+        CheckConstraint("decided_by IS NULL OR decided_by <> requested_by",
+                        name="ck_requests_no_self_approval"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    requested_by: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    requested_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    kind: Mapped[str] = mapped_column(String(20))
+    purpose: Mapped[str] = mapped_column(Text)
+    case_number: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    decision_note: Mapped[str | None] = mapped_column(Text)
+
+
+class DataShare(Base):
+    """ALPR data shared with another agency for a legitimate purpose (policy V)."""
+
+    __tablename__ = "data_shares"
+    __table_args__ = (
+        CheckConstraint("length(purpose) >= 10", name="ck_shares_purpose"),
+        CheckConstraint("length(recipient_agency) >= 2", name="ck_shares_recipient"),
+        CheckConstraint("record_count >= 0", name="ck_shares_count"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("access_requests.id",
+                                                       ondelete="RESTRICT"))
+    shared_by: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    shared_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    recipient_agency: Mapped[str] = mapped_column(String(200))
+    purpose: Mapped[str] = mapped_column(Text)
+    description: Mapped[str] = mapped_column(Text)  # what was shared
+    record_count: Mapped[int] = mapped_column(Integer)

@@ -1,0 +1,59 @@
+"""Access requests decided by an administrator, and logged data shares (II.A.4, V)."""
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from alpr.governance.access import AccessDenied, Governance
+from alpr.governance.sharing import decide, request_access, share
+from alpr.store.db import make_engine
+from alpr.store.schema import AccessRequest, DataShare
+
+PW = "correct horse battery"
+
+
+@pytest.fixture
+def world(db_url):
+    engine = make_engine(db_url)
+    gov = Governance(engine, today=lambda: dt.date(2026, 6, 1))
+    admin = gov.bootstrap_admin("chief", "A. Chief", PW, certified_until=dt.date(2027, 1, 1))
+    admin2 = gov.create_user(admin, "deputy", "Deputy Chief", "administrator", PW)
+    op = gov.create_user(admin, "ofc1", "Officer", "operator", PW)
+    for name in ("deputy", "ofc1"):
+        for kind in ("alpr_training", "sled_ncic"):
+            gov.record_certification(admin, name, kind, dt.date(2026, 1, 1), dt.date(2027, 1, 1))
+    yield gov, admin, admin2, op
+    engine.dispose()
+
+
+def test_share_needs_an_approved_request_decided_by_someone_else(world):
+    gov, admin, admin2, op = world
+    rid = request_access(gov, op, "data_share", "county task force auto theft case",
+                         case_number="TF-9")
+    with pytest.raises(AccessDenied, match="approved data_share request"):
+        share(gov, op, rid, "County Sheriff", "auto theft task force", "reads of 3 plates", 12)
+    other = request_access(gov, admin2, "data_access", "audit of last quarter's shares")
+    with pytest.raises(AccessDenied, match="role 'operator'"):
+        decide(gov, op, other, True, "ok")
+    decide(gov, admin, rid, True, "legitimate task-force request")
+    with pytest.raises(ValueError, match="already approved"):
+        decide(gov, admin2, rid, False, "second thoughts")
+    sid = share(gov, op, rid, "County Sheriff", "auto theft task force", "reads of 3 plates", 12)
+    own = request_access(gov, admin, "data_access", "reviewing a vendor data export")
+    with pytest.raises(AccessDenied, match="own request"):
+        decide(gov, admin, own, True, "self")
+    with gov.Session() as s:
+        assert s.get(DataShare, sid).recipient_agency == "County Sheriff"
+        assert s.scalar(select(AccessRequest.status).where(AccessRequest.id == own)) == "pending"
+
+
+def test_no_self_approval_in_the_database_too(world):
+    gov, admin, admin2, op = world
+    rid = request_access(gov, admin, "system_use", "temporary use of unit 12 camera")
+    with gov.Session() as s:
+        req = s.get(AccessRequest, rid)
+        req.status, req.decided_by, req.decided_at = "approved", admin.id, dt.datetime.now(dt.UTC)
+        with pytest.raises(IntegrityError):
+            s.commit()
