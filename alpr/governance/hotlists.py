@@ -97,8 +97,9 @@ def record_hits(s: Session, reads: Sequence[tuple[int, MatchRead]], matcher: Mat
                 now: dt.datetime, retro: bool = False) -> int:
     """Match stored reads and insert one hit per (read, entry)."""
     found = []
-    for read_id, read in reads:
-        for m in matcher.match(read, now):
+    batch = [r for _, r in reads]
+    for (read_id, _), matches in zip(reads, matcher.match_many(batch, now), strict=True):
+        for m in matches:
             found.append({"read_id": read_id, "entry_id": int(m.entry.reference or 0),
                           "kind": m.kind, "substitutions": json.dumps(
                               [sub.to_list() for sub in m.substitutions]),
