@@ -44,7 +44,9 @@ def recalibrate(model_dir: Path, labels_csv: Path, val_fraction: float | None = 
 
         rec = Recognizer(rec.artifact.__class__(rec.spec, rec.labels, rec.artifact.state_dict,
                                                 {"calibration": cal}), backend="torch")
-        card["metrics_val"] = evaluate(rec, items).metrics()
+        report = evaluate(rec, items)
+        card["metrics_val"] = report.metrics()
+        (Path(model_dir) / "val_report.txt").write_text(report.summary() + "\n")
     card_path.write_text(json.dumps(card, indent=2, default=str))
     write_card(Path(model_dir))
     return card["calibration"]
