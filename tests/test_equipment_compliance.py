@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from store_kit import PW, add_user
 
 from alpr.governance.access import AccessDenied, Governance
 from alpr.governance.compliance import cameras_needing_attention, certified_users, summary
@@ -12,7 +13,6 @@ from alpr.store.db import make_engine
 
 TODAY = dt.date(2026, 6, 1)
 NOW = dt.datetime(2026, 6, 1, 12, tzinfo=dt.UTC)
-PW = "correct horse battery"
 
 
 @pytest.fixture
@@ -20,10 +20,8 @@ def world(db_url):
     engine = make_engine(db_url)
     gov = Governance(engine, today=lambda: TODAY)
     admin = gov.bootstrap_admin("chief", "A. Chief", PW, certified_until=dt.date(2027, 1, 1))
-    op = gov.create_user(admin, "ofc1", "Officer One", "operator", PW)
-    for kind in ("alpr_training", "sled_ncic"):
-        gov.record_certification(admin, "ofc1", kind, dt.date(2026, 1, 1), dt.date(2027, 1, 1))
-    gov.create_user(admin, "rookie", "Not Yet Certified", "operator", PW)
+    op = add_user(gov, admin, "ofc1")
+    add_user(gov, admin, "rookie", certified=False)
     gov.add_camera(admin, "CAM-1", "stationary")
     gov.add_camera(admin, "CAM-2", "mobile", vehicle="Car 7")
     yield gov, admin, op

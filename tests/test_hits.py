@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from store_kit import PW, add_user, cli_store
 
 from alpr.governance.access import AccessDenied, Governance
 from alpr.governance.hotlists import (
@@ -20,7 +21,6 @@ from alpr.store.db import make_engine
 from alpr.store.schema import Hit, HitVerification, Shift
 
 TODAY = dt.date(2026, 6, 1)
-PW = "correct horse battery"
 NOW = dt.datetime.now(dt.UTC)
 
 
@@ -29,11 +29,7 @@ def world(db_url, tmp_path):
     engine = make_engine(db_url)
     gov = Governance(engine, today=lambda: TODAY)
     admin = gov.bootstrap_admin("chief", "A. Chief", PW, certified_until=dt.date(2027, 1, 1))
-    ops = []
-    for name in ("ofc1", "ofc2"):
-        ops.append(gov.create_user(admin, name, name.upper(), "operator", PW))
-        for kind in ("alpr_training", "sled_ncic"):
-            gov.record_certification(admin, name, kind, dt.date(2026, 1, 1), dt.date(2027, 1, 1))
+    ops = [add_user(gov, admin, name) for name in ("ofc1", "ofc2")]
     gov.add_camera(admin, "CAM-1", "stationary")
     hot = tmp_path / "ncic.txt"
     hot.write_text("# extract\nABC1234;VA;stolen vehicle;NIC/V123\n8XYZ99;CA;wanted person\n"
@@ -117,16 +113,8 @@ def test_hit_verification_before_action(world):
 
 def test_cli_hotlist_load_then_ingest_reports_hits(tmp_path, monkeypatch, capsys):
     from alpr.cli import main
-    from alpr.store.db import upgrade
 
-    url = f"sqlite:///{tmp_path / 'cli.db'}"
-    upgrade(url)
-    engine = make_engine(url)
-    gov = Governance(engine)
-    gov.bootstrap_admin("chief", "A. Chief", PW,
-                        certified_until=dt.date.today() + dt.timedelta(days=30))
-    gov.add_camera(gov.login("chief", PW), "CAM-1", "stationary")
-    engine.dispose()
+    url = cli_store(tmp_path)
     monkeypatch.setenv("ALPR_PASSWORD", PW)
     hot = tmp_path / "list.txt"
     hot.write_text("ABC1234;VA;stolen vehicle\n")

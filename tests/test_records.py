@@ -7,6 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
+from store_kit import PW, add_user, cli_store
 
 from alpr.governance.access import AccessDenied, Governance
 from alpr.governance.records import (
@@ -23,7 +24,6 @@ from alpr.store.schema import AuditEntry, HistoricalSearch, Read
 
 TODAY = dt.date(2026, 6, 1)
 NOW = dt.datetime(2026, 6, 1, 12, tzinfo=dt.UTC)
-PW = "correct horse battery"
 
 
 @pytest.fixture
@@ -31,12 +31,9 @@ def world(db_url):
     engine = make_engine(db_url)
     gov = Governance(engine, today=lambda: TODAY)
     admin = gov.bootstrap_admin("chief", "A. Chief", PW, certified_until=dt.date(2027, 1, 1))
-    op = gov.create_user(admin, "ofc1", "Officer One", "operator", PW)
-    aud = gov.create_user(admin, "aud1", "Auditor One", "auditor", PW)
-    ds = gov.create_user(admin, "ds1", "Data Staff", "data_staff", PW)
-    for name in ("ofc1", "aud1", "ds1"):
-        for kind in ("alpr_training", "sled_ncic"):
-            gov.record_certification(admin, name, kind, dt.date(2026, 1, 1), dt.date(2027, 1, 1))
+    op = add_user(gov, admin, "ofc1")
+    aud = add_user(gov, admin, "aud1", "auditor")
+    ds = add_user(gov, admin, "ds1", "data_staff")
     gov.add_camera(admin, "CAM-1", "stationary", location="Main St")
     gov.add_camera(admin, "CAM-2", "mobile", vehicle="Car 7")
     gov.set_camera_service(admin, "CAM-2", False, "failed alignment check")
@@ -173,16 +170,8 @@ def test_nothing_under_a_hold_is_ever_deleted(tmp_path_factory, ages, held):
 
 def test_cli_ingest_search_and_purge(tmp_path, monkeypatch, capsys):
     from alpr.cli import main
-    from alpr.store.db import upgrade
 
-    url = f"sqlite:///{tmp_path / 'cli.db'}"
-    upgrade(url)
-    engine = make_engine(url)
-    gov = Governance(engine)
-    gov.bootstrap_admin("chief", "A. Chief", PW,
-                        certified_until=dt.date.today() + dt.timedelta(days=30))
-    gov.add_camera(gov.login("chief", PW), "CAM-1", "stationary")
-    engine.dispose()
+    url = cli_store(tmp_path)
     monkeypatch.setenv("ALPR_PASSWORD", PW)
     path = reads_file(tmp_path, [read("ABC123", when="2020-01-01T00:00:00Z"), read("BAD*")])
     assert main(["ingest", str(path), "--user", "chief", "--db", url]) == 1

@@ -5,13 +5,12 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from store_kit import PW, add_user
 
 from alpr.governance.access import AccessDenied, Governance
 from alpr.governance.sharing import decide, request_access, share
 from alpr.store.db import make_engine
 from alpr.store.schema import AccessRequest, DataShare
-
-PW = "correct horse battery"
 
 
 @pytest.fixture
@@ -19,11 +18,8 @@ def world(db_url):
     engine = make_engine(db_url)
     gov = Governance(engine, today=lambda: dt.date(2026, 6, 1))
     admin = gov.bootstrap_admin("chief", "A. Chief", PW, certified_until=dt.date(2027, 1, 1))
-    admin2 = gov.create_user(admin, "deputy", "Deputy Chief", "administrator", PW)
-    op = gov.create_user(admin, "ofc1", "Officer", "operator", PW)
-    for name in ("deputy", "ofc1"):
-        for kind in ("alpr_training", "sled_ncic"):
-            gov.record_certification(admin, name, kind, dt.date(2026, 1, 1), dt.date(2027, 1, 1))
+    admin2 = add_user(gov, admin, "deputy", "administrator")
+    op = add_user(gov, admin, "ofc1")
     yield gov, admin, admin2, op
     engine.dispose()
 
