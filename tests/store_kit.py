@@ -28,6 +28,11 @@ def cli_store(tmp_path: Path) -> str:
     """A migrated SQLite store with administrator 'chief' (password PW) and camera CAM-1."""
     url = f"sqlite:///{tmp_path / 'cli.db'}"
     upgrade(url)
+    return bootstrap_store(url)
+
+
+def bootstrap_store(url: str) -> str:
+    """Administrator 'chief' (password PW) and camera CAM-1 in a migrated, empty store."""
     engine = make_engine(url)
     gov = Governance(engine)
     admin = gov.bootstrap_admin("chief", "A. Chief", PW,

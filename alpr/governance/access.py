@@ -29,6 +29,12 @@ LOCKOUT_THRESHOLD = 5
 class AccessDenied(PermissionError):
     """An act the policy does not allow; the message names the rule and its clause."""
 
+    def __init__(self, message: str,
+                 record: tuple[str, str, str, str] | None = None) -> None:
+        super().__init__(message)
+        self.record = record  # (user, action, target, reason), written once the caller's
+        # transaction has ended: see Governance._tx
+
 
 @dataclass(frozen=True)
 class Actor:
@@ -52,13 +58,24 @@ class Governance:
     # -- transactions and auditing ------------------------------------------------------
     @contextmanager
     def _tx(self) -> Iterator[Session]:
-        with self.Session.begin() as session:
-            yield session
+        """One transaction. A denial raised inside it is recorded in the audit trail after
+        the caller's transaction has rolled back, so the record survives and never waits on
+        the caller's own locks."""
+        try:
+            with self.Session.begin() as session:
+                yield session
+        except AccessDenied as exc:
+            if exc.record is not None:
+                user, action, target, reason = exc.record
+                exc.record = None
+                with self.Session.begin() as s:
+                    audit.append(s, user, action, target, {"reason": reason}, allowed=False)
+            raise
 
     def _deny(self, username: str, action: str, target: str, reason: str) -> AccessDenied:
-        with self._tx() as s:
-            audit.append(s, username, action, target, {"reason": reason}, allowed=False)
-        return AccessDenied(f"{username}: {action} denied: {reason}")
+        """The exception for a denied act; raise it inside ``_tx`` to have it recorded."""
+        return AccessDenied(f"{username}: {action} denied: {reason}",
+                            record=(username, action, target, reason))
 
     def missing_certifications(self, session: Session, user_id: int) -> list[str]:
         """Kinds of certification the user lacks or has let expire, as of today."""

@@ -152,7 +152,7 @@ def remove_manual_entry(gov: Governance, actor: Actor, entry_id: int, reason: st
             raise ValueError(f"entry {entry_id}: no such manual entry")
         role = s.scalar(select(User.role).where(User.id == actor.id))
         if row.entered_by != actor.id and role != "administrator":
-            # checked before anything is written, so the denial can be recorded at once
+            # only its owner or an administrator removes an entry (IV.D.2)
             raise gov._deny(actor.username, "hotlists.manual.remove", str(entry_id),
                             "only the user who entered it or an administrator may remove it")
         gov.authorize(s, actor, "hotlists.manual", str(entry_id), {"remove": reason})
