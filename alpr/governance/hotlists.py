@@ -83,14 +83,25 @@ def _entry(row: HotListEntryRow, usernames: dict[int, str]) -> HotListEntry:
 
 def active_entries(s: Session, now: dt.datetime) -> list[HotListEntry]:
     """Entries of the latest version of each list, plus manual entries not removed or
-    expired; ``reference`` carries the row id."""
+    expired; ``reference`` carries the row id. (Plain column rows, not ORM objects: a list
+    has millions of entries.)"""
     ids = [v.id for v in _latest_versions(s)]
-    rows = s.execute(select(HotListEntryRow).where(
-        HotListEntryRow.removed_at.is_(None),
-        or_(HotListEntryRow.version_id.in_(ids), HotListEntryRow.manual.is_(True)))).scalars()
+    e = HotListEntryRow
     users: dict[int, str] = {uid: name for uid, name in s.execute(select(User.id, User.username))}
-    out = [_entry(r, users) for r in rows]
-    return [e for e in out if e.is_active(now)]
+    rows = s.execute(select(e.id, e.manual, e.plate, e.state, e.category, e.priority,
+                            e.expires_at, e.entered_by, e.purpose, e.case_number)
+                     .where(e.removed_at.is_(None),
+                            or_(e.version_id.in_(ids), e.manual.is_(True))))
+    out = []
+    for rid, manual, plate, state, category, priority, expires, by, purpose, case in rows:
+        entry = HotListEntry(plate=plate, state=state, category=category, priority=priority,
+                             source="manual" if manual else "list", reference=str(rid),
+                             expires_at=_aware(expires) if expires else None,
+                             entered_by=users.get(by) if by else None, purpose=purpose,
+                             case_number=case)
+        if entry.is_active(now):
+            out.append(entry)
+    return out
 
 
 def record_hits(s: Session, reads: Sequence[tuple[int, MatchRead]], matcher: Matcher,
