@@ -11,11 +11,14 @@ import getpass
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
     from alpr.governance.access import Actor, Governance
+
+T = TypeVar("T")
 
 
 def _login(args: argparse.Namespace) -> tuple[Governance, Actor]:
@@ -25,6 +28,18 @@ def _login(args: argparse.Namespace) -> tuple[Governance, Actor]:
     gov = Governance(make_engine(args.db))
     password = os.environ.get("ALPR_PASSWORD") or getpass.getpass(f"password for {args.user}: ")
     return gov, gov.login(args.user, password)
+
+
+def _as_user(args: argparse.Namespace, work: Callable[[Governance, Actor], T]) -> T | None:
+    """Log in as ``--user`` and run ``work``; a denial or bad input is printed (None back)."""
+    from alpr.governance.access import AccessDenied
+
+    try:
+        gov, actor = _login(args)
+        return work(gov, actor)
+    except (AccessDenied, ValueError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return None
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -66,29 +81,22 @@ def add_hotlist_load(hsub: argparse._SubParsersAction) -> None:
 
 
 def _hotlist_load(args: argparse.Namespace) -> int:
-    from alpr.governance.access import AccessDenied
     from alpr.governance.hotlists import load_list
-    from alpr.hotlist.importers import HotListFileError
 
-    try:
-        gov, actor = _login(args)
-        version_id, hot = load_list(gov, actor, args.file)
-    except (AccessDenied, HotListFileError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    loaded = _as_user(args, lambda gov, actor: load_list(gov, actor, args.file))
+    if loaded is None:
         return 2
+    version_id, hot = loaded
     print(f"hot-list version {version_id}: {hot.report()}")
     return 1 if hot.rejections else 0
 
 
 def _ingest(args: argparse.Namespace) -> int:
-    from alpr.governance.access import AccessDenied
     from alpr.governance.records import ingest_file
 
-    try:
-        gov, actor = _login(args)
-        report = ingest_file(gov, actor, args.reads, batch_size=args.batch_size)
-    except (AccessDenied, ValueError, FileNotFoundError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    report = _as_user(args, lambda gov, actor: ingest_file(gov, actor, args.reads,
+                                                           batch_size=args.batch_size))
+    if report is None:
         return 2
     for err in report.rejected:
         print(f"rejected {args.reads}: {err}", file=sys.stderr)
@@ -97,15 +105,12 @@ def _ingest(args: argparse.Namespace) -> int:
 
 
 def _search(args: argparse.Namespace) -> int:
-    from alpr.governance.access import AccessDenied
     from alpr.governance.records import search_reads
 
-    try:
-        gov, actor = _login(args)
-        rows = search_reads(gov, actor, purpose=args.purpose, case_number=args.case_number,
-                            plate=args.plate, since=args.since, until=args.until)
-    except (AccessDenied, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    rows = _as_user(args, lambda gov, actor: search_reads(
+        gov, actor, purpose=args.purpose, case_number=args.case_number, plate=args.plate,
+        since=args.since, until=args.until))
+    if rows is None:
         return 2
     for row in rows:
         print(json.dumps(row, default=str))
@@ -114,15 +119,12 @@ def _search(args: argparse.Namespace) -> int:
 
 
 def _purge(args: argparse.Namespace) -> int:
-    from alpr.governance.access import AccessDenied
     from alpr.governance.records import RetentionPolicy, purge
 
-    try:
-        gov, actor = _login(args)
-        report = purge(gov, actor, RetentionPolicy(reads_days=args.days), dry_run=args.dry_run,
-                       image_root=args.image_root)
-    except (AccessDenied, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    report = _as_user(args, lambda gov, actor: purge(
+        gov, actor, RetentionPolicy(reads_days=args.days), dry_run=args.dry_run,
+        image_root=args.image_root))
+    if report is None:
         return 2
     print(report)
     return 0
@@ -143,14 +145,11 @@ def add_evidence_parsers(sub: argparse._SubParsersAction) -> None:
 
 
 def _evidence_export(args: argparse.Namespace) -> int:
-    from alpr.governance.access import AccessDenied
     from alpr.governance.evidence import export
 
-    try:
-        gov, actor = _login(args)
-        manifest = export(gov, actor, args.hit_id, args.out, image_root=args.image_root)
-    except (AccessDenied, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    manifest = _as_user(args, lambda gov, actor: export(gov, actor, args.hit_id, args.out,
+                                                        image_root=args.image_root))
+    if manifest is None:
         return 2
     print(f"evidence package written; manifest {manifest}")
     return 0

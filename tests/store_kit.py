@@ -9,6 +9,17 @@ from alpr.store.db import make_engine, upgrade
 PW = "correct horse battery"
 
 
+TODAY = dt.date(2026, 6, 1)
+
+
+def department(url: str, today: dt.date = TODAY) -> tuple[Governance, Actor]:
+    """Governance over a migrated, empty store, with administrator 'chief' certified until
+    2027; ``gov.engine.dispose()`` when done."""
+    gov = Governance(make_engine(url), today=lambda: today)
+    admin = gov.bootstrap_admin("chief", "A. Chief", PW, certified_until=dt.date(2027, 1, 1))
+    return gov, admin
+
+
 def certify(gov: Governance, admin: Actor, name: str, until: dt.date = dt.date(2027, 1, 1),
             since: dt.date = dt.date(2026, 1, 1)) -> None:
     """Current ALPR training and SLED/NCIC certification for ``name``."""

@@ -3,13 +3,12 @@
 import datetime as dt
 
 import pytest
-from store_kit import PW, add_user
+from store_kit import add_user, department
 
-from alpr.governance.access import AccessDenied, Governance
+from alpr.governance.access import AccessDenied
 from alpr.governance.compliance import cameras_needing_attention, certified_users, summary
 from alpr.governance.equipment import record_check, report_problem, resolve_report, restore
 from alpr.governance.records import ingest_rows, search_reads
-from alpr.store.db import make_engine
 
 TODAY = dt.date(2026, 6, 1)
 NOW = dt.datetime(2026, 6, 1, 12, tzinfo=dt.UTC)
@@ -17,15 +16,13 @@ NOW = dt.datetime(2026, 6, 1, 12, tzinfo=dt.UTC)
 
 @pytest.fixture
 def world(db_url):
-    engine = make_engine(db_url)
-    gov = Governance(engine, today=lambda: TODAY)
-    admin = gov.bootstrap_admin("chief", "A. Chief", PW, certified_until=dt.date(2027, 1, 1))
+    gov, admin = department(db_url)
     op = add_user(gov, admin, "ofc1")
     add_user(gov, admin, "rookie", certified=False)
     gov.add_camera(admin, "CAM-1", "stationary")
     gov.add_camera(admin, "CAM-2", "mobile", vehicle="Car 7")
     yield gov, admin, op
-    engine.dispose()
+    gov.engine.dispose()
 
 
 def in_service(gov, admin, name):

@@ -5,9 +5,9 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from store_kit import PW, add_user, cli_store
+from store_kit import PW, add_user, cli_store, department
 
-from alpr.governance.access import AccessDenied, Governance
+from alpr.governance.access import AccessDenied
 from alpr.governance.hotlists import (
     add_manual_entry,
     due_for_removal,
@@ -17,7 +17,6 @@ from alpr.governance.hotlists import (
     verify_hit,
 )
 from alpr.governance.records import ingest_rows
-from alpr.store.db import make_engine
 from alpr.store.schema import Hit, HitVerification, Shift
 
 TODAY = dt.date(2026, 6, 1)
@@ -26,16 +25,14 @@ NOW = dt.datetime.now(dt.UTC)
 
 @pytest.fixture
 def world(db_url, tmp_path):
-    engine = make_engine(db_url)
-    gov = Governance(engine, today=lambda: TODAY)
-    admin = gov.bootstrap_admin("chief", "A. Chief", PW, certified_until=dt.date(2027, 1, 1))
+    gov, admin = department(db_url)
     ops = [add_user(gov, admin, name) for name in ("ofc1", "ofc2")]
     gov.add_camera(admin, "CAM-1", "stationary")
     hot = tmp_path / "ncic.txt"
     hot.write_text("# extract\nABC1234;VA;stolen vehicle;NIC/V123\n8XYZ99;CA;wanted person\n"
                    "BAD!!;VA;stolen vehicle\n")
     yield gov, admin, ops, hot
-    engine.dispose()
+    gov.engine.dispose()
 
 
 def read(plate, state=None, when=None):

@@ -5,23 +5,20 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from store_kit import PW, add_user
+from store_kit import add_user, department
 
-from alpr.governance.access import AccessDenied, Governance
+from alpr.governance.access import AccessDenied
 from alpr.governance.sharing import decide, request_access, share
-from alpr.store.db import make_engine
 from alpr.store.schema import AccessRequest, DataShare
 
 
 @pytest.fixture
 def world(db_url):
-    engine = make_engine(db_url)
-    gov = Governance(engine, today=lambda: dt.date(2026, 6, 1))
-    admin = gov.bootstrap_admin("chief", "A. Chief", PW, certified_until=dt.date(2027, 1, 1))
+    gov, admin = department(db_url)
     admin2 = add_user(gov, admin, "deputy", "administrator")
     op = add_user(gov, admin, "ofc1")
     yield gov, admin, admin2, op
-    engine.dispose()
+    gov.engine.dispose()
 
 
 def test_share_needs_an_approved_request_decided_by_someone_else(world):
