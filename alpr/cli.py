@@ -58,6 +58,19 @@ def _demo(args: argparse.Namespace) -> int:
         print(f"the shipped recognizer read {report.exact_folded:.0%} of them exactly "
               f"(O/0 folded) and named the state of {report.state_accuracy or 0:.0%} "
               f"(synthetic plates; see docs/recognizer.md for real-plate figures)")
+        if not args.no_department:
+            from alpr.simulate.demo import build_demo, demo_url
+
+            try:
+                result = build_demo(args.db, out)
+            except (ValueError, OSError) as exc:
+                print(f"error: demo department: {exc}", file=sys.stderr)
+                return 2
+            print(f"demo department: {result.summary()}")
+            print(f"  store: {args.db or demo_url(out)}; faults injected: "
+                  f"{out / 'department' / 'faults.json'}")
+            print("  log in as 'admin', password 'demo-admin-pass' (demo only); try "
+                  "`alpr health report --user admin --db URL`")
     return 0
 
 
@@ -68,9 +81,9 @@ def _read(args: argparse.Namespace) -> int:
     from alpr.recognizer.recognizer import Recognizer
 
     if not args.crops:
-        print("error: full-frame reading needs the plate detector, which is not built yet; "
-              "pass --crops to read plate crops", file=sys.stderr)
-        return 2
+        from alpr.detector.read_cli import read_frames_cli
+
+        return read_frames_cli(args)
     try:
         rec = Recognizer.load(args.model)
     except (FileNotFoundError, OSError) as exc:
@@ -109,6 +122,14 @@ def _print_read(result: dict, fmt: str) -> None:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
+    if (args.labels is None) == (args.frames is None):
+        print("error: give exactly one of --labels CROPS.csv (image,state,plate) or "
+              "--frames FRAMES.csv (image,x,y,w,h,plate)", file=sys.stderr)
+        return 2
+    if args.frames is not None:
+        from alpr.detector.evaluate_cli import run_evaluate_frames
+
+        return run_evaluate_frames(args)
     from alpr.evaluate_cli import run_evaluate
 
     return run_evaluate(args)
@@ -130,6 +151,12 @@ def _calibrate(args: argparse.Namespace) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
+    from alpr.detector.config import is_detector_config
+
+    if is_detector_config(args.config):
+        from alpr.detector.train_cli import run as run_detector
+
+        return run_detector(args)
     from alpr.train.cli import run
 
     return run(args)
@@ -182,6 +209,26 @@ def _add_tolerance(p: argparse.ArgumentParser) -> None:
                    help="do not match reads with one character missing or extra")
 
 
+def _serve(args: argparse.Namespace) -> int:
+    from alpr.store.db import resolve_url
+
+    url = resolve_url(args.db)
+    if url.startswith("sqlite:///") and not Path(url[len("sqlite:///"):]).exists():
+        print(f"error: --db {url}: no such store; create it with `alpr db upgrade` (or "
+              f"`alpr demo`)", file=sys.stderr)
+        return 2
+    if not 0 < args.port < 65536:
+        print(f"error: --port {args.port}: must be between 1 and 65535", file=sys.stderr)
+        return 2
+    from alpr.dashboards import serve
+
+    host = args.address or "localhost"
+    print(f"ALPR dashboards for {url} at http://{host}:{args.port}/ (sign in as an "
+          f"administrator or auditor; Ctrl-C stops)", flush=True)
+    serve(url, port=args.port, address=args.address, show=args.show)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from alpr import __version__
 
@@ -193,6 +240,11 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--out", default="demo_output", help="output folder (default: demo_output)")
     d.add_argument("--n", type=int, default=200, help="synthetic plates to write")
     d.add_argument("--seed", type=int, default=0)
+    d.add_argument("--db", help="store for the demo department (default: OUT/alpr-demo.db, "
+                                "re-created each run)")
+    d.add_argument("--no-department", action="store_true",
+                   help="skip the simulated department (gallery and plates only)")
+    d.add_argument("--no-serve", action="store_true", help="build the demo, serve nothing")
     d.set_defaults(func=_demo)
 
     s = sub.add_parser("synth", help="render labelled synthetic plates")
@@ -209,10 +261,18 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--crops", action="store_true", help="images are plate crops")
     r.add_argument("--format", choices=["jsonl", "table"], default="jsonl")
     r.add_argument("--model", help="model folder or MLflow model URI (default: shipped model)")
+    r.add_argument("--detector", help="detector folder or MLflow model URI for full frames "
+                                      "(default: models/plate-detector)")
+    r.add_argument("--threshold", type=float,
+                   help="detection score threshold for full frames (default: the model's)")
     r.set_defaults(func=_read)
 
-    e = sub.add_parser("evaluate", help="measure a recognizer on labelled crops")
-    e.add_argument("--labels", required=True, type=Path, help="image,state,plate CSV")
+    e = sub.add_parser("evaluate", help="measure a recognizer on labelled crops, or the "
+                                        "detector + recognizer on labelled frames")
+    e.add_argument("--labels", type=Path, help="image,state,plate CSV of plate crops")
+    e.add_argument("--frames", type=Path, help="image,x,y,w,h,plate CSV of full frames: "
+                                               "detection recall/precision + end-to-end reads")
+    e.add_argument("--detector", help="detector folder or MLflow URI (with --frames)")
     e.add_argument("--model", help="model folder or MLflow model URI (default: shipped model)")
     e.add_argument("--corrections", type=Path, help="image,old,new label corrections CSV")
     e.add_argument("--out", type=Path, help="folder for the report, plots and per-read CSV")
@@ -236,8 +296,12 @@ def build_parser() -> argparse.ArgumentParser:
     from alpr.records_cli import add_evidence_parsers
 
     add_evidence_parsers(sub)
+    from alpr.report_cli import add_parsers as add_report_parsers
 
-    t = sub.add_parser("train", help="train the recognizer from a config file")
+    add_report_parsers(sub)
+
+    t = sub.add_parser("train", help="train the recognizer (or, for a config with "
+                                     "'task: detector', the plate detector) from a config file")
     from alpr.train.cli import add_arguments
 
     add_arguments(t)
@@ -254,6 +318,13 @@ def build_parser() -> argparse.ArgumentParser:
     _add_tolerance(m)
     m.set_defaults(func=_match)
 
+    sv = sub.add_parser("serve", help="serve the administrators' dashboards (Panel)")
+    sv.add_argument("--db", help="records store URL (default: $ALPR_DATABASE_URL or data/alpr.db)")
+    sv.add_argument("--port", type=int, default=5006, help="port (default 5006)")
+    sv.add_argument("--address", help="address to listen on (default: localhost)")
+    sv.add_argument("--show", action="store_true", help="open a browser")
+    sv.set_defaults(func=_serve)
+
     h = sub.add_parser("hotlist", help="hot-list tools")
     hsub = h.add_subparsers(dest="hotlist_command", required=True)
     hp = hsub.add_parser("preview", help="which misreads of a plate would still match it")
@@ -264,6 +335,15 @@ def build_parser() -> argparse.ArgumentParser:
     from alpr.records_cli import add_hotlist_load
 
     add_hotlist_load(hsub)
+    from alpr.contracts.cli import add_parsers as add_contract_parsers
+
+    add_contract_parsers(sub)
+    from alpr.simulate.cli import add_parsers as add_simulate_parsers
+
+    add_simulate_parsers(sub)
+    from alpr.health.cli import add_parsers as add_health_parsers
+
+    add_health_parsers(sub)
     return p
 
 

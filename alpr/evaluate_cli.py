@@ -20,6 +20,14 @@ def run_evaluate(args: argparse.Namespace) -> int:
     except LabelFileError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    from alpr.contracts.gates import check_crop_manifests
+    from alpr.contracts.runner import ContractRefused
+
+    try:  # the crop-manifest contract: reported, and an unusable set refused
+        check_crop_manifests([args.labels], args.corrections)
+    except ContractRefused as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     for err in labels.errors:
         print(f"skipped {args.labels}: {err}", file=sys.stderr)
     if not labels.items:

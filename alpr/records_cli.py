@@ -81,27 +81,40 @@ def add_hotlist_load(hsub: argparse._SubParsersAction) -> None:
 
 
 def _hotlist_load(args: argparse.Namespace) -> int:
+    from alpr.contracts.gates import check_hotlist
+    from alpr.contracts.model import ContractFileError
     from alpr.governance.hotlists import load_list
 
+    try:  # the contract first: a wrong file is refused before anything is stored
+        contract = check_hotlist(args.file)
+    except (ContractFileError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     loaded = _as_user(args, lambda gov, actor: load_list(gov, actor, args.file))
     if loaded is None:
         return 2
     version_id, hot = loaded
     print(f"hot-list version {version_id}: {hot.report()}")
-    return 1 if hot.rejections else 0
+    return 1 if hot.rejections or contract.failures else 0
 
 
 def _ingest(args: argparse.Namespace) -> int:
-    from alpr.governance.records import ingest_file
+    from alpr.contracts.gates import ReadsGate
+    from alpr.governance.records import ingest_rows
 
-    report = _as_user(args, lambda gov, actor: ingest_file(gov, actor, args.reads,
-                                                           batch_size=args.batch_size))
+    if not args.reads.is_file():
+        print(f"error: {args.reads}: reads file not found", file=sys.stderr)
+        return 2
+    gate = ReadsGate(args.reads)  # the reads contract: bad rows reported and left out
+    report = _as_user(args, lambda gov, actor: ingest_rows(
+        gov, actor, gate.rows(), source=str(args.reads), batch_size=args.batch_size))
     if report is None:
         return 2
     for err in report.rejected:
         print(f"rejected {args.reads}: {err}", file=sys.stderr)
-    print(report)
-    return 1 if report.rejected else 0
+    dropped = len(gate.report.bad_lines)
+    print(f"{report}" + (f"; {dropped} more left out by the reads contract" if dropped else ""))
+    return 1 if report.rejected or dropped else 0
 
 
 def _search(args: argparse.Namespace) -> int:

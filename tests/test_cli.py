@@ -56,7 +56,8 @@ def test_synth_unwritable_output_names_the_path(tmp_path, capsys):
 
 
 def test_demo_writes_gallery_and_labelled_plates(tmp_path):
-    assert main(["demo", "--out", str(tmp_path / "demo"), "--n", "8"]) == 0
+    # the simulated department has its own tests (tests/test_simulate.py)
+    assert main(["demo", "--out", str(tmp_path / "demo"), "--n", "8", "--no-department"]) == 0
     assert (tmp_path / "demo" / "synthetic_gallery.png").stat().st_size > 10_000
     rows = read_rows(tmp_path / "demo" / "synthetic_plates" / "labels.csv")
     assert len(rows) == 8

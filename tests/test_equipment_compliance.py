@@ -82,3 +82,65 @@ def test_compliance_metrics(world):
                  "clause"] == "II.B"
     with pytest.raises(AccessDenied):
         summary(gov, op, NOW)
+
+
+def test_patrol_time_with_alpr_on(world, tmp_path):
+    from alpr.governance.compliance import patrol_time
+    from alpr.governance.equipment import record_camera_session
+    from alpr.governance.hotlists import end_shift, load_list, start_shift
+
+    gov, admin, op = world
+    gov.add_camera(admin, "CAR-7", "mobile", unit="Unit 7", vehicle="Car 7")
+    gov.add_camera(admin, "CAR-9", "mobile", unit="Unit 9", vehicle="Car 9")
+    day = dt.datetime(2026, 5, 4, tzinfo=dt.UTC)
+    at = lambda h: day + dt.timedelta(hours=h)  # noqa: E731
+    lst = tmp_path / "ncic.txt"
+    lst.write_text("ABC123;CA;stolen_vehicle;N1\n")
+    load_list(gov, admin, lst, now=at(7.5))
+    first = start_shift(gov, op, "Unit 7", now=at(8)).shift_id
+    record_camera_session(gov, op, "CAR-7", at(8), at(12), shift_id=first)
+    record_camera_session(gov, op, "CAR-7", at(13), at(16), shift_id=first)
+    record_camera_session(gov, op, "CAR-9", at(8), at(16))  # another unit's car: not counted
+    end_shift(gov, op, first, now=at(16))
+    second = start_shift(gov, op, "Unit 9", now=at(16.5)).shift_id  # ALPR never switched on
+    end_shift(gov, op, second, now=at(18.5))
+    with pytest.raises(ValueError, match="ended_at"):
+        record_camera_session(gov, op, "CAR-7", at(13), at(12))
+
+    df = patrol_time(gov, admin, day, day + dt.timedelta(days=1)).set_index("shift_id")
+    assert df.loc[first, ["patrol_hours", "active_hours"]].tolist() == pytest.approx([8, 7])
+    assert df.loc[first, "active_share"] == pytest.approx(0.875)
+    # CAR-9's session ended before the Unit 9 shift began.
+    assert df.loc[second, ["patrol_hours", "active_hours"]].tolist() == pytest.approx([2, 0])
+    s = summary(gov, admin, day + dt.timedelta(days=1), since=day).set_index("metric")
+    row = s.loc["mobile patrol time with ALPR on"]
+    assert (row["value"], row["numerator"], row["denominator"], row["clause"]) == (
+        pytest.approx(7 / 10), 7, 10, "III.A")
+    assert patrol_time(gov, admin, day + dt.timedelta(days=1), day + dt.timedelta(days=2)).empty
+    assert bool(row["meets_target"]) is False  # 70% against the 95% target
+
+
+def test_drill_down_names_the_records_behind_a_missed_target(world, tmp_path):
+    from alpr.governance.compliance import exceptions
+    from alpr.governance.hotlists import end_shift, load_list, start_shift
+
+    gov, admin, op = world
+    gov.add_camera(admin, "CAR-7", "mobile", unit="Unit 7", vehicle="Car 7")
+    day = dt.datetime(2026, 6, 2, tzinfo=dt.UTC)  # chief certified since 2026-06-01
+    lst = tmp_path / "ncic.txt"
+    lst.write_text("ABC123;CA;stolen_vehicle;N1\n")
+    load_list(gov, admin, lst, now=day)
+    shift = start_shift(gov, op, "Unit 7", now=day + dt.timedelta(hours=8)).shift_id
+    end_shift(gov, op, shift, now=day + dt.timedelta(hours=10))
+    until = day + dt.timedelta(days=1)
+    s = summary(gov, admin, until, since=day).set_index("key")
+    assert s.loc["certified_users", "meets_target"] == False  # noqa: E712 - rookie
+    rookie = exceptions(gov, admin, "certified_users", day, until)
+    assert rookie["username"].tolist() == ["rookie"]
+    idle = exceptions(gov, admin, "patrol_time", day, until)  # no session: ALPR never on
+    assert idle[["shift_id", "operator", "active_hours"]].values.tolist() == [[shift, "ofc1", 0]]
+    assert exceptions(gov, admin, "current_hotlist", day, until).empty
+    with pytest.raises(ValueError, match="not a metric"):
+        exceptions(gov, admin, "coffee", day, until)
+    with pytest.raises(AccessDenied):
+        exceptions(gov, op, "certified_users", day, until)

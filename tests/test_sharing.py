@@ -50,3 +50,23 @@ def test_no_self_approval_in_the_database_too(world):
         req.status, req.decided_by, req.decided_at = "approved", admin.id, dt.datetime.now(dt.UTC)
         with pytest.raises(IntegrityError):
             s.commit()
+
+
+def test_share_metric_counts_shares_without_an_approved_request(world):
+    """Shares written around the API (e.g. imported from an old system) show in the metric."""
+    from alpr.governance.compliance import summary
+
+    gov, admin, admin2, op = world
+    ok = request_access(gov, op, "data_share", "county task force auto theft case")
+    decide(gov, admin, ok, True, "legitimate task-force request")
+    share(gov, op, ok, "County Sheriff", "auto theft task force", "reads of 3 plates", 12)
+    refused = request_access(gov, op, "data_share", "curiosity about a neighbour's car")
+    decide(gov, admin, refused, False, "no law-enforcement purpose")
+    now = dt.datetime.now(dt.UTC)
+    with gov.Session.begin() as s:
+        s.add(DataShare(request_id=refused, shared_by=op.id, shared_at=now,
+                        recipient_agency="Unknown", purpose="legacy export of reads",
+                        description="reads", record_count=3))
+    row = summary(gov, admin, now + dt.timedelta(minutes=1)).set_index("metric").loc[
+        "data shares logged with purpose under an approved request"]
+    assert (row["value"], row["numerator"], row["denominator"]) == (0.5, 1, 2)

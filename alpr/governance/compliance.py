@@ -7,17 +7,22 @@ Metrics that need shifts, hits and manual hot-list entries arrive with those rec
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import and_, case, exists, func, select
+from sqlalchemy import String, and_, case, exists, func, literal, literal_column, select
 
 from alpr.governance.access import Actor, Governance
+from alpr.governance.equipment import MAX_SESSION
 from alpr.governance.records import RetentionPolicy, _held
 from alpr.store.schema import (
+    AccessRequest,
     Camera,
+    CameraSession,
     Certification,
+    DataShare,
     EquipmentCheck,
     HistoricalSearch,
     Hit,
@@ -80,34 +85,154 @@ def cameras_needing_attention(gov: Governance, actor: Actor, as_of: dt.datetime,
     return df[df["problems"] != ""].reset_index(drop=True)
 
 
+def past_retention_count(s: Any, cutoff: dt.datetime) -> int:
+    """Reads older than ``cutoff`` that no active hold or acted-on hit preserves.
+
+    Counted as (all expired reads) - (expired reads that are preserved): the first is an
+    index range count and the second starts from the few holds and acted-on hits, so a year
+    of 10 M reads answers in a fraction of a second instead of testing every old read.
+    """
+    from sqlalchemy import union
+
+    from alpr.store.schema import RetentionHold
+
+    expired = s.scalar(select(func.count(Read.id)).where(Read.read_at < cutoff)) or 0
+    on_hold = (select(Read.id).select_from(RetentionHold).join(Read, and_(
+        RetentionHold.released_at.is_(None), Read.read_at >= RetentionHold.starts_at,
+        # One upper bound (the hold's end or the cutoff, whichever is first), so the
+        # database walks the read_at index over the hold's window only.
+        Read.read_at < case((RetentionHold.ends_at < cutoff, RetentionHold.ends_at),
+                            else_=literal(cutoff)),
+        (RetentionHold.plate.is_(None)) | (RetentionHold.plate == Read.plate))))
+    acted = (select(Hit.read_id).join(HitVerification, HitVerification.hit_id == Hit.id)
+             .where(HitVerification.action_taken.is_not(None), Hit.read_at < cutoff))
+    preserved = s.scalar(select(func.count()).select_from(union(on_hold, acted).subquery())) or 0
+    return int(expired - preserved)
+
+
+def patrol_time(gov: Governance, actor: Actor, since: dt.datetime, until: dt.datetime
+                ) -> pd.DataFrame:
+    """Per patrol shift of a unit with a mobile ALPR camera: how long the shift ran and how much
+    of it the unit's ALPR was on (policy III.A: it must be on whenever the car is on patrol).
+
+    A shift 08:00-16:00 whose camera ran 08:00-12:00 and 13:00-16:00 gives
+    ``patrol_hours`` 8, ``active_hours`` 7, ``active_share`` 0.875. Open shifts and sessions
+    count up to ``until``; the unit's best camera counts when it has several. The database
+    selects the period's shifts and sessions (a session lasts at most a day, so those that
+    started a day before the period are enough); the overlap is an interval sweep here —
+    thousands of rows a year, not the reads table.
+    """
+    mobile_unit = exists().where(Camera.unit == Shift.unit, Camera.kind == "mobile")
+    shifts_q = (select(Shift.id, Shift.unit, User.username, Shift.started_at, Shift.ended_at)
+                .join(User, User.id == Shift.user_id)
+                .where(Shift.started_at >= since, Shift.started_at < until, mobile_unit)
+                .order_by(Shift.started_at, Shift.id))
+    sessions_q = (select(Camera.unit, CameraSession.camera_id, CameraSession.started_at,
+                         CameraSession.ended_at)
+                  .join(Camera, Camera.id == CameraSession.camera_id)
+                  .where(Camera.kind == "mobile", Camera.unit.is_not(None),
+                         CameraSession.started_at >= since - MAX_SESSION,
+                         CameraSession.started_at < until))
+    with gov._tx() as s:
+        gov.authorize(s, actor, "compliance.view", "patrol_time",
+                      {"since": since.isoformat(), "until": until.isoformat()})
+        shifts = s.execute(shifts_q).all()
+        sessions = s.execute(sessions_q).all()
+    spans: dict[tuple[str, int], list[tuple[float, float]]] = {}
+    for unit, camera, start, end in sessions:
+        spans.setdefault((str(unit), camera), []).append(
+            (_ts(start), _ts(end) if end is not None else until.timestamp()))
+    by_unit: dict[str, list[list[tuple[float, float]]]] = {}
+    for (unit, _), spans_ in spans.items():
+        by_unit.setdefault(unit, []).append(_merge(spans_))
+    rows = []
+    for sid, unit, user, start, end in shifts:
+        lo, hi = _ts(start), _ts(end) if end is not None else until.timestamp()
+        active = max((_covered(c, lo, hi) for c in by_unit.get(unit, [])), default=0.0)
+        rows.append((sid, unit, user, start, end, (hi - lo) / 3600, active / 3600))
+    df = pd.DataFrame(rows, columns=["shift_id", "unit", "operator", "started_at", "ended_at",
+                                     "patrol_hours", "active_hours"])
+    df["active_share"] = (df["active_hours"] / df["patrol_hours"].where(df["patrol_hours"] > 0)
+                          ).fillna(1.0)
+    return df
+
+
+def _ts(at: dt.datetime) -> float:
+    return (at if at.tzinfo else at.replace(tzinfo=dt.UTC)).timestamp()
+
+
+def _merge(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Sorted, non-overlapping spans (two overlapping sessions count once)."""
+    out: list[tuple[float, float]] = []
+    for lo, hi in sorted(spans):
+        if out and lo <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], hi))
+        else:
+            out.append((lo, hi))
+    return out
+
+
+def _covered(spans: list[tuple[float, float]], lo: float, hi: float) -> float:
+    """Seconds of [lo, hi) covered by sorted disjoint ``spans``.
+
+    >>> _covered([(0, 10), (20, 30)], 5, 25)
+    10.0
+    """
+    i = bisect.bisect_left(spans, (lo, lo)) - 1
+    total = 0.0
+    for a, b in spans[max(i, 0):]:
+        if a >= hi:
+            break
+        total += max(0.0, min(b, hi) - max(a, lo))
+    return total
+
+
 def summary(gov: Governance, actor: Actor, as_of: dt.datetime,
             retention: RetentionPolicy | None = None,
-            max_days_between_checks: int = 30) -> pd.DataFrame:
-    """One row per metric: value (a share or a count), numerator, denominator, policy clause."""
+            max_days_between_checks: int = 30,
+            since: dt.datetime | None = None) -> pd.DataFrame:
+    """One row per metric: value (a share or a count), numerator, denominator, policy clause.
+
+    Records with a time (searches, shifts, hits, verifications, shares) count when they fall
+    in ``[since, as_of)``; ``since`` None means from the beginning. States (certifications,
+    equipment, retention, manual entries) are taken at ``as_of``."""
+    start = since or dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
     users = certified_users(gov, actor, as_of.date())
     cams = cameras_needing_attention(gov, actor, as_of, max_days_between_checks)
+    patrol = patrol_time(gov, actor, start, as_of)
     cutoff = as_of - dt.timedelta(days=(retention or RetentionPolicy()).reads_days)
+
+    def within(col: Any) -> Any:
+        return and_(col >= start, col < as_of)
+
     with gov._tx() as s:
         gov.authorize(s, actor, "compliance.view", "summary")
         searches, with_case = s.execute(select(
             func.count(HistoricalSearch.id),
-            func.count(HistoricalSearch.case_number))).one()
+            func.count(HistoricalSearch.case_number)).where(within(HistoricalSearch.at))).one()
         n_cams = s.scalar(select(func.count(Camera.id))) or 0
-        past = s.scalar(select(func.count(Read.id)).where(Read.read_at < cutoff, ~_held())) or 0
+        past = past_retention_count(s, cutoff)
         shifts, current_shifts, mean_age = s.execute(select(
             func.count(Shift.id), func.sum(case((Shift.hotlist_current, 1), else_=0)),
-            func.avg(Shift.hotlist_age_seconds))).one()
+            func.avg(Shift.hotlist_age_seconds)).where(within(Shift.started_at))).one()
+        in_period = within(HitVerification.verified_at)
         outcomes: dict[str, int] = {o: n for o, n in s.execute(
-            select(HitVerification.outcome, func.count(HitVerification.id))
+            select(HitVerification.outcome, func.count(HitVerification.id)).where(in_period)
             .group_by(HitVerification.outcome))}
         acted = s.scalar(select(func.count(HitVerification.id)).where(
-            HitVerification.action_taken.is_not(None))) or 0
+            in_period, HitVerification.action_taken.is_not(None))) or 0
         acted_verified = s.scalar(select(func.count(HitVerification.id)).where(
-            HitVerification.action_taken.is_not(None), HitVerification.chars_match,
+            in_period, HitVerification.action_taken.is_not(None), HitVerification.chars_match,
             HitVerification.state_match, HitVerification.dispatch_confirmed)) or 0
-        hits = s.scalar(select(func.count(Hit.id))) or 0
-        unverified = s.scalar(select(func.count(Hit.id)).where(~exists().where(
-            HitVerification.hit_id == Hit.id))) or 0
+        hits = s.scalar(select(func.count(Hit.id)).where(within(Hit.created_at))) or 0
+        unverified = s.scalar(select(func.count(Hit.id)).where(within(Hit.created_at), ~exists(
+            ).where(HitVerification.hit_id == Hit.id))) or 0
+        shares, approved_shares = s.execute(select(
+            func.count(DataShare.id),
+            func.sum(case((and_(AccessRequest.status == "approved",
+                                AccessRequest.kind == "data_share"), 1), else_=0)))
+            .join(AccessRequest, AccessRequest.id == DataShare.request_id)
+            .where(within(DataShare.shared_at))).one()
         overdue_manual = s.scalar(select(func.count(HotListEntryRow.id)).where(
             HotListEntryRow.manual.is_(True), HotListEntryRow.removed_at.is_(None),
             HotListEntryRow.expires_at <= as_of)) or 0
@@ -115,28 +240,172 @@ def summary(gov: Governance, actor: Actor, as_of: dt.datetime,
     def share(num: int, den: int) -> float:
         return num / den if den else 1.0
 
+    misreads, wrong_state, verified = (outcomes.get("misread", 0),
+                                       outcomes.get("wrong_state", 0), sum(outcomes.values()))
+    active_h, patrol_h = float(patrol["active_hours"].sum()), float(patrol["patrol_hours"].sum())
     rows = [
-        ("users with current training and certification", share(int(users["compliant"].sum()),
-         len(users)), int(users["compliant"].sum()), len(users), "I.A, I.B"),
-        ("historical searches with purpose and case number", share(with_case, searches),
-         with_case, searches, "III.E, IV.E"),
-        ("cameras overdue for a check or in service despite a failed one", float(len(cams)),
-         len(cams), n_cams, "II.B"),
-        ("reads past retention and not under a hold", float(past), past, None, "II.A.1"),
-        ("shifts started with a current hot list", share(int(current_shifts or 0), shifts),
-         int(current_shifts or 0), shifts, "III.C"),
-        ("mean hot-list age at shift start (hours)", float(mean_age or 0) / 3600, None, shifts,
-         "III.C"),
-        ("hits acted on with characters, state and confirmation verified first",
+        ("certified_users", "users with current training and certification",
+         share(int(users["compliant"].sum()), len(users)), int(users["compliant"].sum()),
+         len(users), "I.A, I.B"),
+        ("searches_with_case", "historical searches with purpose and case number",
+         share(with_case, searches), with_case, searches, "III.E, IV.E"),
+        ("cameras_attention", "cameras overdue for a check or in service despite a failed one",
+         float(len(cams)), len(cams), n_cams, "II.B"),
+        ("past_retention", "reads past retention and not under a hold", float(past), past,
+         None, "II.A.1"),
+        ("current_hotlist", "shifts started with a current hot list",
+         share(int(current_shifts or 0), shifts), int(current_shifts or 0), shifts, "III.C"),
+        ("hotlist_age", "mean hot-list age at shift start (hours)",
+         float(mean_age or 0) / 3600, None, shifts, "III.C"),
+        ("verified_before_action",
+         "hits acted on with characters, state and confirmation verified first",
          share(acted_verified, acted), acted_verified, acted, "III.D, IV.B"),
-        ("verified hits that were misreads", share(outcomes.get("misread", 0),
-         sum(outcomes.values())) if outcomes else 0.0, outcomes.get("misread", 0),
-         sum(outcomes.values()), "III.D.1"),
-        ("verified hits with the wrong state", share(outcomes.get("wrong_state", 0),
-         sum(outcomes.values())) if outcomes else 0.0, outcomes.get("wrong_state", 0),
-         sum(outcomes.values()), "III.D.1"),
-        ("hits not yet verified", float(unverified), unverified, hits, "III.D"),
-        ("manual entries past expiry and not removed", float(overdue_manual), overdue_manual,
-         None, "IV.D.2"),
+        ("misread_rate", "verified hits that were misreads",
+         misreads / verified if verified else 0.0, misreads, verified, "III.D.1"),
+        ("wrong_state_rate", "verified hits with the wrong state",
+         wrong_state / verified if verified else 0.0, wrong_state, verified, "III.D.1"),
+        ("unverified_hits", "hits not yet verified", float(unverified), unverified, hits,
+         "III.D"),
+        ("manual_past_expiry", "manual entries past expiry and not removed",
+         float(overdue_manual), overdue_manual, None, "IV.D.2"),
+        ("patrol_time", "mobile patrol time with ALPR on",
+         active_h / patrol_h if patrol_h > 0 else 1.0, round(active_h, 2), round(patrol_h, 2),
+         "III.A"),
+        ("approved_shares", "data shares logged with purpose under an approved request",
+         share(int(approved_shares or 0), shares), int(approved_shares or 0), shares,
+         "II.A.4, V.B"),
     ]
-    return pd.DataFrame(rows, columns=["metric", "value", "numerator", "denominator", "clause"])
+    df = pd.DataFrame(rows, columns=["key", "metric", "value", "numerator", "denominator",
+                                     "clause"])
+    df["target"] = df["key"].map(lambda k: TARGETS[k][0])
+    df["meets_target"] = [_meets(k, v) for k, v in zip(df["key"], df["value"], strict=True)]
+    return df
+
+
+# What the policy asks of each metric: (target, "min" | "max" | "info").
+TARGETS: dict[str, tuple[float | None, str]] = {
+    "certified_users": (1.0, "min"), "searches_with_case": (1.0, "min"),
+    "cameras_attention": (0.0, "max"), "past_retention": (0.0, "max"),
+    "current_hotlist": (1.0, "min"), "hotlist_age": (24.0, "max"),
+    "verified_before_action": (1.0, "min"), "misread_rate": (None, "info"),
+    "wrong_state_rate": (None, "info"), "unverified_hits": (0.0, "max"),
+    "manual_past_expiry": (0.0, "max"), "patrol_time": (0.95, "min"),
+    "approved_shares": (1.0, "min"),
+}
+
+
+def _meets(key: str, value: float) -> bool | None:
+    """Whether ``value`` meets the metric's target (None for figures without one).
+
+    >>> _meets("patrol_time", 0.97), _meets("unverified_hits", 2.0), _meets("misread_rate", 0.1)
+    (True, False, None)
+    """
+    target, kind = TARGETS[key]
+    if target is None or kind == "info":
+        return None
+    return value >= target - 1e-12 if kind == "min" else value <= target + 1e-12
+
+
+def exceptions(gov: Governance, actor: Actor, key: str, since: dt.datetime,
+               until: dt.datetime, limit: int = 500,
+               retention: RetentionPolicy | None = None) -> pd.DataFrame:
+    """The records behind a metric that missed its target: who and when (drill-down).
+
+    ``key`` is a metric's ``key`` from :func:`summary`; returns at most ``limit`` rows, newest
+    first. For example ``exceptions(gov, admin, "searches_with_case", ...)`` lists the
+    searches made without a case number, with the user, time and stated purpose.
+    """
+    if key not in TARGETS:
+        raise ValueError(f"key {key!r}: not a metric; one of {', '.join(TARGETS)}")
+    if key == "certified_users":
+        df = certified_users(gov, actor, until.date())
+        return df[~df["compliant"]].head(limit).reset_index(drop=True)
+    if key == "cameras_attention":
+        return cameras_needing_attention(gov, actor, until).head(limit)
+    if key == "patrol_time":
+        df = patrol_time(gov, actor, since, until)
+        short = df[df["active_share"] < 0.95]
+        return short.sort_values("started_at", ascending=False).head(limit).reset_index(
+            drop=True)
+    cutoff = until - dt.timedelta(days=(retention or RetentionPolicy()).reads_days)
+    stmt, columns = _exception_query(key, since, until, cutoff)
+    with gov._tx() as s:
+        gov.authorize(s, actor, "compliance.view", f"exceptions:{key}",
+                      {"since": since.isoformat(), "until": until.isoformat()})
+        rows = s.execute(stmt.limit(limit)).all() if stmt is not None else []
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _exception_query(key: str, since: dt.datetime, until: dt.datetime,
+                     cutoff: dt.datetime) -> tuple[Any, list[str]]:
+    from alpr.store.schema import Camera as Cam
+
+    def within(col: Any) -> Any:
+        return and_(col >= since, col < until)
+
+    verification_cols = ["hit_id", "plate", "camera", "operator", "verified_at", "chars_match",
+                         "state_match", "dispatch_confirmed", "outcome", "action_taken"]
+
+    def verifications(*where: Any) -> Any:
+        return (select(Hit.id, Read.plate, Cam.name, User.username, HitVerification.verified_at,
+                       HitVerification.chars_match, HitVerification.state_match,
+                       HitVerification.dispatch_confirmed, HitVerification.outcome,
+                       HitVerification.action_taken)
+                .join(Hit, Hit.id == HitVerification.hit_id)
+                .join(Read, Read.id == Hit.read_id).join(Cam, Cam.id == Read.camera_id)
+                .join(User, User.id == HitVerification.user_id)
+                .where(within(HitVerification.verified_at), *where)
+                .order_by(HitVerification.verified_at.desc()))
+
+    if key == "searches_with_case":
+        return (select(User.username, HistoricalSearch.at, HistoricalSearch.purpose,
+                       HistoricalSearch.result_count)
+                .join(User, User.id == HistoricalSearch.user_id)
+                .where(within(HistoricalSearch.at), HistoricalSearch.case_number.is_(None))
+                .order_by(HistoricalSearch.at.desc()),
+                ["user", "at", "purpose", "result_count"])
+    if key in ("current_hotlist", "hotlist_age"):
+        cond = (~Shift.hotlist_current if key == "current_hotlist"
+                else Shift.hotlist_age_seconds > 24 * 3600)
+        return (select(User.username, Shift.unit, Shift.started_at,
+                       Shift.hotlist_age_seconds / 3600.0, Shift.hotlist_current)
+                .join(User, User.id == Shift.user_id)
+                .where(within(Shift.started_at), cond).order_by(Shift.started_at.desc()),
+                ["operator", "unit", "started_at", "hotlist_age_hours", "hotlist_current"])
+    if key == "verified_before_action":
+        return verifications(HitVerification.action_taken.is_not(None), ~and_(
+            HitVerification.chars_match, HitVerification.state_match,
+            HitVerification.dispatch_confirmed)), verification_cols
+    if key in ("misread_rate", "wrong_state_rate"):
+        outcome = "misread" if key == "misread_rate" else "wrong_state"
+        return verifications(HitVerification.outcome == outcome), verification_cols
+    if key == "unverified_hits":
+        return (select(Hit.id, Read.plate, Cam.name, Hit.created_at, Hit.kind)
+                .join(Read, Read.id == Hit.read_id).join(Cam, Cam.id == Read.camera_id)
+                .where(within(Hit.created_at),
+                       ~exists().where(HitVerification.hit_id == Hit.id))
+                .order_by(Hit.created_at.desc()),
+                ["hit_id", "plate", "camera", "created_at", "kind"])
+    if key == "manual_past_expiry":
+        return (select(HotListEntryRow.id, HotListEntryRow.plate, User.username,
+                       HotListEntryRow.expires_at, HotListEntryRow.purpose)
+                .join(User, User.id == HotListEntryRow.entered_by)
+                .where(HotListEntryRow.manual.is_(True), HotListEntryRow.removed_at.is_(None),
+                       HotListEntryRow.expires_at <= until)
+                .order_by(HotListEntryRow.expires_at),
+                ["entry_id", "plate", "entered_by", "expires_at", "purpose"])
+    if key == "approved_shares":
+        return (select(DataShare.id, User.username, DataShare.shared_at,
+                       DataShare.recipient_agency, DataShare.purpose, AccessRequest.status)
+                .join(User, User.id == DataShare.shared_by)
+                .join(AccessRequest, AccessRequest.id == DataShare.request_id)
+                .where(within(DataShare.shared_at), AccessRequest.status != "approved")
+                .order_by(DataShare.shared_at.desc()),
+                ["share_id", "shared_by", "shared_at", "recipient_agency", "purpose",
+                 "request_status"])
+    if key == "past_retention":  # counts per month: the rows themselves are what purge removes
+        month = func.substr(func.cast(Read.read_at, String), literal_column("1"),
+                            literal_column("7"))
+        return (select(month, func.count(Read.id)).where(Read.read_at < cutoff, ~_held())
+                .group_by(month).order_by(month), ["month", "reads"])
+    raise ValueError(f"key {key!r}: no drill-down")  # pragma: no cover - TARGETS is checked

@@ -42,9 +42,11 @@ def _aware(ts: dt.datetime) -> dt.datetime:
     return ts if ts.tzinfo else ts.replace(tzinfo=dt.UTC)
 
 
-def load_list(gov: Governance, actor: Actor, path: Path) -> tuple[int, HotList]:
-    """Import a hot-list file as a new version (bad rows reported in the returned list)."""
-    hot = load_hotlist(path)
+def load_list(gov: Governance, actor: Actor, path: Path,
+              now: dt.datetime | None = None) -> tuple[int, HotList]:
+    """Import a hot-list file as a new version (bad rows reported in the returned list);
+    ``now`` (default: the clock) is the load time, e.g. for a simulated department."""
+    hot = load_hotlist(path, now=now)
     v = hot.version
     with gov._tx() as s:
         gov.authorize(s, actor, "hotlists.load", v.source,
@@ -56,7 +58,7 @@ def load_list(gov: Governance, actor: Actor, path: Path) -> tuple[int, HotList]:
                              duplicates_merged=v.duplicates_merged)
         s.add(row)
         s.flush()
-        now = dt.datetime.now(dt.UTC)
+        now = now or dt.datetime.now(dt.UTC)
         rows = [{"version_id": row.id, "manual": False, "plate": e.plate, "state": e.state,
                  "category": e.category, "priority": e.priority, "reference": e.reference,
                  "expires_at": e.expires_at, "created_at": now} for e in hot.entries]
@@ -107,7 +109,7 @@ def active_entries(s: Session, now: dt.datetime) -> list[HotListEntry]:
 def record_hits(s: Session, reads: Sequence[tuple[int, MatchRead]], matcher: Matcher,
                 now: dt.datetime, retro: bool = False) -> int:
     """Match stored reads and insert one hit per (read, entry)."""
-    found = []
+    found: list[dict[str, Any]] = []
     batch = [r for _, r in reads]
     for (read_id, _), matches in zip(reads, matcher.match_many(batch, now), strict=True):
         for m in matches:
@@ -117,6 +119,11 @@ def record_hits(s: Session, reads: Sequence[tuple[int, MatchRead]], matcher: Mat
                           "state_agreement": m.state_agreement, "score": float(m.score),
                           "created_at": now, "retro": retro})
     if found:
+        ids = sorted({f["read_id"] for f in found})
+        times = {rid: at for rid, at in
+                 s.execute(select(Read.id, Read.read_at).where(Read.id.in_(ids)))}
+        for f in found:
+            f["read_at"] = times[f["read_id"]]
         s.execute(insert(Hit), found)
     return len(found)
 
@@ -140,13 +147,16 @@ def add_manual_entry(gov: Governance, actor: Actor, plate: str, state: str | Non
                               purpose=e.purpose, case_number=case_number, created_at=now)
         s.add(row)
         s.flush()
-        past = s.execute(select(Read.id, Read.plate, Read.state, Read.state_confidence)).all()
+        past = s.execute(select(Read.id, Read.plate, Read.state, Read.state_confidence,
+                                Read.read_at)).all()
         index = ReadIndex([MatchRead(text=p, state=st, state_confidence=sc, id=rid)
-                           for rid, p, st, sc in past])
+                           for rid, p, st, sc, _ in past])
+        read_times = {r[0]: r[4] for r in past}
         entry = _entry(row, {actor.id: actor.username})
         hits = [(r.id, m) for r, m in index.retro_match(entry)]
         for read_id, m in hits:
-            s.add(Hit(read_id=read_id, entry_id=row.id, kind=m.kind,
+            s.add(Hit(read_id=read_id, read_at=read_times[read_id], entry_id=row.id,
+                      kind=m.kind,
                       substitutions=json.dumps([x.to_list() for x in m.substitutions]),
                       state_agreement=m.state_agreement, score=float(m.score),
                       created_at=now, retro=True))
@@ -216,7 +226,7 @@ def start_shift(gov: Governance, actor: Actor, unit: str, now: dt.datetime | Non
 
 def verify_hit(gov: Governance, actor: Actor, hit_id: int, *, chars_match: bool,
                state_match: bool, dispatch_confirmed: bool, outcome: str,
-               action_taken: str | None = None) -> int:
+               action_taken: str | None = None, at: dt.datetime | None = None) -> int:
     """Record the operator's verification; action only on a confirmed, fully checked hit."""
     if outcome == "confirmed" and not (chars_match and state_match and dispatch_confirmed):
         raise ValueError("outcome 'confirmed' needs the characters and the state visually "
@@ -232,7 +242,26 @@ def verify_hit(gov: Governance, actor: Actor, hit_id: int, *, chars_match: bool,
         v = HitVerification(hit_id=hit_id, user_id=actor.id, chars_match=chars_match,
                             state_match=state_match, dispatch_confirmed=dispatch_confirmed,
                             outcome=outcome, action_taken=action_taken,
-                            verified_at=dt.datetime.now(dt.UTC))
+                            verified_at=at or dt.datetime.now(dt.UTC))
         s.add(v)
         s.flush()
         return v.id
+
+
+def end_shift(gov: Governance, actor: Actor, shift_id: int,
+              now: dt.datetime | None = None) -> None:
+    """End the acting operator's shift (its ``ended_at``); a shift ends once, after it began."""
+    now = now or dt.datetime.now(dt.UTC)
+    with gov._tx() as s:
+        gov.authorize(s, actor, "shifts.start", str(shift_id), {"end": now.isoformat()})
+        shift = s.get(Shift, shift_id)
+        if shift is None:
+            raise ValueError(f"shift {shift_id}: no such shift")
+        if shift.user_id != actor.id:
+            raise ValueError(f"shift {shift_id}: only the operator on the shift may end it")
+        if shift.ended_at is not None:
+            raise ValueError(f"shift {shift_id}: already ended at {shift.ended_at}")
+        if now <= _aware(shift.started_at):
+            raise ValueError(f"now {now}: a shift must end after it started "
+                             f"({shift.started_at})")
+        shift.ended_at = now

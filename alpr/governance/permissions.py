@@ -29,6 +29,7 @@ PERMISSIONS: dict[str, Permission] = {
     "reads.ingest": Permission(("operator", "administrator", "data_staff"), clause="I.B"),
     "holds.manage": Permission(("administrator",), clause="II.A.2"),
     "retention.purge": Permission(("administrator",), clause="II.A.1"),
+    "cameras.session": Permission(("operator", "administrator"), clause="III.A"),
     "equipment.check": Permission(("operator", "administrator"), clause="II.B"),
     "equipment.report": Permission(("operator", "administrator"), clause="VI.A.4, VI.B.2"),
     "compliance.view": Permission(("administrator", "auditor"), clause="II.A"),
@@ -44,6 +45,14 @@ PERMISSIONS: dict[str, Permission] = {
     "audit.view": Permission(("administrator", "auditor"), clause="II.A.3"),
     "audit.verify": Permission(("administrator", "auditor"), needs_certification=False,
                                clause="II.A.3"),
+    # Administrators' dashboards (alpr serve): signing in, each page view and each export.
+    # Administrators see every page; auditors only compliance, read-only (II.A, II.A.3).
+    "dashboards.login": Permission(("administrator", "auditor"), clause="I.A, I.B, II.A"),
+    "dashboards.equipment": Permission(("administrator",), clause="II.B, VI"),
+    "dashboards.misreads": Permission(("administrator",), clause="III.D"),
+    "dashboards.compliance": Permission(("administrator", "auditor"), clause="II.A.3"),
+    "dashboards.model": Permission(("administrator",), clause="II.A"),
+    "dashboards.export": Permission(("administrator", "auditor"), clause="II.A.3"),
 }
 
 

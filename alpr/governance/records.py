@@ -14,11 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Table, and_, delete, exists, insert, or_, select
+from sqlalchemy import Table, and_, delete, exists, insert, or_, select, text
 
 from alpr.datasets import RowError
 from alpr.governance.access import Actor, Governance
 from alpr.plate_text import PlateTextError, normalize_plate
+from alpr.store import partitions
+from alpr.store.partitions import ensure_partitions
 from alpr.store.read_rows import iter_rows, validate
 from alpr.store.schema import Camera, HistoricalSearch, Read, RetentionHold
 
@@ -36,10 +38,12 @@ class IngestReport:
 
 
 def ingest_rows(gov: Governance, actor: Actor, rows: Iterable[tuple[int, dict[str, Any] | RowError]],
-                source: str = "", batch_size: int = 5000, match: bool = True) -> IngestReport:
+                source: str = "", batch_size: int = 5000, match: bool = True,
+                at: dt.datetime | None = None) -> IngestReport:
     """Validate and store reads, matching each against the active hot lists into hits.
 
-    One transaction per batch; bad rows are reported, good ones kept."""
+    One transaction per batch; bad rows are reported, good ones kept. ``at`` (default: the
+    clock) is when matching happens: which entries are active, and the hits' time."""
     from alpr.governance.hotlists import active_entries, record_hits
     from alpr.matcher.match import Matcher
     from alpr.matcher.reads import Read as MatchRead
@@ -49,7 +53,7 @@ def ingest_rows(gov: Governance, actor: Actor, rows: Iterable[tuple[int, dict[st
     matcher: Matcher | None = None
     if match:
         with gov.Session() as s:
-            entries = active_entries(s, dt.datetime.now(dt.UTC))
+            entries = active_entries(s, at or dt.datetime.now(dt.UTC))
         matcher = Matcher(entries) if entries else None
 
     def flush() -> None:
@@ -73,6 +77,7 @@ def ingest_rows(gov: Governance, actor: Actor, rows: Iterable[tuple[int, dict[st
                     good.append({**{k: v for k, v in row.items() if k != "camera"},
                                  "camera_id": cam.id, "ingested_by": actor.id})
             if good:
+                ensure_partitions(s.connection(), (g["read_at"] for g in good))
                 table = Read.__table__  # Core insert: far less overhead than ORM bulk
                 assert isinstance(table, Table)
                 ids = list(s.connection().execute(
@@ -84,7 +89,8 @@ def ingest_rows(gov: Governance, actor: Actor, rows: Iterable[tuple[int, dict[st
                         char_confidences=tuple(json.loads(g["char_confidences"]))
                         if g["char_confidences"] else None, id=rid))
                         for rid, g in zip(ids, good, strict=True)]
-                    report.hits += record_hits(s, reads, matcher, dt.datetime.now(dt.UTC))
+                    report.hits += record_hits(s, reads, matcher,
+                                               at or dt.datetime.now(dt.UTC))
             report.stored += len(good)
             report.batches += 1
         batch.clear()
@@ -227,11 +233,40 @@ class PurgeReport:
     deleted: int
     images_deleted: int
     dry_run: bool
+    partitions_dropped: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
         verb = "would delete" if self.dry_run else "deleted"
-        return (f"reads older than {self.cutoff:%Y-%m-%d}: {self.expired}; under a hold (kept): "
-                f"{self.held}; {verb} {self.deleted} reads and {self.images_deleted} image file(s)")
+        text = (f"reads older than {self.cutoff:%Y-%m-%d}: {self.expired}; under a hold (kept): "
+                f"{self.held}; {verb} {self.deleted} reads and {self.images_deleted} image "
+                f"file(s)")
+        if self.partitions_dropped:
+            verb = "would drop" if self.dry_run else "dropped"
+            text += f"; {verb} whole partitions: {', '.join(self.partitions_dropped)}"
+        return text
+
+
+def _whole_partitions(s: Any, cutoff: dt.datetime) -> list[partitions.Partition]:
+    """Monthly partitions wholly past ``cutoff`` that hold nothing preserved (PostgreSQL)."""
+    out = []
+    for part in partitions.partitions(s.connection()):
+        if part.end > cutoff:
+            break
+        in_part = and_(Read.read_at >= part.start, Read.read_at < part.end)
+        if not s.scalar(select(exists().where(in_part, _held()))):
+            out.append(part)
+    return out
+
+
+def _drop_partition(s: Any, part: partitions.Partition) -> None:
+    """Delete the partition's unacted hits, then detach and drop the month at once."""
+    from alpr.store.schema import Hit, HitVerification
+
+    hit_ids = select(Hit.id).where(Hit.read_at >= part.start, Hit.read_at < part.end)
+    s.execute(delete(HitVerification).where(HitVerification.hit_id.in_(hit_ids)))
+    s.execute(delete(Hit).where(Hit.read_at >= part.start, Hit.read_at < part.end))
+    s.execute(text(f"ALTER TABLE reads DETACH PARTITION {part.name}"))
+    s.execute(text(f"DROP TABLE {part.name}"))
 
 
 def purge(gov: Governance, actor: Actor, policy: RetentionPolicy = RetentionPolicy(),
@@ -245,10 +280,18 @@ def purge(gov: Governance, actor: Actor, policy: RetentionPolicy = RetentionPoli
                       {"cutoff": cutoff.isoformat(), "dry_run": dry_run})
         expired = s.scalar(select(_count()).where(Read.read_at < cutoff)) or 0
         held = s.scalar(select(_count()).where(Read.read_at < cutoff, _held())) or 0
-        doomed = select(Read.id, Read.image_path).where(Read.read_at < cutoff, ~_held())
+        doomed = select(Read.id, Read.image_path, Read.read_at).where(Read.read_at < cutoff,
+                                                                       ~_held())
         targets = s.execute(doomed).all()
         deleted = len(targets)  # or, in a dry run, would be
         files = [p for p in (_image(t.image_path, image_root) for t in targets) if p]
+        whole = _whole_partitions(s, cutoff)
+        if not dry_run and whole:  # a whole month goes at once: no row-by-row delete
+            for part in whole:
+                _drop_partition(s, part)
+            partitions.forget_cache()
+            targets = [t for t in targets if not any(
+                p.start <= _utc(t.read_at) < p.end for p in whole)]
         if not dry_run and targets:
             ids = [t.id for t in targets]
             from alpr.store.schema import Hit, HitVerification
@@ -263,14 +306,19 @@ def purge(gov: Governance, actor: Actor, policy: RetentionPolicy = RetentionPoli
 
         audit.append(s, actor.username, "retention.purged" if not dry_run else "retention.dry_run",
                      "reads", {"cutoff": cutoff.isoformat(), "expired": expired, "held": held,
-                               "deleted": deleted, "image_files": len(files)})
+                               "deleted": deleted, "image_files": len(files),
+                               "partitions_dropped": [p.name for p in whole]})
     images = 0
     if not dry_run:  # only once the rows are gone for good
         for path in files:
             if path.is_file():
                 path.unlink()
                 images += 1
-    return PurgeReport(cutoff, expired, held, deleted, images, dry_run)
+    return PurgeReport(cutoff, expired, held, deleted, images, dry_run, [p.name for p in whole])
+
+
+def _utc(ts: dt.datetime) -> dt.datetime:
+    return ts if ts.tzinfo else ts.replace(tzinfo=dt.UTC)
 
 
 def _image(path: str | None, root: Path | None) -> Path | None:

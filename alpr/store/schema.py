@@ -206,6 +206,46 @@ class RetentionHold(Base):
     released_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
 
 
+class CameraSession(Base):
+    """A span of time a camera's ALPR was switched on and reading: for mobile units, the part
+    of a patrol shift the system was active (patrol-time metric)."""
+
+    __tablename__ = "camera_sessions"
+    __table_args__ = (
+        CheckConstraint("ended_at IS NULL OR ended_at >= started_at",
+                        name="ck_camera_sessions_times"),
+        Index("ix_camera_sessions_camera_time", "camera_id", "started_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    camera_id: Mapped[int] = mapped_column(ForeignKey("cameras.id", ondelete="RESTRICT"))
+    shift_id: Mapped[int | None] = mapped_column(ForeignKey("shifts.id", ondelete="RESTRICT"),
+                                                 index=True)
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    recorded_by: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+
+
+class CameraFrame(Base):
+    """A full frame from a camera: its reference (at installation) or a periodic snapshot,
+    kept as an image file; the alignment and focus diagnostics compare the two (II.B)."""
+
+    __tablename__ = "camera_frames"
+    __table_args__ = (
+        CheckConstraint("kind IN ('reference', 'snapshot')", name="ck_camera_frames_kind"),
+        CheckConstraint("length(sha256) = 64", name="ck_camera_frames_sha256"),
+        Index("ix_camera_frames_camera_time", "camera_id", "taken_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    camera_id: Mapped[int] = mapped_column(ForeignKey("cameras.id", ondelete="RESTRICT"))
+    kind: Mapped[str] = mapped_column(String(12))
+    taken_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    path: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    recorded_by: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+
+
 class EquipmentCheck(Base):
     """A designated, trained person's regular check of a camera (policy II.B)."""
 
@@ -322,7 +362,10 @@ class Hit(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # On PostgreSQL the foreign key is (read_id, read_at) -> reads (id, read_at), because a
+    # time-partitioned table's keys must include the partition key (migration 0006).
     read_id: Mapped[int] = mapped_column(ForeignKey("reads.id", ondelete="RESTRICT"), index=True)
+    read_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     entry_id: Mapped[int] = mapped_column(ForeignKey("hotlist_entries.id", ondelete="RESTRICT"),
                                           index=True)
     kind: Mapped[str] = mapped_column(String(12))

@@ -38,8 +38,14 @@ def run(args: argparse.Namespace) -> int:
     except (ValueError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    from alpr.contracts.runner import ContractRefused
+
     command = " ".join(shlex.quote(a) for a in sys.argv)
-    folder = train(cfg, resume=args.resume, progress=not args.no_progress, command=command)
+    try:
+        folder = train(cfg, resume=args.resume, progress=not args.no_progress, command=command)
+    except ContractRefused as exc:  # the crops or the split break a data contract
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     if folder is not None:
         print(f"model written to {folder}")
     return 0

@@ -60,23 +60,43 @@ def crop_with_margin(img: np.ndarray, box: tuple[int, int, int, int],
     return img[y0:y1, x0:x1].copy(), (x - x0, y - y0, w, h)
 
 
-def load_pools(cfg: DataConfig) -> tuple[RealPool, RealPool]:
-    """(train pool, validation pool) from the configured real sets."""
-    train, val = RealPool(), RealPool()
+def split_items(cfg: DataConfig) -> tuple[list[LabelledCrop], list[LabelledCrop]]:
+    """(train items, validation items) of the configured real sets, split by file-name hash.
+
+    A plate text on the validation side is kept out of training altogether (the split
+    contract: no plate text on both sides) — demo plates such as ``SAMPLE`` from several
+    states, or one car in both the crops and the frames, would otherwise be seen in training
+    and then "read" in validation. The validation side never changes for it.
+    """
+    train: list[LabelledCrop] = []
+    val: list[LabelledCrop] = []
     for path in cfg.real_crops:
         items = load_crops(path, corrections=cfg.corrections).items
         tr, va = split(items, cfg.val_fraction)
-        for it in tr:
-            train.add(it)
-        for it in va:
-            val.add(it)
+        train += tr
+        val += va
     for path in cfg.real_frames:
         items = load_frames(path, corrections=cfg.corrections).items
         tr, va = split(items, cfg.val_fraction) if cfg.frames_val else (items, [])
-        for it in tr:
-            train.add(it)
-        for it in va:
-            val.add(it)
+        train += tr
+        val += va
+    held_out = {fold_o_to_zero(it.plate) for it in val}  # O and 0: one glyph on US plates
+    return [it for it in train if fold_o_to_zero(it.plate) not in held_out], val
+
+
+def load_pools(cfg: DataConfig) -> tuple[RealPool, RealPool]:
+    """(train pool, validation pool) from the configured real sets, once the crop manifests
+    and the split pass their data contracts (``ContractRefused`` otherwise)."""
+    from alpr.contracts.gates import check_crop_manifests, check_split
+
+    check_crop_manifests(cfg.real_crops, cfg.corrections)
+    tr, va = split_items(cfg)
+    check_split(tr, va)
+    train, val = RealPool(), RealPool()
+    for it in tr:
+        train.add(it)
+    for it in va:
+        val.add(it)
     return train, val
 
 

@@ -1,0 +1,118 @@
+"""The contracts where data enters: reads before ``alpr ingest`` stores them, hot-list files
+before they load, crop manifests and the train/evaluation split before training or
+evaluation. A broken dataset rule raises :class:`ContractRefused`; broken row rules are
+reported (with examples) and the bad lines returned so that only the good rows are used.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from alpr.contracts.model import Frame
+from alpr.contracts.runner import ContractRefused, ContractReport, Failure, get_contract, validate
+from alpr.datasets import LabelledCrop, RowError
+
+Log = Callable[[str], None]
+READS_CHUNK = 25_000  # reads validated per Great Expectations run (bounded memory)
+
+
+def _stderr(text: str) -> None:
+    print(text, file=sys.stderr)
+
+
+def _enforce(report: ContractReport, log: Log) -> ContractReport:
+    if report.refused:
+        raise ContractRefused(report)
+    if report.failures:
+        log(report.summary())
+    return report
+
+
+def merge(reports: Sequence[ContractReport], source: str) -> ContractReport:
+    """One report for a file validated in chunks: failures of the same rule combined."""
+    if len(reports) == 1:
+        return reports[0]
+    rows = sum(r.rows for r in reports)
+    by_rule: dict[tuple[str, str | None, str], list[Failure]] = {}
+    for r in reports:
+        for f in r.failures:
+            by_rule.setdefault((f.expectation, f.column, f.rule), []).append(f)
+    failures = []
+    for fs in by_rule.values():
+        lines = tuple(ln for f in fs for ln in f.lines)
+        examples = tuple(e for f in fs for e in f.examples)[:5]
+        failures.append(Failure(fs[0].expectation, fs[0].column, fs[0].scope, fs[0].rule,
+                                sum(f.unexpected for f in fs), rows, lines, examples,
+                                fs[0].observed))
+    return ContractReport(kind=reports[0].kind, source=source, rows=rows, failures=failures)
+
+
+class ReadsGate:
+    """The reads contract in front of ingestion, one chunk at a time: each chunk of
+    ``chunk`` reads is validated, its failures reported, and only its good rows passed on
+    (the file is parsed once). ``report`` is complete once ``rows()`` is exhausted.
+
+    The reads contract's only dataset rule (an empty file) is decided on the first chunk,
+    before anything is stored; duplicates are found within a chunk.
+    """
+
+    def __init__(self, path: Path, log: Log = _stderr, chunk: int = READS_CHUNK) -> None:
+        self.path, self.log, self.chunk = Path(path), log, chunk
+        self._reports: list[ContractReport] = []
+
+    def rows(self) -> Iterator[tuple[int, dict[str, Any] | RowError]]:
+        from alpr.contracts.frames import reads_frame
+        from alpr.store.read_rows import iter_rows
+
+        contract = get_contract("reads")
+        it = iter_rows(self.path)
+        while True:
+            block = list(islice(it, self.chunk))
+            if not block and self._reports:
+                return
+            report = validate(contract, reads_frame(block), source=str(self.path))
+            self._reports.append(report)
+            _enforce(report, self.log)
+            bad = report.bad_lines
+            yield from (r for r in block if r[0] not in bad)
+            if len(block) < self.chunk:
+                return
+
+    @property
+    def report(self) -> ContractReport:
+        return merge(self._reports, str(self.path))
+
+
+def check_hotlist(path: Path, log: Log = _stderr) -> ContractReport:
+    """The hot-list contract over a file; bad rows are then rejected by the importer."""
+    contract = get_contract("hotlist")
+    return _enforce(validate(contract, contract.read(Path(path)), source=str(path)), log)
+
+
+def check_crop_manifests(paths: Iterable[str | Path], corrections: str | Path | None = None,
+                         log: Log = _stderr) -> list[ContractReport]:
+    """The crop-manifest contract over each labels CSV (bad rows are skipped by the loader)."""
+    from alpr.contracts.frames import read_crops
+
+    contract = get_contract("crops")
+    out = []
+    for p in paths:
+        frame = read_crops(Path(p), Path(corrections) if corrections else None)
+        out.append(_enforce(validate(contract, frame, source=str(p)), log))
+    return out
+
+
+def check_split(train: Sequence[LabelledCrop], evaluation: Sequence[LabelledCrop],
+                log: Log = _stderr) -> ContractReport | None:
+    """The split contract: refuses a plate or image on both sides; None if both are empty."""
+    from alpr.contracts.frames import split_frame
+
+    if not train and not evaluation:
+        return None
+    frame: Frame = split_frame(train, evaluation)
+    return _enforce(validate(get_contract("split"), frame, source="train/evaluation split"),
+                    log)

@@ -1,0 +1,188 @@
+"""Interactive Bokeh figures for the pages: pure functions from a DataFrame to a figure.
+
+Colours are the Okabe-Ito colour-blind-safe set (without its yellow, which is unreadable on
+white), and every series also differs by marker or dash, so no figure relies on colour alone.
+Axes carry units and every figure has hover tooltips.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+from bokeh.models import ColumnDataSource, FactorRange, HoverTool, Range1d
+from bokeh.models.annotations import Span, Whisker
+from bokeh.palettes import Cividis256
+from bokeh.plotting import figure
+
+OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
+MARKERS = ("circle", "square", "triangle", "diamond", "inverted_triangle", "hex", "plus")
+DASHES = ("solid", "dashed", "dotdash", "dotted", "dashdot", "solid", "dashed")
+FAULT_COLOUR = "#000000"
+
+
+def style(i: int) -> dict[str, Any]:
+    """Colour, marker and dash of the i-th series."""
+    return {"color": OKABE_ITO[i % len(OKABE_ITO)], "marker": MARKERS[i % len(MARKERS)],
+            "dash": DASHES[i % len(DASHES)]}
+
+
+def _fig(title: str, y_label: str, x_axis_type: Any = "datetime", **kw: Any) -> Any:
+    fig = figure(title=title, height=kw.pop("height", 260), sizing_mode="stretch_width",
+                 x_axis_type=x_axis_type, tools="pan,wheel_zoom,box_zoom,reset,save",
+                 toolbar_location="above", **kw)
+    fig.yaxis.axis_label = y_label
+    if x_axis_type == "datetime":
+        fig.xaxis.axis_label = "day (UTC)"
+    return fig
+
+
+def time_series(df: pd.DataFrame, metric: str, title: str, y_label: str,
+                faults: pd.DataFrame | None = None, percent: bool = False) -> Any:
+    """One line per camera of ``metric`` by day; fault events as labelled vertical lines."""
+    fig = _fig(title, y_label)
+    fmt = "{0.0%}" if percent else "{0.00}"
+    for i, (camera, part) in enumerate(df.groupby("camera", sort=True)):
+        st = style(i)
+        src = ColumnDataSource(part.assign(camera=camera))
+        fig.line("day", metric, source=src, color=st["color"], line_dash=st["dash"],
+                 line_width=2, legend_label=str(camera))
+        r = fig.scatter("day", metric, source=src, color=st["color"], marker=st["marker"],
+                        size=7, legend_label=str(camera))
+        fig.add_tools(HoverTool(renderers=[r], tooltips=[
+            ("camera", "@camera"), ("day", "@day{%F}"), (y_label, f"@{metric}{fmt}"),
+            ("reads", "@reads")], formatters={"@day": "datetime"}))
+    if percent:
+        from bokeh.models import NumeralTickFormatter
+
+        fig.yaxis.formatter = NumeralTickFormatter(format="0%")
+    _mark_faults(fig, faults)
+    if fig.legend:
+        fig.legend.click_policy = "hide"
+        fig.add_layout(fig.legend[0], "right")  # beside the plot, never over the data
+    return fig
+
+
+def _mark_faults(fig: Any, faults: pd.DataFrame | None) -> None:
+    if faults is None or faults.empty:
+        return
+    for _, ev in faults.iterrows():
+        at = pd.Timestamp(ev["at"]).tz_localize(None) if pd.Timestamp(ev["at"]).tzinfo else \
+            pd.Timestamp(ev["at"])
+        fig.add_layout(Span(location=at.floor("D"), dimension="height", line_color=FAULT_COLOUR,
+                            line_dash="dashed", line_width=2))
+    first = faults.iloc[0]
+    fig.title.text += f"   (dashed line: {first['event']} on {first['camera']})"
+
+
+def rates_over_time(df: pd.DataFrame) -> Any:
+    """Misread and wrong-state rates by day with 95 % Wilson intervals as whiskers."""
+    fig = _fig("Misread and wrong-state rate of verified hits, by day (bars: 95% interval)",
+               "share of verified hits")
+    from bokeh.models import NumeralTickFormatter
+
+    fig.yaxis.formatter = NumeralTickFormatter(format="0%")
+    offsets = {"misread_rate": -3 * 3600 * 1000, "wrong_state_rate": 3 * 3600 * 1000}
+    for i, (col, label) in enumerate((("misread_rate", "misread"),
+                                      ("wrong_state_rate", "wrong state"))):
+        st = style(i)
+        part = df.assign(x=df["day"] + pd.to_timedelta(offsets[col], unit="ms"))
+        src = ColumnDataSource(part)
+        r = fig.scatter("x", col, source=src, color=st["color"], marker=st["marker"], size=9,
+                        legend_label=label)
+        fig.add_layout(Whisker(source=src, base="x", lower=f"{col}_low", upper=f"{col}_high",
+                               line_color=st["color"]))
+        fig.add_tools(HoverTool(renderers=[r], tooltips=[
+            ("day", "@day{%F}"), (label, f"@{col}{{0.0%}}"),
+            ("95% interval", f"@{col}_low{{0.0%}} – @{col}_high{{0.0%}}"),
+            ("verified hits", "@verified")], formatters={"@day": "datetime"}))
+    fig.y_range.start = 0
+    fig.legend.click_policy = "hide"
+    return fig
+
+
+def rates_by(df: pd.DataFrame, by: str, title: str) -> Any:
+    """Misread and wrong-state rate per category (camera, state) with 95 % intervals."""
+    cats = [str(c) for c in df[by]]
+    fig = figure(title=title, y_range=FactorRange(factors=list(reversed(cats))), height=max(160, 40 * len(cats) + 80),
+                 sizing_mode="stretch_width", tools="save,reset", toolbar_location="above",
+                 x_range=Range1d(start=0, end=1))
+    from bokeh.models import NumeralTickFormatter
+    from bokeh.transform import dodge
+
+    fig.xaxis.formatter = NumeralTickFormatter(format="0%")
+    fig.xaxis.axis_label = "share of verified hits (bars: 95% interval)"
+    for i, (col, label, off) in enumerate((("misread_rate", "misread", 0.15),
+                                           ("wrong_state_rate", "wrong state", -0.15))):
+        st = style(i)
+        src = ColumnDataSource(df.assign(cat=cats))
+        y = dodge("cat", off, range=fig.y_range)
+        r = fig.scatter(col, y, source=src, color=st["color"], marker=st["marker"], size=10,
+                        legend_label=label)
+        fig.add_layout(Whisker(source=src, base=y, lower=f"{col}_low", upper=f"{col}_high",
+                               dimension="width", line_color=st["color"]))
+        fig.add_tools(HoverTool(renderers=[r], tooltips=[
+            (by, "@cat"), (label, f"@{col}{{0.0%}}"),
+            ("95% interval", f"@{col}_low{{0.0%}} – @{col}_high{{0.0%}}"),
+            ("verified hits", "@verified")]))
+    fig.legend.location = "bottom_right"
+    return fig
+
+
+def confusion_matrix(df: pd.DataFrame) -> Any:
+    """Heat map of (true character, read character) counts; counts printed in each cell."""
+    from bokeh.models import LinearColorMapper
+
+    trues = sorted(set(df["true"]))
+    reads = sorted(set(df["read"]))
+    fig = figure(title="Confirmed hits: true → read",
+                 x_range=FactorRange(factors=trues),
+                 y_range=FactorRange(factors=list(reversed(reads))), height=320, width=380,
+                 tools="save", toolbar_location="above")
+    fig.xaxis.axis_label = "true character (on the plate)"
+    fig.yaxis.axis_label = "character the camera read"
+    mapper = LinearColorMapper(palette=list(reversed(Cividis256)), low=0,
+                               high=max(1, int(df["count"].max())))
+    src = ColumnDataSource(df)
+    r = fig.rect("true", "read", 1, 1, source=src, fill_color={"field": "count",
+                 "transform": mapper}, line_color="white")
+    fig.text("true", "read", text="count", source=src, text_align="center",
+             text_baseline="middle", text_color="#ffffff", text_font_style="bold")
+    fig.add_tools(HoverTool(renderers=[r], tooltips=[("true", "@true"), ("read as", "@read"),
+                                                     ("times", "@count")]))
+    return fig
+
+
+def histogram(df: pd.DataFrame, title: str, x_label: str) -> Any:
+    """Bars from a ``low``/``high``/``reads`` table."""
+    fig = _fig(title, "reads", x_axis_type="linear")
+    fig.xaxis.axis_label = x_label
+    src = ColumnDataSource(df)
+    r = fig.quad(left="low", right="high", top="reads", bottom=0, source=src,
+                 fill_color=OKABE_ITO[0], line_color="white")
+    fig.add_tools(HoverTool(renderers=[r], tooltips=[("confidence", "@low{0.00}–@high{0.00}"),
+                                                     ("reads", "@reads")]))
+    fig.y_range.start = 0
+    return fig
+
+
+def thresholds(df: pd.DataFrame, name: str) -> Any:
+    """Accuracy of accepted reads and share accepted, by confidence threshold."""
+    from bokeh.models import NumeralTickFormatter
+
+    fig = _fig(f"{name}: accuracy and reads accepted by confidence threshold",
+               "share", x_axis_type="linear")
+    fig.xaxis.axis_label = "confidence threshold"
+    fig.yaxis.formatter = NumeralTickFormatter(format="0%")
+    src = ColumnDataSource(df)
+    for i, (col, label) in enumerate((("accuracy", "accuracy of accepted reads"),
+                                      ("accepted", "share of reads accepted"))):
+        st = style(i)
+        fig.line("threshold", col, source=src, color=st["color"], line_dash=st["dash"],
+                 line_width=2, legend_label=label)
+        r = fig.scatter("threshold", col, source=src, color=st["color"], marker=st["marker"],
+                        size=8, legend_label=label)
+        fig.add_tools(HoverTool(renderers=[r], tooltips=[("threshold", "@threshold"),
+                                                         (label, f"@{col}{{0.0%}}")]))
+    fig.legend.location = "bottom_left"
+    return fig

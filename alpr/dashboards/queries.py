@@ -1,0 +1,409 @@
+"""SQL aggregates behind the pages: each takes an open session and the filters and returns a
+small DataFrame, so only aggregates (never millions of rows) leave the database.
+
+They run on SQLite and PostgreSQL. Callers reach them through :class:`~.store.DashboardStore`,
+which checks permissions and writes the audit trail first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Date, Float, Integer, and_, case, cast, exists, func, literal, select
+from sqlalchemy.orm import Session, aliased
+
+from alpr.dashboards.filters import Filters
+from alpr.store.schema import (
+    AuditEntry,
+    Camera,
+    CameraFrame,
+    EquipmentCheck,
+    EquipmentReport,
+    HistoricalSearch,
+    Hit,
+    HitVerification,
+    HotListEntryRow,
+    Read,
+    Shift,
+    User,
+)
+
+LOW_CONFIDENCE = 0.9  # reads below this are what an operator would double-check
+HIST_BINS = 20
+
+
+def _sqlite(s: Session) -> bool:
+    return s.get_bind().dialect.name == "sqlite"
+
+
+def _day(s: Session, col: Any) -> Any:
+    """The UTC calendar day of a timestamp column (SQLite keeps UTC text 'YYYY-MM-DD ...')."""
+    return func.substr(col, 1, 10) if _sqlite(s) else cast(func.timezone("UTC", col), Date)
+
+
+def _aware(ts: dt.datetime | None) -> dt.datetime | None:
+    """SQLite returns naive UTC datetimes; PostgreSQL aware ones."""
+    if ts is None or pd.isna(ts):
+        return None
+    return ts if ts.tzinfo else ts.replace(tzinfo=dt.UTC)
+
+
+def _frame(s: Session, stmt: Any, columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame([tuple(r) for r in s.execute(stmt).all()], columns=columns)
+
+
+def _cameras(stmt: Any, f: Filters) -> Any:
+    if f.camera:
+        stmt = stmt.where(Camera.name == f.camera)
+    if f.unit:
+        stmt = stmt.where(Camera.unit == f.unit)
+    return stmt
+
+
+def choices(s: Session) -> dict[str, list[str]]:
+    """Names for the filter menus: cameras, units and users."""
+    return {
+        "camera": list(s.scalars(select(Camera.name).order_by(Camera.name))),
+        "unit": [u for u in s.scalars(select(Camera.unit).distinct().order_by(Camera.unit)) if u],
+        "user": list(s.scalars(select(User.username).order_by(User.username))),
+    }
+
+
+def latest_read_day(s: Session) -> dt.date | None:
+    latest = _aware(s.scalar(select(func.max(Read.read_at))))
+    return latest.date() if latest else None
+
+
+# -- equipment health ------------------------------------------------------------------------
+def read_totals(s: Session, f: Filters) -> pd.DataFrame:
+    """Per camera in the period: reads, mean confidence, share below LOW_CONFIDENCE."""
+    stmt = _cameras(
+        select(Camera.name, func.count(Read.id), func.avg(Read.confidence),
+               func.avg(case((Read.confidence < LOW_CONFIDENCE, 1.0), else_=0.0)))
+        .join(Camera, Camera.id == Read.camera_id)
+        .where(Read.read_at >= f.t0, Read.read_at < f.t1).group_by(Camera.name), f)
+    return _frame(s, stmt, ["camera", "reads", "mean_confidence", "low_confidence_share"])
+
+
+def camera_status(s: Session, f: Filters, max_days_between_checks: int = 30,
+                  totals: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per camera: service status with every reason, last check, open reports, and
+    the period's read volume and mean confidence (``totals``, as :func:`read_totals` gives,
+    computed here when not passed)."""
+    if totals is None:
+        totals = read_totals(s, f)
+    by_camera = {r.camera: r for r in totals.itertuples()}
+    last = (select(EquipmentCheck.camera_id, func.max(EquipmentCheck.checked_at).label("at"))
+            .where(EquipmentCheck.checked_at < f.t1).group_by(EquipmentCheck.camera_id)
+            .subquery())
+    open_reports = (select(EquipmentReport.camera_id,
+                           func.count(EquipmentReport.id).label("n"))
+                    .where(EquipmentReport.resolved_at.is_(None),
+                           EquipmentReport.kind != "vendor_maintenance")
+                    .group_by(EquipmentReport.camera_id).subquery())
+    stmt = _cameras(
+        select(Camera.name, Camera.unit, Camera.kind, Camera.in_service,
+               Camera.out_of_service_reason, last.c.at, EquipmentCheck.functional,
+               EquipmentCheck.alignment_ok, EquipmentCheck.notes,
+               func.coalesce(open_reports.c.n, 0))
+        .outerjoin(last, last.c.camera_id == Camera.id)
+        .outerjoin(EquipmentCheck, and_(EquipmentCheck.camera_id == Camera.id,
+                                        EquipmentCheck.checked_at == last.c.at))
+        .outerjoin(open_reports, open_reports.c.camera_id == Camera.id)
+        .order_by(Camera.name), f)
+    rows = []
+    due = f.t1 - dt.timedelta(days=max_days_between_checks)
+    for (name, unit, kind, in_service, oos_reason, at, functional, aligned, notes,
+         n_open) in s.execute(stmt).all():
+        got = by_camera.get(name)
+        n_reads = int(got.reads) if got is not None else 0
+        at = _aware(at)
+        reasons = []
+        if not in_service:
+            reasons.append(f"out of service: {oos_reason}")
+        if at is None:
+            reasons.append("never checked")
+        elif at < due:
+            reasons.append(f"check overdue (last {at:%Y-%m-%d}, every "
+                           f"{max_days_between_checks} days)")
+        if at is not None and not (functional and aligned):
+            reasons.append(f"last check failed: {notes or 'no notes'}")
+        if n_open:
+            reasons.append(f"{n_open} open malfunction/damage report(s)")
+        if in_service and n_reads == 0:
+            reasons.append("no reads in the period")
+        status = ("out of service" if not in_service
+                  else "attention" if reasons else "ok")
+        rows.append({"camera": name, "unit": unit or "", "kind": kind, "status": status,
+                     "reasons": "; ".join(reasons), "last_check": at,
+                     "open_reports": int(n_open), "reads": n_reads,
+                     "mean_confidence": float(got.mean_confidence) if got is not None and n_reads
+                     else None,
+                     "low_confidence_share": float(got.low_confidence_share)
+                     if got is not None and n_reads
+                     else None})
+    return pd.DataFrame(rows, columns=["camera", "unit", "kind", "status", "reasons",
+                                       "last_check", "open_reports", "reads",
+                                       "mean_confidence", "low_confidence_share"])
+
+
+def daily_quality(s: Session, f: Filters) -> pd.DataFrame:
+    """Per camera and UTC day: reads, mean confidence, share below LOW_CONFIDENCE and the
+    mean plate-box centre (pixels), whose drift shows a camera knocked out of alignment."""
+    day = _day(s, Read.read_at).label("day")
+    cx = Read.box_x + cast(Read.box_w, Float) / 2
+    cy = Read.box_y + cast(Read.box_h, Float) / 2
+    stmt = _cameras(
+        select(Camera.name, day, func.count(Read.id), func.avg(Read.confidence),
+               func.avg(case((Read.confidence < LOW_CONFIDENCE, 1.0), else_=0.0)),
+               func.avg(cx), func.avg(cy))
+        .join(Camera, Camera.id == Read.camera_id)
+        .where(Read.read_at >= f.t0, Read.read_at < f.t1)
+        .group_by(Camera.name, day).order_by(Camera.name, day), f)
+    df = _frame(s, stmt, ["camera", "day", "reads", "mean_confidence", "low_share",
+                          "box_cx", "box_cy"])
+    df["day"] = pd.to_datetime(df["day"])
+    for col in ("mean_confidence", "low_share", "box_cx", "box_cy"):
+        df[col] = df[col].astype(float)
+    # Alignment shift: distance of the day's mean box centre from the camera's first day.
+    first = df.groupby("camera")[["box_cx", "box_cy"]].transform("first")
+    df["box_shift_px"] = ((df["box_cx"] - first["box_cx"]) ** 2
+                          + (df["box_cy"] - first["box_cy"]) ** 2) ** 0.5
+    return df
+
+
+def fault_events(s: Session, f: Filters) -> pd.DataFrame:
+    """Failed checks and malfunction/damage reports in the period: the fault days."""
+    checks = _cameras(
+        select(Camera.name, EquipmentCheck.checked_at, literal("failed check"),
+               EquipmentCheck.notes)
+        .join(Camera, Camera.id == EquipmentCheck.camera_id)
+        .where(EquipmentCheck.checked_at >= f.t0, EquipmentCheck.checked_at < f.t1,
+               ~and_(EquipmentCheck.functional, EquipmentCheck.alignment_ok)), f)
+    reports = _cameras(
+        select(Camera.name, EquipmentReport.reported_at, EquipmentReport.kind,
+               EquipmentReport.description)
+        .join(Camera, Camera.id == EquipmentReport.camera_id)
+        .where(EquipmentReport.reported_at >= f.t0, EquipmentReport.reported_at < f.t1,
+               EquipmentReport.kind != "vendor_maintenance"), f)
+    df = pd.concat([_frame(s, checks, ["camera", "at", "event", "detail"]),
+                    _frame(s, reports, ["camera", "at", "event", "detail"])], ignore_index=True)
+    df["at"] = pd.to_datetime(df["at"], utc=True)
+    return df.sort_values("at", ignore_index=True)
+
+
+def decision_trail(s: Session, f: Filters) -> pd.DataFrame:
+    """For cameras now out of service: every check, report and service decision from the
+    audit trail (who, when, what, allowed), newest first."""
+    names = list(s.scalars(_cameras(select(Camera.name).where(Camera.in_service.is_(False)),
+                                    f)))
+    if not names:
+        return pd.DataFrame(columns=["camera", "at", "actor", "action", "allowed", "detail"])
+    stmt = (select(AuditEntry.target, AuditEntry.at, AuditEntry.actor, AuditEntry.action,
+                   AuditEntry.allowed, AuditEntry.detail)
+            .where(AuditEntry.target.in_(names),
+                   AuditEntry.action.in_(("cameras.manage", "equipment.check",
+                                          "equipment.report")))
+            .order_by(AuditEntry.id.desc()).limit(500))
+    df = _frame(s, stmt, ["camera", "at", "actor", "action", "allowed", "detail"])
+    df["at"] = pd.to_datetime(df["at"], utc=True)
+    return df
+
+
+def reference_frames(s: Session, f: Filters, camera: str) -> tuple[str | None, str | None]:
+    """Image paths of the camera's reference frame and its latest snapshot by the period's
+    end (``camera_frames``); where it has none, its first read's image and its latest."""
+    frames = (select(CameraFrame.path).join(Camera, Camera.id == CameraFrame.camera_id)
+              .where(Camera.name == camera, CameraFrame.taken_at < f.t1)
+              .order_by(CameraFrame.taken_at.desc()).limit(1))
+    ref = s.scalar(frames.where(CameraFrame.kind == "reference"))
+    cur = s.scalar(frames.where(CameraFrame.kind == "snapshot"))
+    if ref and cur:
+        return ref, cur
+    base = (select(Read.image_path).join(Camera, Camera.id == Read.camera_id)
+            .where(Camera.name == camera, Read.image_path.is_not(None)))
+    first = s.scalar(base.order_by(Read.read_at.asc()).limit(1))
+    latest = s.scalar(base.where(Read.read_at < f.t1).order_by(Read.read_at.desc()).limit(1))
+    return first, latest
+
+
+# -- misreads ----------------------------------------------------------------------------------
+def _hit_time() -> Any:
+    """When the hit's read was taken. Written as an expression on purpose: a bare
+    ``reads.read_at`` range lets SQLite's planner scan millions of reads through the time
+    index; this way it starts from the few hits (or verifications) and looks reads up by key."""
+    return func.coalesce(Hit.read_at, Read.read_at)
+
+
+def _verified(stmt: Any, f: Filters) -> Any:
+    return _cameras(stmt.select_from(HitVerification)
+                    .join(Hit, Hit.id == HitVerification.hit_id)
+                    .join(Read, Read.id == Hit.read_id)
+                    .join(Camera, Camera.id == Read.camera_id)
+                    .where(_hit_time() >= f.t0, _hit_time() < f.t1), f)
+
+
+def _outcome_counts() -> list[Any]:
+    return [func.count(HitVerification.id),
+            func.sum(case((HitVerification.outcome == "misread", 1), else_=0)),
+            func.sum(case((HitVerification.outcome == "wrong_state", 1), else_=0)),
+            func.sum(case((HitVerification.outcome == "confirmed", 1), else_=0))]
+
+
+def verification_rates(s: Session, f: Filters, by: str) -> pd.DataFrame:
+    """Verified hits and their misread / wrong-state / confirmed counts, grouped ``by``
+    ``day``, ``camera`` or ``state`` (the read's jurisdiction)."""
+    keys = {"day": _day(s, _hit_time()), "camera": Camera.name,
+            "state": func.coalesce(Read.state, "??")}
+    if by not in keys:
+        raise ValueError(f"by {by!r}: must be one of {', '.join(keys)}")
+    key = keys[by].label(by)
+    stmt = _verified(select(key, *_outcome_counts()), f).group_by(key).order_by(key)
+    df = _frame(s, stmt, [by, "verified", "misread", "wrong_state", "confirmed"])
+    for col in ("verified", "misread", "wrong_state", "confirmed"):
+        df[col] = df[col].fillna(0).astype(int)
+    if by == "day":
+        df["day"] = pd.to_datetime(df["day"])
+    return df
+
+
+def substitutions(s: Session, f: Filters, outcome: str = "confirmed") -> pd.DataFrame:
+    """Character confusions from verified hits: for a ``confirmed`` hit the listed plate is
+    the true plate, so each substitution (position, read, listed) is a real misreading of
+    ``listed`` as ``read``."""
+    stmt = _verified(select(Hit.substitutions), f).where(HitVerification.outcome == outcome)
+    counts: dict[tuple[str, str], int] = {}
+    for (raw,) in s.execute(stmt).all():
+        for _pos, read, listed in json.loads(raw or "[]"):
+            counts[(listed, read)] = counts.get((listed, read), 0) + 1
+    return pd.DataFrame([(t, r, n) for (t, r), n in sorted(counts.items())],
+                        columns=["true", "read", "count"])
+
+
+def rejected_hits(s: Session, f: Filters, limit: int = 12) -> pd.DataFrame:
+    """The newest hits the verifying officer rejected (misread or wrong state)."""
+    entry = aliased(HotListEntryRow)
+    stmt = (_verified(select(HitVerification.verified_at, HitVerification.outcome, Camera.name,
+                             Read.read_at, Read.plate, Read.state, Read.confidence,
+                             Read.image_path, entry.plate, entry.state, User.username), f)
+            .join(entry, entry.id == Hit.entry_id)
+            .join(User, User.id == HitVerification.user_id)
+            .where(HitVerification.outcome.in_(("misread", "wrong_state")))
+            .order_by(HitVerification.verified_at.desc()).limit(limit))
+    return _frame(s, stmt, ["verified_at", "outcome", "camera", "read_at", "read_plate",
+                            "read_state", "confidence", "image_path", "listed_plate",
+                            "listed_state", "verified_by"])
+
+
+# -- model ---------------------------------------------------------------------------------------
+def confidence_histogram(s: Session, f: Filters) -> pd.DataFrame:
+    """Reads per confidence bin (HIST_BINS equal bins over [0, 1]) in the period."""
+    scaled = Read.confidence * HIST_BINS
+    bucket = (cast(scaled, Integer) if _sqlite(s) else cast(func.floor(scaled), Integer))
+    b = case((bucket >= HIST_BINS, HIST_BINS - 1), else_=bucket).label("bin")
+    stmt = _cameras(select(b, func.count(Read.id)).join(Camera, Camera.id == Read.camera_id)
+                    .where(Read.read_at >= f.t0, Read.read_at < f.t1), f).group_by(b)
+    got: dict[int, int] = {int(b): int(n) for b, n in s.execute(stmt).all()}
+    return pd.DataFrame({"low": [i / HIST_BINS for i in range(HIST_BINS)],
+                         "high": [(i + 1) / HIST_BINS for i in range(HIST_BINS)],
+                         "reads": [int(got.get(i, 0)) for i in range(HIST_BINS)]})
+
+
+# -- compliance drill-downs ----------------------------------------------------------------------
+def searches(s: Session, f: Filters) -> pd.DataFrame:
+    """Historical searches in the period: who, when, purpose, case; ok = both recorded."""
+    stmt = (select(User.username, HistoricalSearch.at, HistoricalSearch.purpose,
+                   HistoricalSearch.case_number, HistoricalSearch.result_count)
+            .join(User, User.id == HistoricalSearch.user_id)
+            .where(HistoricalSearch.at >= f.t0, HistoricalSearch.at < f.t1)
+            .order_by(HistoricalSearch.at))
+    if f.user:
+        stmt = stmt.where(User.username == f.user)
+    df = _frame(s, stmt, ["user", "at", "purpose", "case_number", "results"])
+    df["ok"] = df["case_number"].notna() & df["purpose"].notna()
+    return df
+
+
+def shifts(s: Session, f: Filters) -> pd.DataFrame:
+    """Shifts started in the period: who, when, unit, hot-list age; ok = list was current."""
+    stmt = (select(User.username, Shift.started_at, Shift.unit,
+                   Shift.hotlist_age_seconds / 3600.0, Shift.hotlist_current)
+            .join(User, User.id == Shift.user_id)
+            .where(Shift.started_at >= f.t0, Shift.started_at < f.t1).order_by(Shift.started_at))
+    if f.user:
+        stmt = stmt.where(User.username == f.user)
+    if f.unit:
+        stmt = stmt.where(Shift.unit == f.unit)
+    df = _frame(s, stmt, ["user", "at", "unit", "hotlist_age_hours", "ok"])
+    df["ok"] = df["ok"].astype(bool)
+    return df
+
+
+def actions(s: Session, f: Filters) -> pd.DataFrame:
+    """Verifications in the period that recorded an action: ok = characters, state and
+    dispatch confirmation all checked first (III.D, IV.B)."""
+    stmt = _cameras(
+        select(User.username, HitVerification.verified_at, Camera.name, Read.plate,
+               HitVerification.action_taken, HitVerification.chars_match,
+               HitVerification.state_match, HitVerification.dispatch_confirmed)
+        .select_from(HitVerification).join(Hit, Hit.id == HitVerification.hit_id)
+        .join(Read, Read.id == Hit.read_id).join(Camera, Camera.id == Read.camera_id)
+        .join(User, User.id == HitVerification.user_id)
+        .where(HitVerification.action_taken.is_not(None), HitVerification.verified_at >= f.t0,
+               HitVerification.verified_at < f.t1).order_by(HitVerification.verified_at), f)
+    if f.user:
+        stmt = stmt.where(User.username == f.user)
+    df = _frame(s, stmt, ["user", "at", "camera", "plate", "action", "chars_match",
+                          "state_match", "dispatch_confirmed"])
+    df["ok"] = (df["chars_match"].astype(bool) & df["state_match"].astype(bool)
+                & df["dispatch_confirmed"].astype(bool))
+    return df
+
+
+def unverified_hits(s: Session, f: Filters) -> pd.DataFrame:
+    """Hits on reads in the period with no verification yet (III.D)."""
+    entry = aliased(HotListEntryRow)
+    stmt = _cameras(
+        select(Read.read_at, Camera.name, Read.plate, Read.state, entry.plate, Hit.kind)
+        .join(Read, Read.id == Hit.read_id).join(Camera, Camera.id == Read.camera_id)
+        .join(entry, entry.id == Hit.entry_id)
+        .where(_hit_time() >= f.t0, _hit_time() < f.t1,
+               ~exists().where(HitVerification.hit_id == Hit.id))
+        .order_by(Read.read_at), f)
+    return _frame(s, stmt, ["at", "camera", "read_plate", "read_state", "listed_plate", "kind"])
+
+
+def overdue_manual_entries(s: Session, f: Filters) -> pd.DataFrame:
+    """Manual hot-list entries past expiry at the period's end and not removed (IV.D.2)."""
+    stmt = (select(User.username, HotListEntryRow.created_at, HotListEntryRow.plate,
+                   HotListEntryRow.purpose, HotListEntryRow.expires_at)
+            .join(User, User.id == HotListEntryRow.entered_by)
+            .where(HotListEntryRow.manual.is_(True), HotListEntryRow.removed_at.is_(None),
+                   HotListEntryRow.expires_at <= f.t1).order_by(HotListEntryRow.expires_at))
+    if f.user:
+        stmt = stmt.where(User.username == f.user)
+    return _frame(s, stmt, ["user", "at", "plate", "purpose", "expires_at"])
+
+
+def verifications(s: Session, f: Filters) -> pd.DataFrame:
+    """Verifications of hits on reads in the period: who, when, which camera, the outcome."""
+    stmt = (_verified(select(User.username, HitVerification.verified_at, Camera.name,
+                             Read.plate, Read.state, HitVerification.outcome), f)
+            .join(User, User.id == HitVerification.user_id)
+            .order_by(HitVerification.verified_at))
+    if f.user:
+        stmt = stmt.where(User.username == f.user)
+    return _frame(s, stmt, ["user", "at", "camera", "plate", "state", "outcome"])
+
+
+def past_retention(s: Session, f: Filters) -> int:
+    """Reads older than the retention period at the period's end and not held: the same
+    figure as :func:`alpr.governance.compliance.summary` computes."""
+    from alpr.governance.records import RetentionPolicy, _held
+
+    cutoff = f.t1 - dt.timedelta(days=RetentionPolicy().reads_days)
+    return int(s.scalar(select(func.count(Read.id)).where(Read.read_at < cutoff, ~_held()))
+               or 0)

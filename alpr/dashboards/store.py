@@ -1,0 +1,224 @@
+"""The dashboards' data store: the filters every page shares and cached SQL aggregates, each
+fetched through the access-control layer.
+
+A :class:`DashboardStore` belongs to one signed-in user and one page. Opening it authorises
+the page view (``dashboards.<page>``), which writes the audit trail or records the denial;
+every fetch is authorised and audited again with the filters it used; exports are audited
+as ``dashboards.export``. Results are cached for ``cache_seconds`` across sessions, keyed by
+database, query and filters, so a page opened by several administrators queries once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+import param
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from alpr.dashboards import compliance_table, queries
+from alpr.dashboards.filters import Filters, parse
+from alpr.dashboards.health_source import HealthSource, StoreHealth
+from alpr.governance import compliance
+from alpr.governance.access import AccessDenied, Actor, Governance
+from alpr.store.schema import Camera, User
+
+PAGES = ("equipment", "misreads", "compliance", "model")
+ALL = "(all)"
+
+_CACHE: dict[tuple[Any, ...], tuple[float, Any]] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def clear_cache() -> None:
+    """Forget every cached result (and the per-day read statistics)."""
+    from alpr.dashboards.daily import DAILY
+
+    with _CACHE_LOCK:
+        _CACHE.clear()
+    DAILY.clear()
+
+
+def actor_for(gov: Governance, username: str) -> Actor:
+    """The :class:`Actor` for a signed-in user name (the session cookie holds only the name)."""
+    with gov.Session() as s:
+        row = s.execute(select(User.id, User.role).where(User.username == username)).one_or_none()
+    if row is None:
+        raise AccessDenied(f"{username}: no such user")
+    return Actor(row[0], username, row[1])
+
+
+def allowed_pages(role: str) -> list[str]:
+    """Pages the role may open (from the permissions table)."""
+    from alpr.governance.permissions import permission
+
+    return [p for p in PAGES if role in permission(f"dashboards.{p}").roles]
+
+
+class DashboardStore(param.Parameterized):
+    """Filters and cached, authorised queries for one user's view of one page."""
+
+    start = param.CalendarDate(default=dt.date(2000, 1, 1), doc="first day of the period (UTC)")
+    end = param.CalendarDate(default=dt.date(2000, 1, 1), doc="last day of the period (UTC)")
+    camera: Any = param.Selector(default=ALL, objects=[ALL], doc="one camera, or all")
+    unit: Any = param.Selector(default=ALL, objects=[ALL], doc="one unit, or all")
+    user: Any = param.Selector(default=ALL, objects=[ALL], doc="one user (compliance), or all")
+    cache_seconds = param.Number(default=60.0, bounds=(0, None))
+
+    def __init__(self, gov: Governance, actor: Actor, page: str,
+                 args: dict[str, str] | None = None, health: HealthSource | None = None,
+                 today: Callable[[], dt.date] = dt.date.today, **params: Any) -> None:
+        if page not in PAGES:
+            raise ValueError(f"page {page!r}: must be one of {', '.join(PAGES)}")
+        self.gov, self.actor, self.page = gov, actor, page
+        self.health: HealthSource = health or StoreHealth()
+        with gov.Session() as s:
+            menus = queries.choices(s)
+            latest = queries.latest_read_day(s)
+        f = parse(args or {}, default_end=latest or today())
+        for key in ("camera", "unit", "user"):
+            value = getattr(f, key)
+            if value is not None and value not in menus[key]:
+                raise ValueError(f"{key} {value!r}: no such {key} in the store")
+        super().__init__(start=f.start, end=f.end, **params)
+        for key in ("camera", "unit", "user"):
+            self.param[key].objects = [ALL, *menus[key]]
+            setattr(self, key, getattr(f, key) or ALL)
+        self.units = self._camera_units()
+        self._view()
+
+    def _camera_units(self) -> dict[str, str | None]:
+        with self.gov.Session() as s:
+            return {name: unit for name, unit in s.execute(select(Camera.name, Camera.unit))}
+
+    def _view(self) -> None:
+        """Authorise and audit this page view; raises AccessDenied (recorded) if not allowed."""
+        with self.gov._tx() as s:
+            self.gov.authorize(s, self.actor, f"dashboards.{self.page}", self.page,
+                               {"event": "page view", **self.filters.as_dict()})
+
+    @property
+    def filters(self) -> Filters:
+        def opt(v: str) -> str | None:
+            return None if v == ALL else v
+
+        return Filters(self.start, self.end, opt(self.camera), opt(self.unit), opt(self.user))
+
+    # -- fetching --------------------------------------------------------------------------
+    def _fetch(self, name: str, query: Callable[[Session, Filters], Any],
+               action: str | None = None) -> Any:
+        f = self.filters
+        key = (str(self.gov.engine.url), name, f)
+        with self.gov._tx() as s:
+            self.gov.authorize(s, self.actor, action or f"dashboards.{self.page}",
+                               f"{self.page}/{name}", f.as_dict())
+            now = time.monotonic()
+            with _CACHE_LOCK:
+                hit = _CACHE.get(key)
+            if hit is not None and now - hit[0] < self.cache_seconds:
+                result = hit[1]
+            else:
+                result = query(s, f)
+                with _CACHE_LOCK:
+                    _CACHE[key] = (now, result)
+        return result.copy() if isinstance(result, pd.DataFrame) else result
+
+    # -- equipment health -----------------------------------------------------------------
+    def camera_status(self) -> pd.DataFrame:
+        return self._fetch("camera_status", self.health.camera_status)
+
+    def quality_series(self) -> pd.DataFrame:
+        return self._fetch("quality_series", self.health.quality_series)
+
+    def fault_events(self) -> pd.DataFrame:
+        return self._fetch("fault_events", self.health.fault_events)
+
+    def frames(self, camera: str) -> tuple[str | None, str | None]:
+        return self._fetch(f"frames/{camera}",
+                           lambda s, f: self.health.frames(s, f, camera))
+
+    def decision_trail(self) -> pd.DataFrame:
+        return self._fetch("decision_trail", queries.decision_trail, action="audit.view")
+
+    def checks_overdue(self) -> pd.DataFrame:
+        """Cameras overdue for a check or in service despite a failed one, at period end
+        (:func:`alpr.governance.compliance.cameras_needing_attention`)."""
+        df = compliance.cameras_needing_attention(self.gov, self.actor, self.filters.t1)
+        return self._only_cameras(df)
+
+    def _only_cameras(self, df: pd.DataFrame, col: str = "camera") -> pd.DataFrame:
+        f = self.filters
+        if f.camera:
+            df = df[df[col] == f.camera]
+        if f.unit:
+            df = df[df[col].map(self.units) == f.unit]
+        return df.reset_index(drop=True)
+
+    # -- misreads ---------------------------------------------------------------------------
+    def verification_rates(self, by: str) -> pd.DataFrame:
+        from alpr.dashboards.stats import with_rate
+
+        df = self._fetch(f"verification_rates/{by}",
+                         lambda s, f: queries.verification_rates(s, f, by))
+        df = with_rate(df, "misread", "verified", "misread_rate")
+        return with_rate(df, "wrong_state", "verified", "wrong_state_rate")
+
+    def confusions(self) -> pd.DataFrame:
+        return self._fetch("confusions", queries.substitutions)
+
+    def rejected_hits(self, limit: int = 12) -> pd.DataFrame:
+        return self._fetch(f"rejected_hits/{limit}",
+                           lambda s, f: queries.rejected_hits(s, f, limit))
+
+    # -- model -------------------------------------------------------------------------------
+    def confidence_histogram(self) -> pd.DataFrame:
+        from alpr.dashboards.daily import DAILY, histogram
+
+        return self._fetch("confidence_histogram",
+                           lambda s, f: histogram(DAILY.for_filters(s, f)))
+
+    # -- compliance -------------------------------------------------------------------------
+    def drilldown(self, key: str) -> pd.DataFrame:
+        """The records behind one clause's figure (who, when), filtered like the page."""
+        if key not in compliance_table.BY_KEY:
+            raise ValueError(f"metric {key!r}: must be one of "
+                             f"{', '.join(compliance_table.BY_KEY)}")
+        f = self.filters
+        if key == "certified":
+            df = compliance.certified_users(self.gov, self.actor, f.end)
+            df = df.rename(columns={"username": "user", "compliant": "ok"})
+            return df[df["user"] == f.user].reset_index(drop=True) if f.user else df
+        if key == "cameras":
+            return self.checks_overdue()
+        if key == "retention":
+            return pd.DataFrame(columns=["reads past retention and not held"])
+        query = {"searches": queries.searches, "shifts": queries.shifts,
+                 "actions": queries.actions, "unverified": queries.unverified_hits,
+                 "misreads": queries.verifications, "wrong_state": queries.verifications,
+                 "manual": queries.overdue_manual_entries}[key]
+        return self._fetch(f"drilldown/{query.__name__}", query)
+
+    def retention_past(self) -> int:
+        """Reads past retention and not held at period end (compliance.summary's figure)."""
+        return int(self._fetch("past_retention", queries.past_retention))
+
+    def compliance(self) -> pd.DataFrame:
+        """One row per clause: metric, value for the period, target, status, records."""
+        records = {m.key: self.drilldown(m.key) for m in compliance_table.CLAUSES
+                   if m.key != "retention"}
+        return compliance_table.table(records, {"retention": self.retention_past()})
+
+    def export_csv(self, name: str, df: pd.DataFrame) -> str:
+        """``df`` as CSV text, audited as an export (who, what, filters, rows)."""
+        with self.gov._tx() as s:
+            self.gov.authorize(s, self.actor, "dashboards.export", f"{self.page}/{name}",
+                               {**self.filters.as_dict(), "rows": len(df)})
+        buf = io.StringIO()
+        df.to_csv(buf, index=False)
+        return buf.getvalue()

@@ -1,0 +1,96 @@
+"""Components every page uses: filter widgets, navigation, tables, CSV downloads, figures."""
+
+from __future__ import annotations
+
+import html
+import io
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+import panel as pn
+
+from alpr.dashboards.store import PAGES, DashboardStore
+
+TITLES = {"equipment": "Equipment health", "misreads": "Misreads",
+          "compliance": "Compliance", "model": "Model"}
+FILTER_KEYS = ("start", "end", "camera", "unit", "user")
+
+
+def filters(store: DashboardStore, with_user: bool = False) -> pn.Column:
+    """Period, camera and unit (and user) pickers bound to the store."""
+    widgets: list[Any] = [
+        pn.widgets.DatePicker.from_param(store.param.start, name="From (UTC day)"),
+        pn.widgets.DatePicker.from_param(store.param.end, name="To (UTC day)"),
+        pn.widgets.Select.from_param(store.param.camera, name="Camera"),
+        pn.widgets.Select.from_param(store.param.unit, name="Unit"),
+    ]
+    if with_user:
+        widgets.append(pn.widgets.Select.from_param(store.param.user, name="User"))
+    return pn.Column("### Filters", *widgets,
+                     pn.pane.Markdown("Filters carry over to the other pages.",
+                                      styles={"font-size": "0.85em"}))
+
+
+def nav(store: DashboardStore, pages: list[str]) -> Any:
+    """Links to the pages this user may open, carrying the current filters."""
+    def links(*_: Any) -> pn.pane.HTML:
+        q = html.escape(store.filters.query_string())
+        items = " · ".join(
+            f'<a href="/{p}{q}" style="color:white;font-weight:'
+            f'{"bold" if p == store.page else "normal"}">{TITLES[p]}</a>' for p in pages
+            if p in PAGES)
+        who = html.escape(f"{store.actor.username} ({store.actor.role})")
+        return pn.pane.HTML(f'<nav id="alpr-nav" style="color:white;font-size:1.05em">{items}'
+                            f'&nbsp;&nbsp;|&nbsp;&nbsp;{who} · <a href="/logout" '
+                            f'style="color:white">sign out</a></nav>')
+    return pn.panel(pn.bind(links, *[store.param[k] for k in FILTER_KEYS]))
+
+
+def reactive(store: DashboardStore, build: Callable[[], Any]) -> Any:
+    """A component rebuilt whenever a filter changes (each rebuild re-authorises its data)."""
+    def rebuild(*_: Any) -> Any:
+        try:
+            return build()
+        except ValueError as exc:  # e.g. end before start: say which field and rule
+            return pn.pane.Alert(str(exc), alert_type="warning")
+    return pn.panel(pn.bind(rebuild, *[store.param[k] for k in FILTER_KEYS]))
+
+
+def table(df: pd.DataFrame, height: int | None = None, **kw: Any) -> pn.widgets.Tabulator:
+    """A read-only table; timestamps shown to the minute."""
+    shown = df.copy()
+    for col in shown.columns:
+        if pd.api.types.is_datetime64_any_dtype(shown[col]):
+            shown[col] = shown[col].dt.strftime("%Y-%m-%d %H:%M")
+    wrap = {c: {"type": "textarea"} for c in shown.columns
+            if (shown[c].dtype == object or pd.api.types.is_string_dtype(shown[c]))
+            and len(shown) and shown[c].astype(str).str.len().max() > 60}
+    return pn.widgets.Tabulator(shown, disabled=True, show_index=False, height=height,
+                                sizing_mode="stretch_width", layout="fit_data_stretch",
+                                pagination="local" if height is None and len(shown) > 25
+                                else None, page_size=25, formatters=wrap,
+                                widths={c: 480 for c in wrap}, **kw)
+
+
+def download(store: DashboardStore, name: str, frame: Callable[[], pd.DataFrame],
+             label: str) -> pn.widgets.FileDownload:
+    """A CSV export button; each export is audited (``dashboards.export``)."""
+    def csv() -> io.StringIO:
+        return io.StringIO(store.export_csv(name, frame()))
+    return pn.widgets.FileDownload(callback=csv, filename=f"{name}.csv", label=label,
+                                   embed=False, width=260)
+
+
+def figures(*figs: Any) -> list[pn.pane.Bokeh]:
+    return [pn.pane.Bokeh(f, sizing_mode="stretch_width") for f in figs]
+
+
+def kpi(text: str, css_id: str) -> pn.pane.HTML:
+    """A line of key figures (tests read them by id)."""
+    return pn.pane.HTML(f'<div id="{css_id}" style="font-size:1.15em">{text}</div>',
+                        sizing_mode="stretch_width")
+
+
+def note(text: str) -> pn.pane.Markdown:
+    return pn.pane.Markdown(text, styles={"color": "#444"})

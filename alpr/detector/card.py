@@ -1,0 +1,87 @@
+"""Human-readable model card (``README.md`` in a detector folder) rendered from ``card.json``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from alpr.detector.artifact import CARD
+
+WEAKNESSES = """\
+- Validation is small (the held-out frames of two public sets, one labelled plate each): one
+  plate is several points. The hidden part of the benchmark is the real judge.
+- Each validation frame labels one plate; a correct detection of a second, unlabelled plate
+  (a parked car behind) counts as a false plate, so precision is a lower bound.
+- Boxes are axis-aligned (corners are the box's corners); strongly skewed plates are cropped
+  with their surround, not rectified.
+- The end-to-end read uses the shipped recognizer, which reads US plates only and was trained
+  on crops cut from *all* US frames (its config kept no frames aside), so the US end-to-end
+  figure is optimistic for the recognizer part; European reads are expected to fail.
+- Trained from scratch on about a hundred and fifty real frames plus synthetic scenes; unusual
+  plate designs, night IR images and very small plates (< ~20 px wide after letterboxing to
+  the input size) are the likely misses.
+"""
+
+
+def _pct(m: dict[str, Any], key: str) -> str:
+    return f"{m[key]:.1%}" if key in m else "n/a"
+
+
+def render_card(folder: Path) -> str:
+    card = json.loads((Path(folder) / CARD).read_text())
+    m = card.get("metrics_val", {})
+    data = card.get("data", {})
+    lines = [
+        f"# Model card: plate detector ({card.get('name', 'detector')})",
+        "",
+        "Anchor-free single-shot plate detector (CenterNet-style centre heat map + box size at "
+        f"stride 4, small residual backbone with a feature pyramid), "
+        f"{card.get('parameters', 0):,} parameters, trained from scratch. Input: the frame "
+        f"letterboxed to {card['spec']['input_size']} px on its long side (RGB); output: "
+        f"plate boxes with a score; shipped threshold {card.get('score_threshold')}.",
+        "",
+        "## Provenance",
+        f"- command: `{card.get('command', '?')}`",
+        f"- training time: {card.get('training_seconds', '?')} s"
+        + (" (stopped by its wall-clock budget)" if card.get("stopped_early_on_time_budget")
+           else ""),
+        f"- real data: {', '.join(data.get('sources', []))}; {data.get('train_real_frames', '?')}"
+        f" training frames, {data.get('val_real_frames', '?')} held out "
+        f"({data.get('split_rule', '')}, the recognizer's file-name hash rule)",
+        f"- synthetic data: {data.get('synthetic', '')}",
+        f"- training manifest sha256: `{data.get('train_manifest_sha256', '?')}`",
+        f"- validation manifest sha256: `{data.get('val_manifest_sha256', '?')}`",
+        "",
+        "## Held-out figures (real frames never trained on)",
+        f"- detection recall at IoU >= 0.4: {_pct(m, 'recall')}; precision "
+        f"{_pct(m, 'precision')}; false plates per frame "
+        f"{m.get('false_plates_per_frame', float('nan')):.3f}",
+        f"- end-to-end exact read with `{card.get('end_to_end_recognizer')}`: "
+        f"{_pct(m, 'end_to_end_exact_o_folded')} O/0-folded "
+        f"(strict {_pct(m, 'end_to_end_exact')})",
+        "",
+        "| set | frames | recall | precision | false/frame | read O/0 | read strict |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for name, s in card.get("metrics_val_per_set", {}).items():
+        lines.append(f"| {name} | {int(s.get('frames', 0))} | {_pct(s, 'recall')} | "
+                     f"{_pct(s, 'precision')} | {s.get('false_plates_per_frame', 0):.3f} | "
+                     f"{_pct(s, 'end_to_end_exact_o_folded')} | {_pct(s, 'end_to_end_exact')} |")
+    lines += ["", "By score threshold (all held-out frames):", "",
+              "| threshold | recall | precision | false/frame |", "| --- | --- | --- | --- |"]
+    for r in card.get("thresholds_val", []):
+        lines.append(f"| {r['threshold']} | {r['recall']:.1%} | {r['precision']:.1%} | "
+                     f"{r['false_plates_per_frame']:.3f} |")
+    lines += ["", "## Known weaknesses", WEAKNESSES,
+              "## Files",
+              "- `model.pt` weights + spec, `model.onnx` the same network (dynamic input size) "
+              "for ONNX Runtime, `card.json` everything needed to use them (input size, "
+              "preprocessing, output layout, threshold, config, metrics, provenance)."]
+    return "\n".join(lines) + "\n"
+
+
+def write_card(folder: Path) -> Path:
+    path = Path(folder) / "README.md"
+    path.write_text(render_card(folder))
+    return path

@@ -1,0 +1,114 @@
+"""The typed, frozen detector training configuration (one YAML file per run).
+
+Same conventions as the recognizer's :mod:`alpr.train.config`: validated on load with errors
+naming the field, logged whole to MLflow, saved in every checkpoint and in the model card.
+A YAML file is a detector config when it says ``task: detector``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class DetModelConfig(_Frozen):
+    width: float = Field(1.0, gt=0, le=4)  # channel multiplier
+    input_size: int = Field(640, ge=128, multiple_of=32)  # letterbox long side at inference
+
+
+class DetDataConfig(_Frozen):
+    # image,x,y,w,h,plate CSVs; each is split train/validation by the file-name hash rule of
+    # alpr.datasets.split (the recognizer's rule), so the held-out frames never change
+    real_frames: tuple[str, ...] = ()
+    corrections: str | None = None
+    val_fraction: float = Field(0.3, ge=0, lt=1)
+    crop: int = Field(320, ge=64, multiple_of=32)  # training crop side, at inference scale
+    scale_range: tuple[float, float] = (0.6, 1.6)  # zoom around the inference scale
+    plate_width: tuple[float, float] = (16.0, 220.0)  # synthetic plate widths, crop pixels
+    real_background: float = Field(0.6, ge=0, le=1)  # share of synthetic scenes on real frames
+
+
+class DetStageConfig(_Frozen):
+    name: str
+    steps: int = Field(gt=0)
+    batch_size: int = Field(32, gt=0)
+    lr: float = Field(2e-3, gt=0)
+    weight_decay: float = Field(1e-4, ge=0)
+    real_fraction: float = Field(0.0, ge=0, le=1)  # share of each batch from real frames
+
+
+class DetectorTrainConfig(_Frozen):
+    task: Literal["detector"] = "detector"
+    name: str
+    seed: int = 0
+    model: DetModelConfig = DetModelConfig()
+    data: DetDataConfig = DetDataConfig()
+    stages: tuple[DetStageConfig, ...]
+    num_workers: int = Field(1, ge=0)
+    threads: int | None = Field(None, ge=1)  # torch intra-op threads (None: torch default)
+    eval_every: int = Field(250, gt=0)
+    log_every: int = Field(25, gt=0)
+    score_threshold: float = Field(0.3, gt=0, lt=1)  # shipped detection threshold
+    output: str = "runs/detector"
+    tracking: bool = True
+    experiment: str = "alpr-plate-detector"
+    register_as: str | None = "alpr-plate-detector"
+    grad_clip: float = Field(10.0, gt=0)
+    box_weight: float = Field(1.0, ge=0)
+    max_minutes: float | None = Field(None, gt=0)  # wall-clock budget; stops cleanly
+    init_from: str | None = None  # a detector model folder or checkpoint to start from
+
+    @model_validator(mode="after")
+    def _stages_named_uniquely(self) -> DetectorTrainConfig:
+        names = [s.name for s in self.stages]
+        if len(set(names)) != len(names):
+            raise ValueError(f"stage names must be unique, got {names}")
+        return self
+
+    def flat(self) -> dict[str, Any]:
+        """Dotted-key view for experiment trackers: {'stages.0.lr': 0.002, ...}."""
+        out: dict[str, Any] = {}
+
+        def walk(prefix: str, v: Any) -> None:
+            if isinstance(v, dict):
+                for k, x in v.items():
+                    walk(f"{prefix}.{k}" if prefix else k, x)
+            elif isinstance(v, list | tuple) and v and isinstance(v[0], dict):
+                for i, x in enumerate(v):
+                    walk(f"{prefix}.{i}", x)
+            else:
+                out[prefix] = v
+
+        walk("", self.model_dump(mode="json"))
+        return out
+
+
+def is_detector_config(path: str | Path) -> bool:
+    """True when the YAML file at ``path`` declares ``task: detector``."""
+    try:
+        raw = yaml.safe_load(Path(path).read_text()) or {}
+    except (OSError, yaml.YAMLError):
+        return False
+    return isinstance(raw, dict) and raw.get("task") == "detector"
+
+
+def load_detector_config(path: str | Path, overrides: dict[str, Any] | None = None
+                         ) -> DetectorTrainConfig:
+    """Read and validate a detector YAML config; errors name the file and the field."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"config {path} not found")
+    raw = yaml.safe_load(path.read_text()) or {}
+    for key, value in (overrides or {}).items():
+        raw[key] = value
+    try:
+        return DetectorTrainConfig.model_validate(raw)
+    except Exception as exc:
+        raise ValueError(f"{path}: invalid detector training config:\n{exc}") from exc

@@ -1,0 +1,88 @@
+"""Misread rates from the operators' verifications of hits, with Wilson intervals: per
+camera, per jurisdiction (as read), per character confusion, and the hot-list hit error rate
+(hits that verification rejected as a misread or the wrong state).
+
+A verification whose characters matched tells us the listed plate *is* the true plate, so the
+matcher's substitutions on those hits are the recognizer's real character confusions (true
+character -> read character). Pure functions over a DataFrame of verified hits.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter
+
+import pandas as pd
+
+ERRORS = ("misread", "wrong_state")
+
+
+def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float, float]:
+    """Share ``k / n`` with its Wilson score interval (95 % by default).
+
+    >>> [round(v, 3) for v in wilson(2, 10)]
+    [0.2, 0.057, 0.51]
+    >>> wilson(0, 0)
+    (0.0, 0.0, 1.0)
+    """
+    if n < 0 or not 0 <= k <= n:
+        raise ValueError(f"k {k!r}, n {n!r}: need 0 <= k <= n")
+    if n == 0:
+        return 0.0, 0.0, 1.0
+    p = k / n
+    den = 1 + z * z / n
+    mid = (p + z * z / (2 * n)) / den
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
+    return p, max(0.0, mid - half), min(1.0, mid + half)
+
+
+def _rates(df: pd.DataFrame, by: str) -> pd.DataFrame:
+    rows = []
+    for key, g in df.groupby(by, dropna=False, sort=True):
+        n = len(g)
+        mis = int((g["outcome"] == "misread").sum())
+        wrong = int((g["outcome"] == "wrong_state").sum())
+        p, lo, hi = wilson(mis + wrong, n)
+        rows.append({by: "?" if pd.isna(key) else key, "verified": n, "misread": mis,
+                     "wrong_state": wrong, "error_rate": p, "ci_low": lo, "ci_high": hi})
+    return pd.DataFrame(rows, columns=[by, "verified", "misread", "wrong_state", "error_rate",
+                                       "ci_low", "ci_high"])
+
+
+def misread_rates(verified: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """``verified``: one row per verified hit with camera, read_state, outcome, listed_plate,
+    chars_match, substitutions (JSON ``[[position, read, listed], ...]``).
+
+    Returns DataFrames ``overall``, ``camera``, ``jurisdiction`` and ``characters``.
+    """
+    need = {"camera", "read_state", "outcome", "listed_plate", "chars_match", "substitutions"}
+    missing = need - set(verified.columns)
+    if missing:
+        raise ValueError(f"verified: missing column(s) {', '.join(sorted(missing))}")
+    df = verified.copy()
+    df["all"] = "all"
+    overall = _rates(df, "all").rename(columns={"all": "scope"})
+    cams = _rates(df, "camera")
+    states = _rates(df.rename(columns={"read_state": "jurisdiction"}), "jurisdiction")
+    return {"overall": overall, "camera": cams, "jurisdiction": states,
+            "characters": character_confusions(df)}
+
+
+def character_confusions(df: pd.DataFrame) -> pd.DataFrame:
+    """Per true character seen on verified plates: how often it was read as another one."""
+    true = df[df["chars_match"].astype(bool)]
+    seen: Counter[str] = Counter()
+    confused: Counter[tuple[str, str]] = Counter()
+    for plate, subs in zip(true["listed_plate"], true["substitutions"], strict=True):
+        seen.update(c for c in str(plate) if c.isalnum())
+        for _, read, listed in json.loads(subs or "[]"):
+            confused[(str(listed), str(read))] += 1
+    rows = []
+    for (listed, read), k in sorted(confused.items(), key=lambda t: (-t[1], t[0])):
+        n = max(seen[listed], k)
+        p, lo, hi = wilson(k, n)
+        rows.append({"true": listed, "read_as": read, "count": k, "seen": n, "rate": p,
+                     "ci_low": lo, "ci_high": hi})
+    return pd.DataFrame(rows, columns=["true", "read_as", "count", "seen", "rate", "ci_low",
+                                       "ci_high"])

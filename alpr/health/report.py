@@ -1,0 +1,288 @@
+"""Every camera's health: image alignment and focus (daily snapshots against the reference
+frame), drift in its reads (CUSUM), patrol coverage of mobile units and misread rates,
+combined into a status (ok, warn, fail) with reasons and a recommendation (policy II.B: a
+camera outside expected function is removed from service).
+
+:func:`assess` is the pure core over plain DataFrames; :func:`load_inputs` and
+:func:`health_report` are the edge that reads the store through the access-control layer.
+Findings dated before a camera's latest vendor-maintenance record count as resolved.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import select
+
+from alpr.governance.access import Actor, Governance
+from alpr.health.align import AlignmentThresholds, estimate_alignment, load_image
+from alpr.health.drift import DriftConfig, daily_stats, detect_drift
+from alpr.health.misreads import misread_rates, wilson
+from alpr.health.patrol import PatrolConfig, patrol_findings
+from alpr.store.schema import (
+    Camera,
+    CameraFrame,
+    CameraSession,
+    EquipmentReport,
+    Hit,
+    HitVerification,
+    HotListEntryRow,
+    Read,
+    Shift,
+)
+
+
+@dataclass(frozen=True)
+class HealthConfig:
+    """Every threshold of the health report, in one place."""
+
+    alignment: AlignmentThresholds = field(default_factory=AlignmentThresholds)
+    drift: DriftConfig = field(default_factory=DriftConfig)
+    patrol: PatrolConfig = field(default_factory=PatrolConfig)
+    max_misread_rate: float = 0.2  # warn when even the interval's lower end is above it
+    min_verified: int = 10
+
+
+@dataclass(frozen=True)
+class Finding:
+    camera: str
+    day: str
+    source: str  # image | reads | patrol | misreads
+    status: str  # warn | fail
+    reason: str
+
+
+@dataclass(frozen=True)
+class HealthInputs:
+    """What the report needs, as plain tables (see :func:`load_inputs` for the columns)."""
+
+    cameras: pd.DataFrame
+    reads: pd.DataFrame
+    frames: pd.DataFrame
+    shifts: pd.DataFrame
+    sessions: pd.DataFrame
+    reports: pd.DataFrame
+    verified: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class CameraHealth:
+    camera: str
+    kind: str
+    in_service: bool
+    status: str
+    recommendation: str
+    reasons: tuple[str, ...]
+    first_flagged: str | None
+    suspect_reads: int
+    resolved: tuple[str, ...] = ()
+    alignment: dict[str, Any] | None = None  # the latest snapshot against the reference
+    findings: tuple[Finding, ...] = ()  # every dated finding, current and resolved
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["reasons"], d["resolved"] = list(self.reasons), list(self.resolved)
+        d["findings"] = [asdict(f) for f in self.findings]
+        return d
+
+
+_ORDER = {"ok": 0, "warn": 1, "fail": 2}
+
+
+def image_findings(frames: pd.DataFrame, thresholds: AlignmentThresholds,
+                   load: Callable[[str], np.ndarray] = load_image
+                   ) -> tuple[list[Finding], dict[str, dict[str, Any]]]:
+    """Each snapshot against the camera's reference frame: findings, and the latest result
+    per camera. ``frames``: camera, kind (reference|snapshot), taken_at, path."""
+    found: list[Finding] = []
+    latest: dict[str, dict[str, Any]] = {}
+    if frames.empty:
+        return found, latest
+    fr = frames.copy()
+    fr["taken_at"] = pd.to_datetime(fr["taken_at"], utc=True)
+    for camera, g in fr.groupby("camera", sort=True):
+        refs = g[g["kind"] == "reference"].sort_values("taken_at")
+        if refs.empty:
+            continue
+        ref_row = refs.iloc[-1]
+        try:
+            ref = load(str(ref_row["path"]))
+        except (ValueError, OSError) as exc:
+            found.append(Finding(str(camera), ref_row["taken_at"].date().isoformat(), "image",
+                                 "warn", f"reference frame unreadable: {exc}"))
+            continue
+        for row in g[(g["kind"] == "snapshot")].sort_values("taken_at").itertuples():
+            day = row.taken_at.date().isoformat()
+            try:
+                a = estimate_alignment(ref, load(str(row.path)), thresholds)
+            except (ValueError, OSError) as exc:
+                found.append(Finding(str(camera), day, "image", "warn",
+                                     f"snapshot unreadable: {exc}"))
+                continue
+            latest[str(camera)] = {"day": day, **a.to_dict()}
+            if a.status != "ok":
+                found.append(Finding(str(camera), day, "image", a.status,
+                                     f"snapshot {day}: " + "; ".join(a.reasons)))
+    return found, latest
+
+
+def assess(inputs: HealthInputs, cfg: HealthConfig | None = None,
+           load: Callable[[str], np.ndarray] = load_image) -> list[CameraHealth]:
+    """One :class:`CameraHealth` per camera, worst first."""
+    cfg = cfg or HealthConfig()
+    findings, latest = image_findings(inputs.frames, cfg.alignment, load)
+    if not inputs.reads.empty:
+        stats = daily_stats(inputs.reads, cfg.drift.low_confidence)
+        findings += [Finding(a.camera, a.day, "reads", "fail", a.reason)
+                     for a in detect_drift(stats, cfg.drift)]
+    outages = _outages(inputs.reports)
+    for p in patrol_findings(inputs.shifts, inputs.sessions, inputs.reads, outages, cfg.patrol):
+        findings.append(Finding(p.camera, p.day, "patrol",
+                                "fail" if p.kind == "no_reads" else "warn", p.reason))
+    if not inputs.verified.empty:
+        rates = misread_rates(inputs.verified)["camera"]
+        for row in rates.itertuples():
+            if row.verified >= cfg.min_verified:
+                _, lo, hi = wilson(int(row.misread), int(row.verified))
+                if lo > cfg.max_misread_rate:
+                    findings.append(Finding(str(row.camera), "", "misreads", "warn",
+                                            f"{row.misread} of {row.verified} verified hits "
+                                            f"were misreads ({lo:.0%}-{hi:.0%}, 95 % interval)"))
+    repaired = _repairs(inputs.reports)
+    out = []
+    for cam in inputs.cameras.itertuples():
+        name = str(cam.name)
+        fixed_on = repaired.get(name)
+        mine = sorted((f for f in findings if f.camera == name), key=lambda f: f.day)
+        current = [f for f in mine if fixed_on is None or (f.day and f.day >= fixed_on)]
+        resolved = tuple(f"{f.day}: {f.reason} (resolved by vendor maintenance {fixed_on})"
+                         for f in mine if f not in current)
+        status = max((f.status for f in current), key=_ORDER.__getitem__, default="ok")
+        first = next((f.day for f in current if f.status == "fail" and f.day), None)
+        suspect = 0
+        if first is not None and not inputs.reads.empty:
+            rd = inputs.reads
+            days = pd.to_datetime(rd["read_at"], utc=True).dt.date.astype(str)
+            suspect = int(((rd["camera"] == name) & (days >= first)).sum())
+        reasons = _dedupe(current)
+        if not cam.in_service:
+            rec = (f"out of service ({cam.reason}); return it after repair with the vendor "
+                   f"maintenance record and a passing check")
+        elif status == "fail":
+            rec = "remove from service (policy II.B): diagnostics fail"
+        elif status == "warn":
+            rec = "inspect at the next equipment check"
+        else:
+            rec = "keep in service"
+        out.append(CameraHealth(name, str(cam.kind), bool(cam.in_service), status, rec,
+                                tuple(reasons), first, suspect, resolved, latest.get(name),
+                                tuple(mine)))
+    return sorted(out, key=lambda h: (-_ORDER[h.status], h.camera))
+
+
+def _dedupe(findings: list[Finding]) -> list[str]:
+    """One line per source and kind of problem: the first day, and how many days since."""
+    out: list[str] = []
+    groups: dict[tuple[str, str], list[Finding]] = {}
+    for f in findings:
+        key = (f.source, f.reason.split(":")[0] if f.source == "image" else f.reason[:40])
+        if f.source == "image":
+            key = (f.source, f.status)
+        groups.setdefault(key, []).append(f)
+    for (_source, _), fs in groups.items():
+        first = fs[0]
+        more = f" (and {len(fs) - 1} more day(s))" if len(fs) > 1 else ""
+        out.append(f"[{first.source}] {first.reason}{more}")
+    return out
+
+
+def _outages(reports: pd.DataFrame) -> pd.DataFrame:
+    if reports.empty:
+        return pd.DataFrame(columns=["camera", "from", "until"])
+    r = reports[reports["kind"] != "vendor_maintenance"]
+    return pd.DataFrame({"camera": r["camera"], "from": r["reported_at"],
+                         "until": r["resolved_at"]})
+
+
+def _repairs(reports: pd.DataFrame) -> dict[str, str]:
+    """Day of each camera's latest vendor maintenance record."""
+    if reports.empty:
+        return {}
+    r = reports[reports["kind"] == "vendor_maintenance"].copy()
+    r["day"] = pd.to_datetime(r["reported_at"], utc=True).dt.date.astype(str)
+    return {str(c): str(g["day"].max()) for c, g in r.groupby("camera")}
+
+
+# -- the edge: the store, through the access-control layer -----------------------------------
+def load_inputs(gov: Governance, actor: Actor, since: dt.datetime | None = None) -> HealthInputs:
+    """Read what the report needs (``compliance.view``: administrators and auditors)."""
+    with gov._tx() as s:
+        gov.authorize(s, actor, "compliance.view", "camera_health")
+        names = dict(s.execute(select(Camera.id, Camera.name)).all())
+        cameras = pd.DataFrame(
+            s.execute(select(Camera.name, Camera.kind, Camera.unit, Camera.in_service,
+                             Camera.out_of_service_reason).order_by(Camera.name)).all(),
+            columns=["name", "kind", "unit", "in_service", "reason"])
+        q = select(Read.camera_id, Read.read_at, Read.confidence, Read.box_x, Read.box_y,
+                   Read.box_w, Read.box_h)
+        if since is not None:
+            q = q.where(Read.read_at >= since)
+        reads = pd.DataFrame(s.execute(q).all(), columns=["camera", "read_at", "confidence",
+                                                          "box_x", "box_y", "box_w", "box_h"])
+        frames = pd.DataFrame(s.execute(select(CameraFrame.camera_id, CameraFrame.kind,
+                                               CameraFrame.taken_at, CameraFrame.path)).all(),
+                              columns=["camera", "kind", "taken_at", "path"])
+        unit_cam = {u: n for n, u in zip(cameras["name"], cameras["unit"], strict=True) if u}
+        shifts = pd.DataFrame(s.execute(select(Shift.unit, Shift.started_at,
+                                               Shift.ended_at)).all(),
+                              columns=["unit", "started_at", "ended_at"])
+        sessions = pd.DataFrame(s.execute(select(CameraSession.camera_id,
+                                                 CameraSession.started_at,
+                                                 CameraSession.ended_at)).all(),
+                                columns=["camera", "started_at", "ended_at"])
+        reports = pd.DataFrame(s.execute(select(EquipmentReport.camera_id, EquipmentReport.kind,
+                                                EquipmentReport.reported_at,
+                                                EquipmentReport.resolved_at)).all(),
+                               columns=["camera", "kind", "reported_at", "resolved_at"])
+        verified = pd.DataFrame(s.execute(
+            select(Read.camera_id, Read.state, HitVerification.outcome, HotListEntryRow.plate,
+                   HitVerification.chars_match, Hit.substitutions)
+            .join(Hit, Hit.id == HitVerification.hit_id).join(Read, Read.id == Hit.read_id)
+            .join(HotListEntryRow, HotListEntryRow.id == Hit.entry_id)).all(),
+            columns=["camera", "read_state", "outcome", "listed_plate", "chars_match",
+                     "substitutions"])
+    for df in (reads, frames, sessions, reports, verified):
+        df["camera"] = df["camera"].map(names)
+    shifts["camera"] = shifts["unit"].map(unit_cam)
+    shifts = shifts.dropna(subset=["camera"])
+    return HealthInputs(cameras, reads, frames, shifts, sessions, reports, verified)
+
+
+def health_report(gov: Governance, actor: Actor, cfg: HealthConfig | None = None,
+                  since: dt.datetime | None = None) -> list[CameraHealth]:
+    """Every camera's health from the store."""
+    return assess(load_inputs(gov, actor, since), cfg)
+
+
+def format_table(report: list[CameraHealth]) -> str:
+    """A plain-text table for people: one block per camera, worst first."""
+    lines = []
+    for h in report:
+        service = "in service" if h.in_service else "OUT OF SERVICE"
+        lines.append(f"{h.camera:10} {h.kind:10} {h.status.upper():5} {service}: "
+                     f"{h.recommendation}")
+        for r in h.reasons:
+            lines.append(f"    - {r}")
+        if h.suspect_reads:
+            lines.append(f"    ! {h.suspect_reads} reads since {h.first_flagged} are suspect: "
+                         f"review them before relying on them")
+        for r in h.resolved:
+            lines.append(f"    (resolved) {r}")
+    return "\n".join(lines)
+
+

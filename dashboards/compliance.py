@@ -1,0 +1,5 @@
+"""Compliance page of the administrators' dashboards (served by `alpr serve`)."""
+
+from alpr.dashboards.app import page
+
+page("compliance").servable()

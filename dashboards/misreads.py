@@ -1,0 +1,5 @@
+"""Misreads page of the administrators' dashboards (served by `alpr serve`)."""
+
+from alpr.dashboards.app import page
+
+page("misreads").servable()

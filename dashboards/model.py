@@ -1,0 +1,5 @@
+"""Model page of the administrators' dashboards (served by `alpr serve`)."""
+
+from alpr.dashboards.app import page
+
+page("model").servable()

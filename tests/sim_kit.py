@@ -1,0 +1,39 @@
+"""A smoke-sized simulated department, built once per test session and shared by the
+simulator and health tests (about 20 s on the 2-core machine)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from alpr.simulate.config import SimulationConfig
+
+SMOKE = SimulationConfig(days=8, cameras=3, units=2, seed=1, start=dt.date(2026, 5, 1),
+                         commuters=60, vehicles_per_camera_day=60, reads_per_shift=50,
+                         hotlist_random_entries=800, baseline_days=4, operators=4)
+
+
+@dataclass(frozen=True)
+class SmokeDepartment:
+    cfg: SimulationConfig
+    url: str
+    out: Path
+    result: object
+
+
+_CACHE: dict[str, SmokeDepartment] = {}
+
+
+@pytest.fixture(scope="session")
+def smoke_department(tmp_path_factory: pytest.TempPathFactory) -> SmokeDepartment:
+    if "smoke" not in _CACHE:
+        from alpr.simulate.department import simulate
+
+        out = tmp_path_factory.mktemp("smoke-department")
+        url = f"sqlite:///{out / 'alpr.db'}"
+        result = simulate(SMOKE, url, out, progress=False)
+        _CACHE["smoke"] = SmokeDepartment(SMOKE, url, out, result)
+    return _CACHE["smoke"]

@@ -1,0 +1,277 @@
+"""Dashboards without a server: statistics, filters, the data store's aggregates against the
+sample department (SQLite and PostgreSQL), permissions and the audit trail, sign-in rules,
+and the views building their components."""
+
+import datetime as dt
+import io
+import json
+
+import pandas as pd
+import pytest
+from sqlalchemy import func, select
+
+from alpr.dashboards import model_source
+from alpr.dashboards.auth import BAD_LOGIN, check_login
+from alpr.dashboards.filters import Filters, parse
+from alpr.dashboards.sample import HIT_READS, SampleConfig, build
+from alpr.dashboards.stats import wilson_interval
+from alpr.dashboards.store import DashboardStore, actor_for, allowed_pages, clear_cache
+from alpr.governance import compliance
+from alpr.governance.access import AccessDenied, Governance
+from alpr.store.db import make_engine
+from alpr.store.schema import AuditEntry, Read
+
+CONFIG = SampleConfig(days=14, reads_per_camera_day=20, fault_day=-6)
+
+
+@pytest.fixture
+def dept(db_url):
+    clear_cache()
+    sample = build(db_url, CONFIG)
+    gov = Governance(make_engine(db_url), today=lambda: sample.today)
+    yield gov, sample
+    gov.engine.dispose()
+
+
+def store(gov, username, page, **args):
+    return DashboardStore(gov, actor_for(gov, username), page, args=args)
+
+
+def audit_rows(gov, action):
+    with gov.Session() as s:
+        return s.execute(select(AuditEntry.actor, AuditEntry.target, AuditEntry.allowed,
+                                AuditEntry.detail).where(AuditEntry.action == action)
+                         .order_by(AuditEntry.id)).all()
+
+
+def test_wilson_interval_by_hand():
+    # 0 of 10: centre = (0 + 1.96²/20) / (1 + 1.96²/10) = 0.19208 / 1.38416 = 0.13877, and the
+    # half-width is the same, so the interval is [0, 0.2775].
+    lo, hi = wilson_interval(0, 10)
+    assert lo == 0.0 and hi == pytest.approx(0.27754, abs=1e-5)
+    # 1 of 1: symmetric to 0 of 1 -> [1 - 0.7935, 1].
+    assert wilson_interval(1, 1) == pytest.approx((1 - wilson_interval(0, 1)[1], 1.0))
+    assert wilson_interval(0, 0) == (0.0, 1.0)
+    with pytest.raises(ValueError, match="k=3, n=2"):
+        wilson_interval(3, 2)
+
+
+def test_filters_parse_defaults_and_errors():
+    f = parse({}, default_end=dt.date(2026, 6, 30))
+    assert (f.start, f.end) == (dt.date(2026, 6, 1), dt.date(2026, 6, 30))
+    assert f.t1 - f.t0 == dt.timedelta(days=30)
+    f = parse({"start": "2026-05-01", "end": "2026-05-02", "unit": "North"}, dt.date(2026, 6, 1))
+    assert f.query_string() == "?start=2026-05-01&end=2026-05-02&unit=North"
+    with pytest.raises(ValueError, match="start '2026-13-01': must be a date YYYY-MM-DD"):
+        parse({"start": "2026-13-01"}, dt.date(2026, 6, 1))
+    with pytest.raises(ValueError, match="end 2026-05-01: must not be before start"):
+        Filters(dt.date(2026, 5, 2), dt.date(2026, 5, 1))
+
+
+def test_equipment_figures_match_the_store(dept):
+    gov, sample = dept
+    st = store(gov, "chief", "equipment")
+    status = st.camera_status().set_index("camera")
+    hits_per_cam = pd.Series([c for _, c, *_ in HIT_READS]).value_counts()
+    for cam in ("CAM-N1", "CAM-N2", "CAM-S1"):  # 14 days x 20 reads + the sample's hit reads
+        assert status.loc[cam, "reads"] == 14 * 20 + hits_per_cam.get(cam, 0)
+    assert status.loc["CAM-N1", "status"] == "ok"
+    assert status.loc["CAM-N2", "status"] == "attention"
+    assert "check overdue" in status.loc["CAM-N2", "reasons"]
+    s1 = status.loc["CAM-S1"]
+    assert s1["status"] == "out of service" and s1["open_reports"] == 1
+    assert "damage reported" in s1["reasons"] and "last check failed" in s1["reasons"]
+
+    q = st.quality_series()
+    s1q = q[q["camera"] == "CAM-S1"].set_index("day")
+    fault = pd.Timestamp(sample.fault_day)
+    # Boxes moved by (60, 25) px on the fault day: sqrt(60² + 25²) = 65 px, +- jitter.
+    assert s1q.loc[s1q.index >= fault, "box_shift_px"].min() > 55
+    assert s1q.loc[s1q.index < fault, "box_shift_px"].max() < 10
+    assert s1q.loc[s1q.index >= fault, "mean_confidence"].max() < 0.86
+    assert q[q["camera"] == "CAM-N1"]["box_shift_px"].max() < 10
+
+    events = st.fault_events()
+    assert set(events["event"]) == {"failed check", "damage"}
+    assert set(st.decision_trail()["action"]) == {"cameras.manage", "equipment.check",
+                                                  "equipment.report"}
+    assert list(st.checks_overdue()["camera"]) == ["CAM-N2"]
+
+    south = store(gov, "chief", "equipment", unit="South")
+    assert list(south.camera_status()["camera"]) == ["CAM-S1"]
+    assert south.checks_overdue().empty
+
+
+def test_misread_rates_and_confusions(dept):
+    gov, _ = dept
+    st = store(gov, "chief", "misreads")
+    by_cam = st.verification_rates("camera").set_index("camera")
+    # The sample verifies: N1 confirmed + wrong state, N2 two confirmed, S1 one misread.
+    assert by_cam["verified"].to_dict() == {"CAM-N1": 2, "CAM-N2": 2, "CAM-S1": 1}
+    assert by_cam.loc["CAM-S1", "misread_rate"] == 1.0
+    assert by_cam.loc["CAM-S1", "misread_rate_low"] == pytest.approx(wilson_interval(1, 1)[0])
+    assert by_cam.loc["CAM-N1", "wrong_state_rate"] == 0.5
+    by_state = st.verification_rates("state").set_index("state")
+    assert by_state.loc["NY", "verified"] == 2 and by_state.loc["CA", "misread"] == 0
+    by_day = st.verification_rates("day")
+    assert by_day[["verified", "misread", "wrong_state"]].sum().tolist() == [5, 1, 1]
+    # One confirmed hit read B as 8 (A8C1234 for listed ABC1234).
+    assert st.confusions().to_dict("records") == [{"true": "B", "read": "8", "count": 1}]
+    rejected = st.rejected_hits()
+    assert set(rejected["outcome"]) == {"misread", "wrong_state"}
+    assert set(rejected["listed_plate"]) == {"DEF5678", "XYZ7890"}
+
+
+def test_compliance_table_agrees_with_governance_summary(dept):
+    gov, sample = dept
+    st = store(gov, "chief", "compliance", start="2020-01-01")
+    table = st.compliance().set_index("key")
+    admin = actor_for(gov, "chief")
+    summary = compliance.summary(gov, admin, st.filters.t1).set_index("metric")["value"]
+    same = {"certified": "users with current training and certification",
+            "cameras": "cameras overdue for a check or in service despite a failed one",
+            "retention": "reads past retention and not under a hold",
+            "searches": "historical searches with purpose and case number",
+            "shifts": "shifts started with a current hot list",
+            "actions": "hits acted on with characters, state and confirmation verified first",
+            "unverified": "hits not yet verified", "misreads": "verified hits that were misreads",
+            "wrong_state": "verified hits with the wrong state",
+            "manual": "manual entries past expiry and not removed"}
+    for key, metric in same.items():
+        assert table.loc[key, "raw_value"] == pytest.approx(summary[metric]), key
+    # By hand: 4 of 5 users are certified (retired's lapsed), one camera overdue, one hit
+    # unverified, one manual entry past expiry.
+    assert table.loc["certified", "value"] == "80.0%"
+    assert table.loc["certified", "status"] == "NOT MET"
+    assert table.loc["searches", "status"] == "met"
+    assert table.loc["unverified", "raw_value"] == 1
+    drill = st.drilldown("certified")
+    assert drill.loc[~drill["ok"], "user"].tolist() == ["retired"]
+    only_chief = store(gov, "chief", "compliance", user="ofc1")
+    assert only_chief.drilldown("searches")["user"].unique().tolist() == ["ofc1"]
+    with pytest.raises(ValueError, match="metric 'nope'"):
+        st.drilldown("nope")
+
+
+def test_roles_page_views_and_exports_are_audited(dept):
+    gov, _ = dept
+    assert allowed_pages("administrator") == ["equipment", "misreads", "compliance", "model"]
+    assert allowed_pages("auditor") == ["compliance"]
+    assert allowed_pages("operator") == []
+    store(gov, "chief", "equipment", unit="North")
+    views = audit_rows(gov, "dashboards.equipment")
+    assert views[-1][:3] == ("chief", "equipment", True)
+    assert json.loads(views[-1][3])["unit"] == "North"
+    with pytest.raises(AccessDenied, match="role 'auditor' may not"):
+        store(gov, "audit1", "equipment")
+    assert audit_rows(gov, "dashboards.equipment")[-1][:3] == ("audit1", "equipment", False)
+    st = store(gov, "audit1", "compliance")
+    for page in ("equipment", "misreads", "compliance", "model"):
+        with pytest.raises(AccessDenied):
+            store(gov, "ofc1", page)
+    df = st.drilldown("searches")
+    text = st.export_csv("compliance-searches", df)
+    assert pd.read_csv(io.StringIO(text))["case_number"].tolist() == df["case_number"].tolist()
+    actor, target, allowed, detail = audit_rows(gov, "dashboards.export")[-1]
+    assert (actor, target, allowed) == ("audit1", "compliance/compliance-searches", True)
+    assert json.loads(detail)["rows"] == 2
+    with pytest.raises(ValueError, match="camera 'CAM-X': no such camera"):
+        store(gov, "chief", "equipment", camera="CAM-X")
+
+
+def test_sign_in_rules(dept):
+    gov, sample = dept
+    assert check_login(gov, "chief", sample.password) is None
+    assert check_login(gov, "audit1", sample.password) is None
+    assert "role 'operator' may not" in check_login(gov, "ofc1", sample.password)
+    assert "no current alpr_training and sled_ncic" in check_login(gov, "retired",
+                                                                     sample.password)
+    assert check_login(gov, "chief", "wrong password") == BAD_LOGIN
+    denied = [r for r in audit_rows(gov, "dashboards.login") if not r[2]]
+    assert [r[0] for r in denied] == ["ofc1", "retired"]
+
+
+def test_views_build_without_a_server(dept):
+    pn = pytest.importorskip("panel")
+    from alpr.dashboards.views import compliance as cview
+    from alpr.dashboards.views import equipment, misreads, model
+
+    gov, _ = dept
+    for page, make in (("equipment", equipment.view), ("misreads", misreads.view),
+                       ("compliance", cview.view),
+                       ("model", lambda s: model.view(s, [model_source.shipped()]))):
+        layout = make(store(gov, "chief", page))
+        assert isinstance(layout, pn.Column)
+        layout.get_root()  # evaluates every bound function: the page's queries and figures
+    st = store(gov, "chief", "equipment")
+    assert equipment.summary_line(st.camera_status()).startswith(
+        "<b>3</b> cameras · <b>2</b> in service · <b>1</b> out of service")
+    line = misreads.summary_line(store(gov, "chief", "misreads").verification_rates("day"))
+    assert "<b>5</b> verified hits · <b>1</b> misreads (20.0%)" in line
+
+
+def test_model_source_reads_the_shipped_card():
+    m = model_source.shipped()
+    assert m.metrics["exact_match_o_folded"] == pytest.approx(70 / 72)
+    assert m.per_state.set_index("state").loc["NJ", "plates"] == 6
+    th = model_source.thresholds(m.metrics)
+    assert th["threshold"].is_monotonic_increasing and th["accepted"].iloc[0] == 1.0
+    # The test MLflow store (conftest) has no registered champion: fall back to the card.
+    assert model_source.models()[0].source.startswith("model card")
+
+
+def test_sample_config_errors_name_the_field():
+    with pytest.raises(ValueError, match="days 5: must be at least 11"):
+        SampleConfig(days=5)
+    with pytest.raises(ValueError, match="fault_day 3"):
+        SampleConfig(fault_day=3)
+
+
+def test_read_counts_in_period(dept):
+    gov, _ = dept
+    st = store(gov, "chief", "model")
+    with gov.Session() as s:
+        n = s.scalar(select(func.count(Read.id)))
+    assert st.confidence_histogram()["reads"].sum() == n
+
+
+def test_daily_cache_matches_sql_and_follows_new_and_purged_reads(dept):
+    from alpr.dashboards import daily, queries
+    from alpr.governance.records import RetentionPolicy, ingest_rows, purge
+
+    gov, sample = dept
+    cache = daily.DailyReads()
+    st = store(gov, "chief", "equipment")
+
+    def check(f):
+        with gov.Session() as s:
+            got = cache.for_filters(s, f)
+            direct_totals = queries.read_totals(s, f).sort_values("camera", ignore_index=True)
+            direct_quality = queries.daily_quality(s, f)
+            direct_hist = queries.confidence_histogram(s, f)
+        pd.testing.assert_frame_equal(daily.totals(got), direct_totals, check_dtype=False)
+        cols = ["camera", "day", "reads", "mean_confidence", "low_share", "box_shift_px"]
+        pd.testing.assert_frame_equal(daily.quality(got), direct_quality[cols],
+                                      check_dtype=False)
+        assert daily.histogram(got)["reads"].tolist() == direct_hist["reads"].tolist()
+
+    f = st.filters
+    check(f)
+    check(Filters(f.start, f.end, unit="South"))
+    before = cache.queries
+    check(f)  # nothing changed: no aggregate query at all
+    assert cache.queries == before
+    # A late read for yesterday: only days from yesterday on are recomputed.
+    yesterday = sample.today - dt.timedelta(days=1)
+    ingest_rows(gov, actor_for(gov, "ofc1"), [(1, {
+        "read_at": f"{yesterday}T08:00:00Z", "camera": "CAM-N1", "plate": "NEW1234",
+        "confidence": 0.42})], match=False)
+    check(f)
+    assert cache.queries == before + 1
+    with gov.Session() as s:
+        assert cache.frame(s, yesterday, yesterday)["n"].sum() == 60 + 1
+    # Retention deletes the oldest reads: the cache starts again and still agrees with SQL.
+    now = dt.datetime.combine(sample.today, dt.time(12), dt.UTC)
+    report = purge(gov, actor_for(gov, "chief"), RetentionPolicy(reads_days=5), now=now)
+    assert report.deleted > 0
+    check(f)

@@ -1,0 +1,109 @@
+"""Detector building blocks: letterboxing, targets and decoding, matching, metrics, scenes."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from alpr.datasets import LabelledCrop
+from alpr.detector.detector import Detection
+from alpr.detector.evaluation import build_report
+from alpr.detector.geometry import decode, iou, letterbox, letterbox_shape, match, nms
+from alpr.detector.pipeline import plate_crop
+from alpr.detector.targets import encode
+from alpr.synth.scenes import SceneRenderer, eu_plate
+
+
+def test_letterbox_keeps_aspect_and_pads_to_multiples_of_32():
+    assert letterbox_shape(1080, 1920, 640) == (1 / 3, 384, 640)
+    assert letterbox_shape(480, 640, 640) == (1.0, 480, 640)
+    x, lb = letterbox(np.zeros((720, 1280, 3), np.uint8), 640)
+    assert x.shape == (3, 384, 640) and lb.scale == 0.5
+    # the 360 image rows are frame, the 24 below are grey padding
+    assert np.allclose(x[:, 359], (0 / 255 - 0.5) / 0.25)
+    assert np.allclose(x[:, 360], (114 / 255 - 0.5) / 0.25)
+
+
+def test_letterbox_rejects_non_rgb_arrays():
+    with pytest.raises(ValueError, match="RGB frame"):
+        letterbox(np.zeros((10, 10, 5), np.uint8), 640)
+
+
+def test_iou_by_hand():
+    # 10x10 boxes overlapping on a 5x10 strip: 50 / (100 + 100 - 50)
+    assert iou(np.array([[0, 0, 10, 10]]), np.array([[5, 0, 10, 10]]))[0, 0] == pytest.approx(1 / 3)
+    assert iou(np.array([[0, 0, 10, 10]]), np.array([[20, 20, 5, 5]]))[0, 0] == 0.0
+
+
+def test_duplicate_detections_match_once_and_nms_removes_them():
+    pred = np.array([[0, 0, 10, 10], [1, 0, 10, 10], [50, 50, 10, 10]], float)
+    assert match(pred, np.array([[0, 0, 10, 10]])) == [(0, 0)]
+    assert list(nms(pred, np.array([0.9, 0.8, 0.7]), 0.4)) == [0, 2]
+
+
+def test_encoded_targets_decode_back_to_the_boxes():
+    boxes = [(40.0, 60.0, 64.0, 32.0), (150.0, 20.0, 30.0, 15.0)]
+    heat, reg, mask = encode(boxes, 64, 64, 4)
+    assert heat.max() == 1.0 and mask.sum() >= 2
+    logit = np.log(np.clip(heat, 1e-6, 1 - 1e-6) / (1 - np.clip(heat, 1e-6, 1 - 1e-6)))
+    # the regression targets are what the network should output on positive cells
+    out = np.concatenate([logit[None], reg], axis=0)
+    found, scores = decode(out, 4, 0.5)
+    assert len(found) == 2 and scores.min() > 0.99
+    for box in boxes:
+        best = iou(found, np.array([box])).max()
+        assert best > 0.97, (box, found)
+
+
+def test_detection_report_counts_by_hand():
+    items = [LabelledCrop(image=Path(f"f{i}.jpg"), plate=p, state=None,
+                          box=b) for i, (p, b) in enumerate([
+                              ("ABC123", (0, 0, 100, 50)), ("XYZ0", (10, 10, 50, 25)),
+                              ("Q1", (200, 200, 40, 20))])]
+    dets = [
+        [Detection((2, 1, 98, 50), 0.9), Detection((300, 300, 50, 20), 0.5)],  # found + false
+        [Detection((12, 12, 48, 23), 0.8)],  # found
+        [],  # missed
+    ]
+    rep = build_report(items, dets, texts=[["ABC123", "JUNK"], ["XYZO"], []])
+    assert (rep.plates, rep.found, rep.detections) == (3, 2, 3)
+    assert rep.recall == pytest.approx(2 / 3) and rep.precision == pytest.approx(2 / 3)
+    assert rep.false_per_frame == pytest.approx(1 / 3)
+    m = rep.metrics()
+    # strict: only ABC123; O/0-folded: XYZO reads as XYZ0 too; the missed plate is wrong
+    assert m["end_to_end_exact"] == pytest.approx(1 / 3)
+    assert m["end_to_end_exact_o_folded"] == pytest.approx(2 / 3)
+    assert [r["found"] for r in rep.rows] == [True, True, False]
+
+
+def test_plate_crop_adds_a_margin_and_stays_inside_the_frame():
+    frame = np.zeros((100, 200, 3), np.uint8)
+    assert plate_crop(frame, (50, 40, 100, 20)).shape == (24, 108, 3)
+    assert plate_crop(frame, (0, 0, 50, 25)).shape == (27, 52, 3)
+
+
+def test_scenes_are_deterministic_and_boxes_cover_pasted_plates():
+    a, b = SceneRenderer(seed=3).render(2), SceneRenderer(seed=3).render(2)
+    assert np.array_equal(a.image, b.image) and a.boxes == b.boxes
+    assert a.image.shape == (320, 320, 3) and 1 <= len(a.boxes) <= 2
+    for (x, y, w, h), quad in zip(a.boxes, a.corners, strict=True):
+        assert x >= 0 and y >= 0 and x + w <= 320 and y + h <= 320
+        assert quad.shape == (4, 2)
+    plain = SceneRenderer(seed=3).render(0)
+    assert plain.boxes == ()
+
+
+def test_scene_renderer_rejects_bad_settings():
+    with pytest.raises(ValueError, match="plate_width"):
+        SceneRenderer(plate_width=(50, 10))
+    with pytest.raises(ValueError, match="size"):
+        SceneRenderer(size=(16, 16))
+
+
+def test_eu_plates_are_long_and_light():
+    import random
+
+    plate = eu_plate(random.Random(0))
+    h, w = plate.shape[:2]
+    assert 3.9 <= w / h <= 5.0
+    assert plate[h // 2, w // 2:].mean() > 0  # drawn, not empty

@@ -1,0 +1,60 @@
+"""The shipped detector on real frames it never trained on (skipped without model or data)."""
+
+from pathlib import Path
+
+import pytest
+
+from alpr.datasets import load_frames, split
+from alpr.detector.detector import PlateDetector, default_model_dir
+from alpr.detector.evaluation import evaluate_frames
+from alpr.recognizer.preprocess import load_rgb
+
+ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.skipif(not (default_model_dir() / "model.onnx").exists(),
+                                reason="no shipped detector in models/plate-detector")
+SETS = ("openalpr-us-frames", "openalpr-eu-frames")
+
+
+def held_out(shared: Path, name: str, val_fraction: float):
+    items = load_frames(shared / name / "labels.csv",
+                        corrections=ROOT / "training" / "label_corrections.csv").items
+    return split(items, val_fraction)[1]
+
+
+def test_card_carries_the_contract_and_files_are_small():
+    det = PlateDetector.load()
+    card = det.artifact.card
+    for key in ("spec", "preprocessing", "output", "score_threshold", "command", "config",
+                "data", "metrics_val", "metrics_val_per_set", "thresholds_val", "parameters"):
+        assert key in card, key
+    assert card["config"]["data"]["val_fraction"] >= 0.15  # superset of the recognizer's split
+    for name in ("model.onnx", "model.pt", "card.json", "README.md"):
+        assert (default_model_dir() / name).stat().st_size < 8_000_000, name
+
+
+def test_onnx_and_torch_backends_find_the_same_boxes(shared_datasets):
+    card = PlateDetector.load().artifact.card
+    items = held_out(shared_datasets, SETS[0], card["config"]["data"]["val_fraction"])[:6]
+    frames = [load_rgb(it.image) for it in items]
+    a = [PlateDetector.load(backend="onnx").detect(f) for f in frames]
+    b = [PlateDetector.load(backend="torch").detect(f) for f in frames]
+    assert [len(x) for x in a] == [len(x) for x in b]
+    for da, db in zip(a, b, strict=True):
+        for x, y in zip(da, db, strict=True):
+            assert max(abs(p - q) for p, q in zip(x.box, y.box, strict=True)) <= 2
+            assert abs(x.score - y.score) < 1e-2
+
+
+@pytest.mark.slow
+def test_held_out_figures_reproduce_the_model_card(shared_datasets):
+    """Anyone can re-measure the card's held-out figures: same frames, same numbers."""
+    det = PlateDetector.load()
+    card = det.artifact.card
+    val_fraction = card["config"]["data"]["val_fraction"]
+    for name in SETS:
+        report = evaluate_frames(det, held_out(shared_datasets, name, val_fraction))
+        want = card["metrics_val_per_set"][name]
+        assert report.frames == int(want["frames"])
+        assert report.recall == pytest.approx(want["recall"], abs=0.034), report.summary()
+        assert report.false_per_frame == pytest.approx(want["false_plates_per_frame"],
+                                                       abs=0.034), report.summary()

@@ -1,0 +1,285 @@
+"""Camera-health diagnostics: image alignment and focus, read drift (CUSUM), patrol
+coverage, misread rates with Wilson intervals, the report over a simulated department (every
+injected fault found, healthy cameras left alone) and the administrator's decision."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pandas as pd
+import pytest
+from sim_kit import smoke_department  # noqa: F401  (session fixture)
+
+from alpr.governance.access import Governance
+from alpr.governance.records import ingest_rows
+from alpr.health.align import AlignmentThresholds, estimate_alignment, load_image
+from alpr.health.decisions import decide
+from alpr.health.drift import DriftConfig, cusum, daily_stats, detect_drift
+from alpr.health.misreads import misread_rates, wilson
+from alpr.health.patrol import patrol_findings
+from alpr.health.report import health_report
+from alpr.simulate.faults import read_faults
+from alpr.simulate.scene import CameraState, make_rig, render_frame
+from alpr.store.db import make_engine
+
+FRAMES = Path(__file__).resolve().parents[1].parent / "shared" / "datasets" / \
+    "openalpr-us-frames" / "images"
+
+
+def _move(img: np.ndarray, angle: float, tx: float, ty: float) -> tuple[np.ndarray, np.ndarray]:
+    """(reference, current): the current frame is the reference rotated ``angle`` degrees
+    about its centre and shifted (tx, ty); both cropped alike so no border shows."""
+    h, w = img.shape[:2]
+    m = cv2.getRotationMatrix2D(((w - 1) / 2, (h - 1) / 2), angle, 1.0)
+    m[0, 2] += tx
+    m[1, 2] += ty
+    cur = cv2.warpAffine(img, m, (w, h), flags=cv2.INTER_LINEAR,
+                         borderMode=cv2.BORDER_REFLECT)
+    c = int(0.08 * min(w, h))
+    return img[c:h - c, c:w - c], cur[c:h - c, c:w - c]
+
+
+# -- alignment from images ---------------------------------------------------------------------
+def test_known_motion_of_a_real_camera_frame_is_recovered() -> None:
+    frames = sorted(FRAMES.glob("*.jpg"))[:2] if FRAMES.exists() else []
+    if not frames:
+        pytest.skip(f"real camera frames not present at {FRAMES}")
+    for path in frames:
+        img = load_image(path)
+        for angle, tx, ty in ((1.5, 5.3, -3.2), (-0.6, -14.0, 8.5)):
+            ref, cur = _move(img, angle, tx, ty)
+            a = estimate_alignment(ref, cur)
+            assert abs(a.dx_px - tx) < 1 and abs(a.dy_px - ty) < 1, (path.name, a)
+            assert abs(a.rotation_deg - angle) < 0.2 and abs(a.scale - 1) < 0.005
+            # 1.5 deg / 6 px is past the warning limits; 14 px past the failure limit
+            assert a.status == ("warn" if angle == 1.5 else "fail")
+            assert any(r.startswith("shifted") for r in a.reasons)
+        same = estimate_alignment(img, img)
+        assert same.status == "ok" and abs(same.dx_px) < 0.1 and same.reasons == ()
+        blurred = estimate_alignment(img, cv2.GaussianBlur(img, (0, 0), 2.0))
+        assert blurred.status == "fail" and blurred.sharpness_ratio < 0.55
+        assert abs(blurred.dx_px) < 1  # blur alone does not look like a move
+
+
+def test_simulated_camera_moves_and_dirt_are_measured() -> None:
+    rig = make_rig("CAM-09", "stationary", 21)
+    ref = render_frame(rig, 12.0, CameraState(), seed=1)
+    moved = render_frame(rig, 11.0, CameraState(dx=-22.0, dy=9.0, rotation_deg=2.5), seed=2)
+    a = estimate_alignment(ref, moved)
+    assert abs(a.dx_px + 22) < 1 and abs(a.dy_px - 9) < 1 and abs(a.rotation_deg - 2.5) < 0.2
+    night = estimate_alignment(ref, render_frame(rig, 23.0, CameraState(), seed=3))
+    # different light and different traffic: no motion, no failure (brightness only warns)
+    assert night.status != "fail" and abs(night.dx_px) < 1 and night.brightness_ratio < 0.5
+    dirty = estimate_alignment(ref, render_frame(rig, 12.5, CameraState(dirt=0.45), seed=4))
+    assert dirty.status == "fail" and dirty.sharpness_ratio < 0.55
+    assert any("dirty lens" in r for r in dirty.reasons)
+
+
+def test_thresholds_are_configuration_and_checked() -> None:
+    th = AlignmentThresholds.from_dict({"shift_warn_px": 1, "shift_fail_px": 50})
+    rig = make_rig("CAM-08", "stationary", 4)
+    ref = render_frame(rig, 12.0, CameraState(), seed=1)
+    a = estimate_alignment(ref, render_frame(rig, 12.0, CameraState(dx=10.0), seed=1), th)
+    assert a.status == "warn"  # 10 px: above the warning, below this failure limit
+    with pytest.raises(ValueError, match="unknown threshold.*shift_px"):
+        AlignmentThresholds.from_dict({"shift_px": 3})
+    with pytest.raises(ValueError, match="shift_warn_px 20"):
+        AlignmentThresholds(shift_warn_px=20, shift_fail_px=10)
+    with pytest.raises(ValueError, match="must have the reference frame's size"):
+        estimate_alignment(ref, ref[:100])
+
+
+def test_align_cli_prints_the_documented_json(tmp_path: Path) -> None:
+    rig = make_rig("CAM-07", "stationary", 5)
+    paths = []
+    for name, state in (("ref.png", CameraState()), ("cur.png", CameraState(dy=6.0))):
+        p = tmp_path / name
+        cv2.imwrite(str(p), cv2.cvtColor(render_frame(rig, 12.0, state, seed=1),
+                                         cv2.COLOR_RGB2BGR))
+        paths.append(str(p))
+    out = subprocess.run([sys.executable, "-m", "alpr.cli", "health", "align", *paths,
+                          "--format", "json"], capture_output=True, text=True, check=False)
+    d = json.loads(out.stdout)
+    assert out.returncode == 0 and d["status"] == "warn"
+    assert set(d) >= {"dx_px", "dy_px", "rotation_deg", "scale", "sharpness_ratio",
+                      "brightness_ratio", "status", "reasons"}
+    assert abs(d["dy_px"] - 6) < 1
+    bad = subprocess.run([sys.executable, "-m", "alpr.cli", "health", "align", paths[0],
+                          str(tmp_path / "missing.png")], capture_output=True, text=True,
+                         check=False)
+    assert bad.returncode == 2 and "missing.png: not a readable image file" in bad.stderr
+
+
+# -- statistics ----------------------------------------------------------------------------
+def test_wilson_interval_matches_the_published_values() -> None:
+    # Newcombe (1998), table I: 2/10 -> 0.0567 to 0.5098; 0/10 -> 0 to 0.2775
+    p, lo, hi = wilson(2, 10)
+    assert (p, round(lo, 4), round(hi, 4)) == (0.2, 0.0567, 0.5098)
+    assert [round(v, 4) for v in wilson(0, 10)] == [0.0, 0.0, 0.2775]
+    with pytest.raises(ValueError, match="0 <= k <= n"):
+        wilson(3, 2)
+
+
+def test_cusum_alarms_on_a_sustained_change_only() -> None:
+    assert cusum(np.array([0.9, -0.8, 1.1, -1.2, 0.5]), k=1.0, h=5.0) is None
+    # 1.2 - 1 = 0.2 a day never passes 5 in 5 days; a 4-sigma shift adds 3 a day: 3, 6 > 5
+    assert cusum(np.array([1.2] * 5), k=1.0, h=5.0) is None
+    assert cusum(np.array([0.0, 0.0, 4.0, 4.0, 4.0]), k=1.0, h=5.0) == 3
+    assert cusum(np.array([0.0, -8.0]), k=1.0, h=5.0) == 1  # downwards: 7 > 5 at once
+
+
+def _reads(days: int, shift_from: int | None = None, dx: float = 0.0) -> pd.DataFrame:
+    r = np.random.default_rng(0)
+    rows = []
+    for d in range(days):
+        for _ in range(80):
+            x = 300 + r.normal(0, 12) + (dx if shift_from is not None and d >= shift_from
+                                          else 0)
+            rows.append({"camera": "CAM-01", "read_at": dt.datetime(2026, 5, 1 + d, 12,
+                                                                  tzinfo=dt.UTC),
+                         "confidence": float(np.clip(r.normal(0.92, 0.08), 0, 1)),
+                         "box_x": x - 45, "box_y": 200 + r.normal(0, 5), "box_w": 90,
+                         "box_h": 47})
+    return pd.DataFrame(rows)
+
+
+def test_drift_flags_a_moved_camera_on_the_day_and_spares_a_steady_one() -> None:
+    cfg = DriftConfig(baseline_days=5)
+    assert detect_drift(daily_stats(_reads(20)), cfg) == []
+    alarms = detect_drift(daily_stats(_reads(20, shift_from=9, dx=25.0)), cfg)
+    assert [(a.metric, a.day) for a in alarms] == [("centre_x", "2026-05-10")]
+    assert alarms[0].value - alarms[0].baseline == pytest.approx(25, abs=3)
+    with pytest.raises(ValueError, match="missing column.*box_h"):
+        daily_stats(_reads(2).drop(columns=["box_h"]))
+
+
+def test_patrol_coverage_finds_a_switched_off_and_a_silent_unit() -> None:
+    t = dt.datetime(2026, 5, 4, 7, tzinfo=dt.UTC)
+    h = dt.timedelta(hours=1)
+    shifts = pd.DataFrame([{"camera": "UNIT-01", "started_at": t, "ended_at": t + 8 * h},
+                           {"camera": "UNIT-02", "started_at": t, "ended_at": t + 8 * h},
+                           {"camera": "UNIT-03", "started_at": t, "ended_at": t + 8 * h}])
+    sessions = pd.DataFrame([{"camera": "UNIT-01", "started_at": t, "ended_at": t + 2 * h},
+                             {"camera": "UNIT-02", "started_at": t, "ended_at": t + 8 * h},
+                             {"camera": "UNIT-03", "started_at": t, "ended_at": t + 8 * h}])
+    reads = pd.DataFrame([{"camera": "UNIT-01", "read_at": t + k * 0.2 * h} for k in range(9)]
+                         + [{"camera": "UNIT-03", "read_at": t + k * 0.1 * h}
+                            for k in range(70)])
+    found = patrol_findings(shifts, sessions, reads)
+    assert [(f.camera, f.kind) for f in found] == [("UNIT-01", "switched_off"),
+                                                  ("UNIT-02", "no_reads")]
+    assert "ALPR on for 2.0 h of a 8.0 h" in found[0].reason
+    assert "6.0 h before the shift ended" in found[0].reason
+    outage = pd.DataFrame([{"camera": "UNIT-02", "from": t + 0.5 * h, "until": pd.NaT}])
+    assert [f.camera for f in patrol_findings(shifts, sessions, reads, outage)] == ["UNIT-01"]
+
+
+def test_misread_rates_per_camera_jurisdiction_and_character() -> None:
+    rows = ([{"camera": "CAM-01", "read_state": "PA", "outcome": "confirmed",
+              "listed_plate": "ABC1234", "chars_match": True,
+              "substitutions": json.dumps([[2, "O", "C"]])}] * 3
+            + [{"camera": "CAM-01", "read_state": "PA", "outcome": "misread",
+                "listed_plate": "XYZ9", "chars_match": False, "substitutions": "[]"}]
+            + [{"camera": "CAM-02", "read_state": "NJ", "outcome": "wrong_state",
+                "listed_plate": "ABC1234", "chars_match": True, "substitutions": "[]"}])
+    rates = misread_rates(pd.DataFrame(rows))
+    cam = rates["camera"].set_index("camera")
+    assert cam.loc["CAM-01", "verified"] == 4 and cam.loc["CAM-01", "misread"] == 1
+    assert cam.loc["CAM-01", "error_rate"] == 0.25
+    assert cam.loc["CAM-02", "error_rate"] == 1.0  # the wrong state is a hit error too
+    assert rates["overall"].loc[0, "error_rate"] == pytest.approx(2 / 5)
+    ch = rates["characters"].iloc[0]
+    # 'C' appears 4 times on the 4 verified plates whose characters matched; 3 read as 'O'
+    assert (ch["true"], ch["read_as"], ch["count"], ch["seen"]) == ("C", "O", 3, 4)
+    assert set(rates["jurisdiction"]["jurisdiction"]) == {"PA", "NJ"}
+
+
+# -- the report over a simulated department -----------------------------------------------------
+def test_report_finds_every_injected_fault_within_two_days(smoke_department) -> None:  # noqa: F811
+    d = smoke_department
+    gov = Governance(make_engine(d.url), today=lambda: d.cfg.day(d.cfg.days - 1))
+    admin = gov.login("admin", d.cfg.admin_password)
+    report = {h.camera: h for h in health_report(gov, admin)}
+    faults = read_faults(d.out / "faults.json")
+    expected = {"misalignment": ("image", "out of alignment"),
+                "dirty_lens": ("image", "dirty lens"),
+                "switched_off": ("patrol", "switched off during patrol"),
+                "unit_failure": ("patrol", "not reading")}
+    for f in faults:
+        source, words = expected[f.kind]
+        days = [dt.date.fromisoformat(x.day) for x in report[f.camera].findings
+                if x.source == source and words in x.reason]
+        assert days, (f.kind, f.camera, report[f.camera].findings)
+        assert f.day <= min(days) <= f.day + dt.timedelta(days=1), (f.kind, days)
+    by_kind = {f.kind: report[f.camera] for f in faults}
+    assert by_kind["misalignment"].status == "fail"
+    assert by_kind["misalignment"].recommendation.startswith("remove from service")
+    assert by_kind["misalignment"].first_flagged == faults[0].day.isoformat()
+    assert by_kind["misalignment"].suspect_reads > 0
+    assert any("[reads] plate centre" in r for r in by_kind["misalignment"].reasons)
+    assert any("[reads] mean read confidence" in r for r in by_kind["dirty_lens"].reasons)
+    assert by_kind["switched_off"].status == "warn"
+    assert by_kind["unit_failure"].status == "ok" and by_kind["unit_failure"].resolved
+    healthy = set(report) - {f.camera for f in faults}
+    assert healthy and all(report[c].status == "ok" and not report[c].reasons
+                           for c in healthy)
+    gov.engine.dispose()
+
+
+def test_decisions_are_recorded_audited_and_enforced(smoke_department, tmp_path) -> None:  # noqa: F811
+    import shutil
+
+    d = smoke_department
+    src = Path(d.url[len("sqlite:///"):])
+    db = tmp_path / "copy.db"
+    shutil.copy(src, db)  # decide on a copy: the session's department stays as simulated
+    gov = Governance(make_engine(f"sqlite:///{db}"), today=lambda: d.cfg.day(d.cfg.days - 1))
+    admin = gov.login("admin", d.cfg.admin_password)
+    cam = next(f.camera for f in read_faults(d.out / "faults.json") if f.kind == "misalignment")
+    assert decide(gov, admin, cam, "remove", "health report: shifted 40 px").endswith(
+        "(health report: shifted 40 px)")
+    row = {"read_at": "2026-05-09T10:00:00Z", "camera": cam, "plate": "ABC123",
+           "confidence": 0.9}
+    rep = ingest_rows(gov, admin, [(1, row)], match=False)
+    assert rep.stored == 0 and "out of service" in rep.rejected[0].rule
+    with pytest.raises(ValueError, match="vendor_record"):
+        decide(gov, admin, cam, "return", "realigned")
+    with pytest.raises(ValueError, match="action 'fix'"):
+        decide(gov, admin, cam, "fix", "realigned")
+    decide(gov, admin, cam, "return", "realigned and re-referenced",
+           vendor_record="Vendor realigned bracket, work order 7781")
+    assert {c["name"]: c["in_service"] for c in gov.cameras(admin)}[cam]
+    from sqlalchemy import select
+
+    from alpr.store.schema import AuditEntry, EquipmentReport
+
+    with gov.Session() as s:
+        actions = list(s.scalars(select(AuditEntry.action).where(AuditEntry.target == cam)))
+        vendor = s.scalar(select(EquipmentReport.description).where(
+            EquipmentReport.kind == "vendor_maintenance").order_by(EquipmentReport.id.desc()))
+    assert actions.count("cameras.manage") >= 2 and "equipment.check" in actions
+    assert vendor == "Vendor realigned bracket, work order 7781"
+    report = {h.camera: h for h in health_report(gov, admin)}
+    assert report[cam].status == "ok" and report[cam].resolved  # repaired: history only
+    gov.engine.dispose()
+
+
+def test_report_cli_as_administrator(smoke_department, monkeypatch, capsys) -> None:  # noqa: F811
+    from alpr.cli import main
+
+    d = smoke_department
+    monkeypatch.setenv("ALPR_PASSWORD", d.cfg.admin_password)
+    assert main(["health", "report", "--user", "admin", "--db", d.url, "--format",
+                 "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert {r["camera"] for r in rows} == {"CAM-01", "CAM-02", "CAM-03", "UNIT-01",
+                                           "UNIT-02"}
+    assert rows[0]["status"] == "fail"  # worst first
+    monkeypatch.setenv("ALPR_PASSWORD", "wrong password!")
+    assert main(["health", "report", "--user", "admin", "--db", d.url]) == 2

@@ -1,0 +1,109 @@
+"""Every notebook in notebooks/ is thin, parameterised, stored without outputs, and runs end
+to end with its smoke-sized parameters (``smoke=True``, ``work_dir`` in a temporary folder).
+
+A notebook added later is picked up automatically; it only has to honour those two
+parameters (see docs/notebooks.md).
+"""
+
+import datetime as dt
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from alpr.notebooks import execute, parameters_cell, stored_outputs
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+MAX_CELL_LINES = 40  # "longer than a screen": such code belongs in the package
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_is_thin_parameterised_and_stored_without_outputs(path):
+    nb = nbformat.read(path, as_version=4)
+    assert stored_outputs(nb) == [], "clear outputs before committing"
+    source = nb.cells[parameters_cell(nb)].source
+    assert "smoke =" in source and "work_dir =" in source
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert len(cell.source.splitlines()) <= MAX_CELL_LINES
+    assert any("from alpr" in c.source or "import alpr" in c.source for c in nb.cells)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_runs_with_smoke_parameters(path, tmp_path, monkeypatch):
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
+    nb = execute(path, {"smoke": True, "work_dir": str(tmp_path / "work")},
+                 cwd=ROOT / "notebooks", timeout=240)
+    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
+              if o.get("output_type") == "error"]
+    assert not errors
+
+
+def test_parameters_are_injected_after_the_parameters_cell():
+    from alpr.notebooks import inject
+
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("# t"),
+        nbformat.v4.new_code_cell("smoke = False\nn = 3", metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell("print(n)")])
+    out = inject(nb, {"n": 5, "work_dir": "/tmp/x"})
+    assert [c.source for c in out.cells][2] == "# Injected parameters\nn = 5\nwork_dir = '/tmp/x'"
+    assert len(nb.cells) == 3  # the original is left alone
+    with pytest.raises(ValueError, match="exactly one cell tagged 'parameters'"):
+        inject(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")]), {})
+
+
+def test_verified_reads_become_labelled_crops(tmp_path):
+    """Notebook 01's first step: only reads whose characters and state an operator checked
+    become labels, each with a copy of its image."""
+    from PIL import Image
+    from sqlalchemy import insert
+    from store_kit import department
+
+    from alpr.governance.verified_crops import collect_verified_crops
+    from alpr.store.db import upgrade
+    from alpr.store.schema import Hit, HitVerification, HotListEntryRow, HotListVersion, Read
+
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    upgrade(url)
+    gov, admin = department(url)
+    gov.add_camera(admin, "CAM-1", "stationary")
+    cam = 1
+    now = dt.datetime(2026, 5, 1, 8, tzinfo=dt.UTC)
+    (tmp_path / "img").mkdir()
+    for name in ("a.png", "b.png", "c.png"):
+        Image.new("RGB", (40, 20), "white").save(tmp_path / "img" / name)
+    with gov.engine.begin() as c:
+        c.execute(insert(HotListVersion), [{"id": 1, "source": "s", "sha256": "0" * 64,
+                                            "format": "ncic", "loaded_at": now, "loaded_by": 1,
+                                            "rows_read": 1, "rows_loaded": 1, "rows_rejected": 0,
+                                            "duplicates_merged": 0}])
+        c.execute(insert(HotListEntryRow), [{"id": 1, "version_id": 1, "manual": False,
+                                             "plate": "ABC123", "state": "CA",
+                                             "category": "stolen_vehicle", "priority": 2,
+                                             "created_at": now}])
+        reads = [("ABC123", "CA", "a.png"), ("ABC128", "CA", "b.png"), ("ABC123", "NV", "c.png"),
+                 ("ABC123", "CA", "gone.png")]
+        c.execute(insert(Read), [{"id": i, "read_at": now, "camera_id": cam, "plate": p,
+                                  "state": s, "confidence": 0.9, "image_path": f"img/{f}",
+                                  "ingested_by": 1} for i, (p, s, f) in enumerate(reads, 1)])
+        c.execute(insert(Hit), [{"id": i, "read_id": i, "entry_id": 1, "kind": "exact",
+                                 "substitutions": "[]", "state_agreement": "same", "score": 1.0,
+                                 "created_at": now, "retro": False} for i in range(1, 5)])
+        verdicts = [(True, True, True, "confirmed"), (False, True, False, "misread"),
+                    (True, False, False, "wrong_state"), (True, True, False, "misread")]
+        c.execute(insert(HitVerification), [
+            {"hit_id": i, "user_id": 1, "chars_match": ch, "state_match": st,
+             "dispatch_confirmed": d, "outcome": o, "verified_at": now}
+            for i, (ch, st, d, o) in enumerate(verdicts, 1)])
+    got = collect_verified_crops(gov, admin, tmp_path / "out", image_root=tmp_path)
+    gov.engine.dispose()
+    # read 1: checked and confirmed; read 4: checked but its image is gone; 2 and 3: a
+    # character or the state did not match the image, so the read is not a label
+    assert got.crops == 1 and got.skipped == ["read 4: image 'img/gone.png' not found"]
+    assert got.labels.read_text().splitlines() == ["image,state,plate",
+                                                   "images/read1.png,CA,ABC123"]
+    assert (tmp_path / "out" / "images" / "read1.png").is_file()

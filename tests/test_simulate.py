@@ -1,0 +1,189 @@
+"""The department simulator: configuration, fault plan, camera scenes, determinism, and a
+smoke-sized department that went in through the access-control layer."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+
+import numpy as np
+import pytest
+from sim_kit import SMOKE, smoke_department  # noqa: F401  (session fixture)
+from sqlalchemy import func, select
+
+from alpr.governance.access import Governance
+from alpr.simulate.config import SimulationConfig
+from alpr.simulate.faults import camera_state, plan_faults, read_faults
+from alpr.simulate.scene import (
+    FRAME_SIZE,
+    CameraState,
+    daylight,
+    make_rig,
+    render_frame,
+    view_plate,
+)
+from alpr.store.db import make_engine
+from alpr.store.schema import (
+    AuditEntry,
+    Camera,
+    CameraFrame,
+    CameraSession,
+    HitVerification,
+    Read,
+    Shift,
+)
+
+
+def test_config_errors_name_the_field_and_rule() -> None:
+    with pytest.raises(ValueError, match=r"days 0.*between 1 and 366"):
+        SimulationConfig(days=0)
+    with pytest.raises(ValueError, match=r"units 1.*at least 2 to inject faults"):
+        SimulationConfig(units=1)
+    with pytest.raises(ValueError, match=r"days 5.*baseline_days \+ 3"):
+        SimulationConfig(days=5, baseline_days=5)
+    SimulationConfig(days=1, cameras=1, units=0, faults=False)  # a fault-free minimum
+
+
+def test_fault_plan_is_deterministic_and_leaves_a_baseline() -> None:
+    cfg = SimulationConfig(days=12, cameras=4, units=3, seed=5, baseline_days=4)
+    faults = plan_faults(cfg)
+    assert [f.to_dict() for f in faults] == [f.to_dict() for f in plan_faults(cfg)]
+    assert [f.kind for f in faults] == ["misalignment", "dirty_lens", "switched_off",
+                                        "unit_failure"]
+    assert all(4 <= f.day_index <= 10 for f in faults)
+    assert faults[0].camera != faults[1].camera and faults[2].camera != faults[3].camera
+    assert faults[0].camera.startswith("CAM-") and faults[2].camera.startswith("UNIT-")
+    moved = camera_state(faults, faults[0].camera, faults[0].day_index)
+    assert moved.dx == faults[0].detail["dx_px"]
+    assert camera_state(faults, faults[0].camera, faults[0].day_index - 1) == CameraState()
+    assert plan_faults(SimulationConfig(faults=False)) == []
+
+
+def test_daylight_cycle() -> None:
+    assert daylight(12.0) == pytest.approx(1.0, abs=0.01)
+    assert daylight(2.0) == pytest.approx(0.12, abs=0.01)
+    assert daylight(2.0) < daylight(6.5) < daylight(9.0)
+
+
+def test_moved_camera_sees_plates_shifted_and_rolled() -> None:
+    rig = make_rig("CAM-01", "stationary", 3)
+    plate = np.full((96, 192, 3), 200, np.uint8)
+    moved = CameraState(dx=30.0, dy=-10.0, rotation_deg=0.0)
+    a = view_plate(rig, CameraState(), plate, 12.0, np.random.default_rng(0))
+    b = view_plate(rig, moved, plate, 12.0, np.random.default_rng(0))
+    assert a is not None and b is not None
+    # same draw of the plate's position: the box moves with the camera
+    assert b.box[0] - a.box[0] == pytest.approx(30, abs=1)
+    assert b.box[1] - a.box[1] == pytest.approx(-10, abs=1)
+    turn = 4.0 if a.angle_deg >= 0 else -4.0  # roll the plate further from level
+    rolled = view_plate(rig, CameraState(rotation_deg=turn), plate, 12.0,
+                        np.random.default_rng(0))
+    assert rolled is not None and rolled.angle_deg - a.angle_deg == pytest.approx(turn)
+    assert rolled.box[3] / rolled.box[2] > a.box[3] / a.box[2]  # a rolled plate's box is taller
+
+
+def test_frames_are_deterministic_and_lit_by_the_hour() -> None:
+    rig = make_rig("CAM-02", "stationary", 8)
+    day = render_frame(rig, 12.0, CameraState(), seed=1)
+    assert day.shape == (FRAME_SIZE[1], FRAME_SIZE[0], 3) and day.dtype == np.uint8
+    assert np.array_equal(day, render_frame(rig, 12.0, CameraState(), seed=1))
+    night = render_frame(rig, 1.0, CameraState(), seed=1)
+    assert night.mean() < 0.5 * day.mean()
+    assert np.allclose(night[..., 0], night[..., 1], atol=1)  # infrared: grayscale
+
+
+def test_small_simulation_is_deterministic(tmp_path) -> None:
+    cfg = SimulationConfig(days=2, cameras=1, units=1, seed=3, faults=False, commuters=10,
+                           vehicles_per_camera_day=15, reads_per_shift=10,
+                           hotlist_random_entries=50, start=dt.date(2026, 3, 2))
+    from alpr.simulate.department import simulate
+
+    def reads(name: str) -> list[tuple]:
+        url = f"sqlite:///{tmp_path / name / 'alpr.db'}"
+        simulate(cfg, url, tmp_path / name, progress=False)
+        eng = make_engine(url)
+        with eng.connect() as c:
+            rows = c.execute(select(Read.read_at, Read.camera_id, Read.plate, Read.state,
+                                    Read.confidence, Read.box_x, Read.box_y)
+                             .order_by(Read.read_at, Read.camera_id)).all()
+        eng.dispose()
+        return [tuple(r) for r in rows]
+
+    first, second = reads("a"), reads("b")
+    assert len(first) > 20 and first == second
+
+
+def test_smoke_department_went_in_through_governance(smoke_department) -> None:  # noqa: F811
+    d = smoke_department
+    res = d.result
+    gov = Governance(make_engine(d.url), today=lambda: d.cfg.day(d.cfg.days - 1))
+    admin = gov.login("admin", d.cfg.admin_password)
+    assert gov.verify_audit(admin).ok
+    with gov.Session() as s:
+        ingests = s.scalar(select(func.count()).select_from(AuditEntry).where(
+            AuditEntry.action == "reads.ingest", AuditEntry.actor == "simulator"))
+        denied_users = set(s.scalars(select(AuditEntry.actor).where(
+            AuditEntry.allowed.is_(False))))
+        n_reads = s.scalar(select(func.count()).select_from(Read))
+        outcomes = dict(s.execute(select(HitVerification.outcome, func.count())
+                                  .group_by(HitVerification.outcome)).all())
+        frames = s.scalar(select(func.count()).select_from(CameraFrame))
+        shifts = s.scalar(select(func.count()).select_from(Shift).where(
+            Shift.ended_at.is_not(None)))
+    gov.engine.dispose()
+    assert ingests and n_reads == res.reads_stored > 1000
+    # the last operator's SLED/NCIC certification lapsed half-way: their attempts were denied
+    assert denied_users == {f"ofc-{d.cfg.operators:02d}"}
+    assert outcomes.get("confirmed", 0) > 0 and sum(outcomes.values()) >= res.hits
+    # a reference frame per stationary camera, then one snapshot a day
+    assert frames == d.cfg.cameras * (d.cfg.days + 1)
+    assert shifts >= d.cfg.units * (d.cfg.days - 1) - 4  # minus the failed unit's repair days
+    faults = read_faults(d.out / "faults.json")
+    assert {f.kind for f in faults} == {"misalignment", "dirty_lens", "switched_off",
+                                        "unit_failure"}
+    summary = json.loads((d.out / "simulation.json").read_text())
+    assert summary["days"] == d.cfg.days and summary["result"]["reads_stored"] == n_reads
+
+
+def test_faults_leave_their_trace_in_the_records(smoke_department) -> None:  # noqa: F811
+    d = smoke_department
+    faults = {f.kind: f for f in read_faults(d.out / "faults.json")}
+    eng = make_engine(d.url)
+    with eng.connect() as c:
+        ids = dict(c.execute(select(Camera.name, Camera.id)).all())
+        off = faults["switched_off"]
+        day0 = dt.datetime.combine(off.day, dt.time(), dt.UTC)
+        sess = c.execute(select(CameraSession.started_at, CameraSession.ended_at).where(
+            CameraSession.camera_id == ids[off.camera], CameraSession.started_at >= day0,
+            CameraSession.started_at < day0 + dt.timedelta(days=1))).one()
+        on_hours = (sess.ended_at - sess.started_at).total_seconds() / 3600
+        last_read = c.scalar(select(func.max(Read.read_at)).where(
+            Read.camera_id == ids[off.camera], Read.read_at >= day0,
+            Read.read_at < day0 + dt.timedelta(days=1)))
+        fail = faults["unit_failure"]
+        f0 = dt.datetime.combine(fail.day, dt.time(), dt.UTC)
+        failed_reads = c.scalar(select(func.count()).select_from(Read).where(
+            Read.camera_id == ids[fail.camera], Read.read_at >= f0,
+            Read.read_at < f0 + dt.timedelta(days=1)))
+        in_service = c.scalar(select(Camera.in_service).where(Camera.name == fail.camera))
+    eng.dispose()
+    assert on_hours == pytest.approx(off.detail["off_after_hours"], abs=0.01)
+    assert last_read is not None and last_read <= sess.ended_at
+    assert failed_reads == 0 and in_service  # repaired and returned to service
+    assert not math.isnan(faults["misalignment"].detail["dx_px"])
+
+
+def test_demo_builds_a_fresh_department_each_run(tmp_path) -> None:
+    from alpr.simulate.demo import build_demo, demo_url
+
+    cfg = SimulationConfig(days=1, cameras=1, units=1, seed=2, faults=False, commuters=5,
+                           vehicles_per_camera_day=8, reads_per_shift=5,
+                           hotlist_random_entries=20, start=dt.date(2026, 4, 6))
+    first = build_demo(None, tmp_path, cfg=cfg, progress=False)
+    again = build_demo(None, tmp_path, cfg=cfg, progress=False)  # no "users exist" error
+    assert first.reads_stored == again.reads_stored > 0
+    assert (tmp_path / "department" / "faults.json").read_text().strip() == "[]"
+    gov = Governance(make_engine(demo_url(tmp_path)), today=lambda: cfg.start)
+    assert gov.login("admin", cfg.admin_password).role == "administrator"
+    gov.engine.dispose()
