@@ -206,6 +206,10 @@ def test_views_build_without_a_server(dept):
     st = store(gov, "chief", "equipment")
     assert equipment.summary_line(st.camera_status()).startswith(
         "<b>3</b> cameras · <b>2</b> in service · <b>1</b> out of service")
+    units = equipment.by_unit(st.camera_status()).set_index("unit")
+    assert units.loc["North"].to_dict() == {"cameras": 2, "ok": 1, "attention": 1,
+                                            "out of service": 0}
+    assert units.loc["South", "out of service"] == 1
     line = misreads.summary_line(store(gov, "chief", "misreads").verification_rates("day"))
     assert "<b>5</b> verified hits · <b>1</b> misreads (20.0%)" in line
 
@@ -275,3 +279,30 @@ def test_daily_cache_matches_sql_and_follows_new_and_purged_reads(dept):
     report = purge(gov, actor_for(gov, "chief"), RetentionPolicy(reads_days=5), now=now)
     assert report.deleted > 0
     check(f)
+
+
+def test_model_page_reads_champion_and_challenger_from_the_registry():
+    mlflow = pytest.importorskip("mlflow")
+    from alpr.train.tracking import MODEL_NAME, setup
+
+    setup("dashboard-test")
+    runs = []
+    for acc in (0.91, 0.94):  # champion, then a newer challenger
+        with mlflow.start_run() as run:
+            mlflow.log_metrics({"final_exact_match_o_folded": acc, "final_accuracy_at_0.9": 1.0,
+                                "final_accepted_at_0.9": 0.7})
+            mlflow.log_text("per state (plates, text exact O-folded, state top-1):\n"
+                            "  CA    10    90%   100%\n", "report.txt")
+            runs.append(run.info.run_id)
+    client = mlflow.MlflowClient()
+    client.create_registered_model(MODEL_NAME)
+    versions = [client.create_model_version(MODEL_NAME, source=f"runs:/{r}/model", run_id=r)
+                for r in runs]
+    client.set_registered_model_alias(MODEL_NAME, "champion", versions[0].version)
+    champion, challenger = model_source.models()
+    assert (champion.role, challenger.role) == ("champion", "challenger")
+    assert champion.metrics["exact_match_o_folded"] == 0.91
+    assert challenger.metrics["exact_match_o_folded"] == 0.94
+    assert champion.source == f"MLflow registry: {MODEL_NAME} version {versions[0].version}"
+    assert champion.per_state.to_dict("records") == [
+        {"state": "CA", "plates": 10, "text_exact": 0.9, "state_top1": 1.0}]

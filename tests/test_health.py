@@ -281,5 +281,11 @@ def test_report_cli_as_administrator(smoke_department, monkeypatch, capsys) -> N
     assert {r["camera"] for r in rows} == {"CAM-01", "CAM-02", "CAM-03", "UNIT-01",
                                            "UNIT-02"}
     assert rows[0]["status"] == "fail"  # worst first
+    assert main(["health", "misreads", "--user", "admin", "--db", d.url, "--format",
+                 "json"]) == 0
+    tables = json.loads(capsys.readouterr().out)
+    overall = tables["overall"][0]
+    assert overall["verified"] == sum(r["verified"] for r in tables["camera"])
+    assert overall["ci_low"] <= overall["error_rate"] <= overall["ci_high"]
     monkeypatch.setenv("ALPR_PASSWORD", "wrong password!")
     assert main(["health", "report", "--user", "admin", "--db", d.url]) == 2

@@ -124,7 +124,7 @@ def test_smoke_department_went_in_through_governance(smoke_department) -> None: 
         ingests = s.scalar(select(func.count()).select_from(AuditEntry).where(
             AuditEntry.action == "reads.ingest", AuditEntry.actor == "simulator"))
         denied_users = set(s.scalars(select(AuditEntry.actor).where(
-            AuditEntry.allowed.is_(False))))
+            AuditEntry.allowed.is_(False), AuditEntry.action != "login")))  # other tests
         n_reads = s.scalar(select(func.count()).select_from(Read))
         outcomes = dict(s.execute(select(HitVerification.outcome, func.count())
                                   .group_by(HitVerification.outcome)).all())
@@ -187,3 +187,20 @@ def test_demo_builds_a_fresh_department_each_run(tmp_path) -> None:
     gov = Governance(make_engine(demo_url(tmp_path)), today=lambda: cfg.start)
     assert gov.login("admin", cfg.admin_password).role == "administrator"
     gov.engine.dispose()
+
+
+def test_simulate_cli_fills_an_empty_store_and_refuses_a_used_one(tmp_path, capsys) -> None:
+    from alpr.cli import main
+
+    url = f"sqlite:///{tmp_path / 'sim.db'}"
+    args = ["simulate", "--days", "1", "--cameras", "1", "--units", "0", "--no-faults",
+            "--vehicles", "10", "--start", "2026-04-06", "--db", url, "--out",
+            str(tmp_path / "out"), "--no-progress"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "reads stored" in out and "'admin'" in out
+    assert (tmp_path / "out" / "faults.json").exists()
+    assert main(args) == 2
+    assert "needs an empty store" in capsys.readouterr().err
+    assert main([*args[:2], "0", *args[3:]]) == 2
+    assert "days 0: must be between 1 and 366" in capsys.readouterr().err

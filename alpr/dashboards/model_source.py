@@ -6,6 +6,7 @@ Pure parsing (:func:`card_metrics`, :func:`per_state_table`) is separate from th
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -97,16 +98,15 @@ def _from_registry(client: Any, version: Any, role: str) -> ModelInfo:
     run = client.get_run(version.run_id)
     raw = run.data.metrics
     metrics = {k[len("final_"):]: v for k, v in raw.items() if k.startswith("final_")} or raw
+    import mlflow
+
     card: dict[str, Any] = {}
     per_state = pd.DataFrame()
-    try:
-        import mlflow
-
+    with contextlib.suppress(Exception):  # each artifact is optional; metrics matter most
         card = mlflow.artifacts.load_dict(f"runs:/{version.run_id}/model_card.json")
-        per_state = per_state_table(mlflow.artifacts.load_text(f"runs:/{version.run_id}/"
-                                                                "report.txt"))
-    except Exception:  # artifacts are optional; the metrics are what matters
-        pass
+    with contextlib.suppress(Exception):
+        per_state = per_state_table(mlflow.artifacts.load_text(
+            f"runs:/{version.run_id}/report.txt"))
     return ModelInfo(role, f"MLflow registry: {version.name} version {version.version}",
                      f"{version.name} v{version.version}", metrics,
                      dict(card.get("calibration") or {}), per_state)

@@ -45,7 +45,7 @@ def render_card(folder: Path) -> str:
         f"- command: `{card.get('command', '?')}`",
         f"- training time: {card.get('training_seconds', '?')} s"
         + (" (stopped by its wall-clock budget)" if card.get("stopped_early_on_time_budget")
-           else ""),
+           else "") + (f", {card['steps_done']:,} steps" if card.get("steps_done") else ""),
         f"- real data: {', '.join(data.get('sources', []))}; {data.get('train_real_frames', '?')}"
         f" training frames, {data.get('val_real_frames', '?')} held out "
         f"({data.get('split_rule', '')}, the recognizer's file-name hash rule)",

@@ -63,6 +63,8 @@ class DetectorTrainConfig(_Frozen):
     grad_clip: float = Field(10.0, gt=0)
     box_weight: float = Field(1.0, ge=0)
     max_minutes: float | None = Field(None, gt=0)  # wall-clock budget; stops cleanly
+    # share of max_minutes at its end over which the learning rate falls linearly to 0
+    budget_cooldown: float = Field(0.2, gt=0, le=1)
     init_from: str | None = None  # a detector model folder or checkpoint to start from
 
     @model_validator(mode="after")

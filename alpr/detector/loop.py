@@ -60,6 +60,22 @@ def out_of_time(cfg: DetectorTrainConfig, t0: float, step: int, world: int) -> b
     return bool(over.item())
 
 
+def budget_factor(cfg: DetectorTrainConfig, elapsed_s: float) -> float:
+    """Learning-rate factor for a wall-clock budget: 1, then linear to 0 over its last part.
+
+    A run whose step count the machine cannot reach within ``max_minutes`` still ends with an
+    annealed learning rate instead of being cut at full speed.
+
+    >>> cfg = DetectorTrainConfig(name="x", stages=[{"name": "a", "steps": 1}], max_minutes=10)
+    >>> budget_factor(cfg, 0), round(budget_factor(cfg, 540), 3), budget_factor(cfg, 600)
+    (1.0, 0.5, 0.0)
+    """
+    if cfg.max_minutes is None:
+        return 1.0
+    left = 1.0 - elapsed_s / (cfg.max_minutes * 60)
+    return float(min(1.0, max(0.0, left / cfg.budget_cooldown)))
+
+
 def save_checkpoint(path: Path, net: PlateDetNet, opt: torch.optim.Optimizer, sched: Any,
                     stage: int, step: int, cfg: DetectorTrainConfig, best: float) -> None:
     tmp = path.with_suffix(".tmp")
@@ -164,6 +180,10 @@ def train_detector(cfg: DetectorTrainConfig, resume: Path | None = None, progres
             torch.nn.utils.clip_grad_norm_(net.parameters(), cfg.grad_clip)
             opt.step()
             sched.step()
+            factor = budget_factor(cfg, time.monotonic() - t0)
+            if factor < 1.0:  # the budget's cool-down scales the schedule's learning rate
+                for group in opt.param_groups:
+                    group["lr"] *= factor
             global_step += 1
             bar.update(1)
             if step % cfg.log_every == 0:
@@ -205,7 +225,7 @@ def train_detector(cfg: DetectorTrainConfig, resume: Path | None = None, progres
     if not main_proc:
         return None
     return finish(cfg, net, pool, val_items, val_frames, mlflow, command, stopped_early,
-                  time.monotonic() - t0)
+                  time.monotonic() - t0, global_step)
 
 
 def threshold_table(net: PlateDetNet, items: list[LabelledCrop],
@@ -236,7 +256,8 @@ def per_set_reports(det: PlateDetector, items: list[LabelledCrop], frames: list[
 
 def finish(cfg: DetectorTrainConfig, net: PlateDetNet, pool: FramePool,
            val_items: list[LabelledCrop], val_frames: list[np.ndarray], mlflow: Any,
-           command: str | None, stopped_early: bool, seconds: float) -> Path:
+           command: str | None, stopped_early: bool, seconds: float,
+           steps_done: int | None = None) -> Path:
     """Evaluate, write the model folder and (if tracking) log + register + gate."""
     net = net.cpu().eval()
     recognizer = None
@@ -256,6 +277,7 @@ def finish(cfg: DetectorTrainConfig, net: PlateDetNet, pool: FramePool,
         "config": cfg.model_dump(mode="json"),
         "training_seconds": round(seconds, 1),
         "stopped_early_on_time_budget": stopped_early,
+        "steps_done": steps_done,
         "data": {
             "train_real_frames": len(pool),
             "val_real_frames": len(val_items),

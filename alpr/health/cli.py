@@ -25,6 +25,12 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     r.add_argument("--format", choices=["json", "table"], default="table")
     r.set_defaults(func=_report)
 
+    m = hs.add_parser("misreads", help="misread and hit error rates with 95% intervals: "
+                                        "overall, per camera, per jurisdiction, per character")
+    _login_args(m)
+    m.add_argument("--format", choices=["json", "table"], default="table")
+    m.set_defaults(func=_misreads)
+
     d = hs.add_parser("decide", help="record an administrator's decision on a camera")
     _login_args(d)
     d.add_argument("camera")
@@ -73,6 +79,27 @@ def _report(args: argparse.Namespace) -> int:
         print(json.dumps([h.to_dict() for h in report], default=str))
     else:
         print(format_table(report))
+    return 0
+
+
+def _misreads(args: argparse.Namespace) -> int:
+    from alpr.health.misreads import misread_rates
+    from alpr.health.report import load_inputs
+    from alpr.records_cli import _as_user
+
+    inputs = _as_user(args, load_inputs)
+    if inputs is None:
+        return 2
+    if inputs.verified.empty:
+        print("no verified hits yet: misread rates need operators' verifications")
+        return 0
+    tables = misread_rates(inputs.verified)
+    if args.format == "json":
+        print(json.dumps({k: v.to_dict(orient="records") for k, v in tables.items()}))
+        return 0
+    for name, table in tables.items():
+        print(f"== {name} ==")
+        print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     return 0
 
 

@@ -77,7 +77,8 @@ def character_confusions(df: pd.DataFrame) -> pd.DataFrame:
     for plate, subs in zip(true["listed_plate"], true["substitutions"], strict=True):
         seen.update(c for c in str(plate) if c.isalnum())
         for _, read, listed in json.loads(subs or "[]"):
-            confused[(str(listed), str(read))] += 1
+            # an edit match can drop or add a character: shown as "(dropped)" / "(extra)"
+            confused[(str(listed) or "(extra)", str(read) or "(dropped)")] += 1
     rows = []
     for (listed, read), k in sorted(confused.items(), key=lambda t: (-t[1], t[0])):
         n = max(seen[listed], k)

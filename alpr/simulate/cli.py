@@ -35,11 +35,17 @@ def _simulate(args: argparse.Namespace) -> int:
     except ValueError:
         print(f"error: --start {args.start!r}: must be a date YYYY-MM-DD", file=sys.stderr)
         return 2
+    from alpr.governance.access import AccessDenied
+
     try:
         cfg = SimulationConfig(days=args.days, cameras=args.cameras, units=args.units,
                                seed=args.seed, start=start, faults=not args.no_faults,
                                vehicles_per_camera_day=args.vehicles)
         result = simulate(cfg, args.db, args.out, progress=not args.no_progress)
+    except AccessDenied as exc:
+        print(f"error: {exc}: the simulator needs an empty store (pass --db with a new "
+              f"database, e.g. --db sqlite:///simulation.db)", file=sys.stderr)
+        return 2
     except (ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

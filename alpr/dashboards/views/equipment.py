@@ -24,6 +24,17 @@ def summary_line(status: pd.DataFrame) -> str:
             f"· <b>{att}</b> in service but need attention")
 
 
+def by_unit(status: pd.DataFrame) -> pd.DataFrame:
+    """One row per unit: its cameras and how many are in each state."""
+    counts = pd.crosstab(status["unit"].replace("", "(no unit)"), status["status"])
+    for col in ("ok", "attention", "out of service"):
+        if col not in counts:
+            counts[col] = 0
+    out = counts[["ok", "attention", "out of service"]].astype(int)
+    out.insert(0, "cameras", out.sum(axis=1))
+    return out.rename_axis("unit").reset_index()
+
+
 def _frames(store: DashboardStore, status: pd.DataFrame) -> Any:
     if status.empty:
         return note("No cameras match the filters.")
@@ -62,6 +73,7 @@ def view(store: DashboardStore) -> pn.Column:
                    else [note("No reads in the period.")])
         return pn.Column(
             kpi(summary_line(status), "kpi-equipment"),
+            "### Units", table(by_unit(status)) if not status.empty else note("No cameras."),
             "### Cameras", table(status),
             "### Quality over time",
             note("Each line is a camera; dashed vertical lines mark fault days (failed "
