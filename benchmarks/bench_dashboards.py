@@ -112,9 +112,11 @@ def bulk_reads(path: Path, n: int, days: int, today: dt.date, seed: int = 0) -> 
     user = con.execute("SELECT id FROM users WHERE username = 'chief'").fetchone()[0]
     t0 = dt.datetime.combine(today - dt.timedelta(days=days - 1), dt.time())
     chunk = 500_000
-    for lo in range(0, n, chunk):
+    # Spread over the days in time order, as cameras' reads arrive; chunk by chunk.
+    edges = np.linspace(0, days * 86400, (n + chunk - 1) // chunk + 1).astype(int)
+    for k, lo in enumerate(range(0, n, chunk)):
         m = min(chunk, n - lo)
-        secs = rng.integers(0, days * 86400, m)
+        secs = np.sort(rng.integers(edges[k], max(edges[k] + 1, edges[k + 1]), m))
         cam = rng.integers(0, len(cams), m)
         conf = rng.uniform(0.5, 1.0, m).round(3)
         bx, by = rng.integers(380, 420, m), rng.integers(280, 320, m)

@@ -124,31 +124,34 @@ def test_misread_rates_and_confusions(dept):
 
 def test_compliance_table_agrees_with_governance_summary(dept):
     gov, sample = dept
-    st = store(gov, "chief", "compliance", start="2020-01-01")
-    table = st.compliance().set_index("key")
     admin = actor_for(gov, "chief")
-    summary = compliance.summary(gov, admin, st.filters.t1).set_index("metric")["value"]
-    same = {"certified": "users with current training and certification",
-            "cameras": "cameras overdue for a check or in service despite a failed one",
-            "retention": "reads past retention and not under a hold",
-            "searches": "historical searches with purpose and case number",
-            "shifts": "shifts started with a current hot list",
-            "actions": "hits acted on with characters, state and confirmation verified first",
-            "unverified": "hits not yet verified", "misreads": "verified hits that were misreads",
-            "wrong_state": "verified hits with the wrong state",
-            "manual": "manual entries past expiry and not removed"}
-    for key, metric in same.items():
-        assert table.loc[key, "raw_value"] == pytest.approx(summary[metric]), key
+    for args in ({}, {"start": "2020-01-01"},
+                 {"start": str(sample.today - dt.timedelta(days=3))}):
+        st = store(gov, "chief", "compliance", **args)
+        table = st.compliance().set_index("key")
+        f = st.filters
+        summary = compliance.summary(gov, admin, f.t1, since=f.t0).set_index("key")
+        assert set(table.index) == set(summary.index)
+        for key in summary.index:
+            assert table.loc[key, "raw_value"] == pytest.approx(summary.loc[key, "value"]), key
+            met = summary.loc[key, "meets_target"]
+            assert table.loc[key, "status"] == (
+                "monitor" if met is None or pd.isna(met) else "met" if met else "NOT MET"), key
     # By hand: 4 of 5 users are certified (retired's lapsed), one camera overdue, one hit
-    # unverified, one manual entry past expiry.
-    assert table.loc["certified", "value"] == "80.0%"
-    assert table.loc["certified", "status"] == "NOT MET"
-    assert table.loc["searches", "status"] == "met"
-    assert table.loc["unverified", "raw_value"] == 1
-    drill = st.drilldown("certified")
+    # unverified, one manual entry past expiry, both searches had a case number.
+    st = store(gov, "chief", "compliance")
+    table = st.compliance().set_index("key")
+    assert table.loc["certified_users", ["value", "target", "status"]].tolist() == [
+        "80.0%", "≥ 100%", "NOT MET"]
+    assert table.loc["searches_with_case", "status"] == "met"
+    assert table.loc["unverified_hits", "raw_value"] == 1
+    assert table.loc["manual_past_expiry", "raw_value"] == 1
+    drill = st.drilldown("certified_users")
     assert drill.loc[~drill["ok"], "user"].tolist() == ["retired"]
-    only_chief = store(gov, "chief", "compliance", user="ofc1")
-    assert only_chief.drilldown("searches")["user"].unique().tolist() == ["ofc1"]
+    only_ofc1 = store(gov, "chief", "compliance", user="ofc1")
+    assert only_ofc1.drilldown("searches_with_case")["user"].unique().tolist() == ["ofc1"]
+    assert store(gov, "chief", "compliance", user="chief").drilldown(
+        "searches_with_case").empty
     with pytest.raises(ValueError, match="metric 'nope'"):
         st.drilldown("nope")
 
@@ -169,7 +172,7 @@ def test_roles_page_views_and_exports_are_audited(dept):
     for page in ("equipment", "misreads", "compliance", "model"):
         with pytest.raises(AccessDenied):
             store(gov, "ofc1", page)
-    df = st.drilldown("searches")
+    df = st.drilldown("searches_with_case")
     text = st.export_csv("compliance-searches", df)
     assert pd.read_csv(io.StringIO(text))["case_number"].tolist() == df["case_number"].tolist()
     actor, target, allowed, detail = audit_rows(gov, "dashboards.export")[-1]
@@ -306,3 +309,14 @@ def test_model_page_reads_champion_and_challenger_from_the_registry():
     assert champion.source == f"MLflow registry: {MODEL_NAME} version {versions[0].version}"
     assert champion.per_state.to_dict("records") == [
         {"state": "CA", "plates": 10, "text_exact": 0.9, "state_top1": 1.0}]
+
+
+def test_serve_command_refuses_a_missing_store_and_a_bad_port(tmp_path, capsys):
+    from alpr.cli import main
+
+    missing = f"sqlite:///{tmp_path / 'none.db'}"
+    assert main(["serve", "--db", missing]) == 2
+    assert "no such store; create it with `alpr db upgrade`" in capsys.readouterr().err
+    build(f"sqlite:///{tmp_path / 'a.db'}", CONFIG)
+    assert main(["serve", "--db", f"sqlite:///{tmp_path / 'a.db'}", "--port", "70000"]) == 2
+    assert "--port 70000: must be between 1 and 65535" in capsys.readouterr().err

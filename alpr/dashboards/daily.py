@@ -66,13 +66,27 @@ class DailyReads:
         raw = cast(scaled, Integer) if _sqlite(s) else cast(func.floor(scaled), Integer)
         b = case((raw >= HIST_BINS, HIST_BINS - 1), else_=raw).label("bin")
         day = _day(s, Read.read_at).label("day")
-        stmt = (select(Read.camera_id, day, b, func.count(Read.id), func.sum(Read.confidence),
+        cam = (Read.camera_id + 0).label("camera_id")
+        when: Any = Read.read_at
+        where: list[Any] = []
+        if _sqlite(s):
+            # SQLite: reads are stored roughly in time order, so scan the rowid range that
+            # holds the period (found in the time index) instead of looking every read up
+            # through the index (10x slower); `+ 0` and coalesce() keep the planner off the
+            # indexes for grouping and filtering, which would do exactly that.
+            lo, hi = s.execute(select(func.min(Read.id), func.max(Read.id))
+                               .where(Read.read_at >= t0, Read.read_at < t1)).one()
+            if lo is None:
+                return pd.DataFrame(columns=COLUMNS)
+            when = func.coalesce(Read.read_at, Read.read_at)
+            where.append(Read.id.between(lo, hi))
+        stmt = (select(cam, day, b, func.count(Read.id), func.sum(Read.confidence),
                        func.sum(case((Read.confidence < LOW_CONFIDENCE, 1), else_=0)),
                        func.sum(Read.box_x + cast(Read.box_w, Float) / 2),
                        func.sum(Read.box_y + cast(Read.box_h, Float) / 2),
                        func.count(Read.box_x))
-                .where(Read.read_at >= t0, Read.read_at < t1)
-                .group_by(Read.camera_id, day, b))
+                .where(*where, when >= t0, when < t1)
+                .group_by(cam, day, b))
         df = pd.DataFrame([tuple(r) for r in s.execute(stmt)], columns=COLUMNS)
         df["day"] = pd.to_datetime(df["day"]).dt.date
         return df

@@ -17,9 +17,11 @@ from sqlalchemy.orm import Session, aliased
 
 from alpr.dashboards.filters import Filters
 from alpr.store.schema import (
+    AccessRequest,
     AuditEntry,
     Camera,
     CameraFrame,
+    DataShare,
     EquipmentCheck,
     EquipmentReport,
     HistoricalSearch,
@@ -33,6 +35,7 @@ from alpr.store.schema import (
 
 LOW_CONFIDENCE = 0.9  # reads below this are what an operator would double-check
 HIST_BINS = 20
+FRAME_SEARCH_DAYS = 3  # how far into the period to look for a read's image as a frame
 
 
 def _sqlite(s: Session) -> bool:
@@ -215,7 +218,10 @@ def decision_trail(s: Session, f: Filters) -> pd.DataFrame:
 
 def reference_frames(s: Session, f: Filters, camera: str) -> tuple[str | None, str | None]:
     """Image paths of the camera's reference frame and its latest snapshot by the period's
-    end (``camera_frames``); where it has none, its first read's image and its latest."""
+    end (``camera_frames``); where it has none, the image of its first read in the period
+    and of its latest, looked for only within FRAME_SEARCH_DAYS of the camera's first and
+    last read (so a camera with millions of reads and no images costs short index ranges,
+    not a scan)."""
     frames = (select(CameraFrame.path).join(Camera, Camera.id == CameraFrame.camera_id)
               .where(Camera.name == camera, CameraFrame.taken_at < f.t1)
               .order_by(CameraFrame.taken_at.desc()).limit(1))
@@ -223,10 +229,18 @@ def reference_frames(s: Session, f: Filters, camera: str) -> tuple[str | None, s
     cur = s.scalar(frames.where(CameraFrame.kind == "snapshot"))
     if ref and cur:
         return ref, cur
-    base = (select(Read.image_path).join(Camera, Camera.id == Read.camera_id)
-            .where(Camera.name == camera, Read.image_path.is_not(None)))
-    first = s.scalar(base.order_by(Read.read_at.asc()).limit(1))
-    latest = s.scalar(base.where(Read.read_at < f.t1).order_by(Read.read_at.desc()).limit(1))
+    cam_id = s.scalar(select(Camera.id).where(Camera.name == camera))
+    mine = and_(Read.camera_id == cam_id, Read.read_at >= f.t0, Read.read_at < f.t1)
+    lo, hi = (_aware(t) for t in s.execute(select(func.min(Read.read_at),
+                                                  func.max(Read.read_at)).where(mine)).one())
+    if lo is None or hi is None:
+        return ref, cur
+    window = dt.timedelta(days=FRAME_SEARCH_DAYS)
+    base = select(Read.image_path).where(mine, Read.image_path.is_not(None))
+    first = ref or s.scalar(base.where(Read.read_at < lo + window)
+                            .order_by(Read.read_at.asc()).limit(1))
+    latest = cur or s.scalar(base.where(Read.read_at > hi - window)
+                             .order_by(Read.read_at.desc()).limit(1))
     return first, latest
 
 
@@ -364,16 +378,52 @@ def actions(s: Session, f: Filters) -> pd.DataFrame:
 
 
 def unverified_hits(s: Session, f: Filters) -> pd.DataFrame:
-    """Hits on reads in the period with no verification yet (III.D)."""
+    """Hits made in the period with no verification yet (III.D)."""
     entry = aliased(HotListEntryRow)
     stmt = _cameras(
-        select(Read.read_at, Camera.name, Read.plate, Read.state, entry.plate, Hit.kind)
+        select(Hit.created_at, Read.read_at, Camera.name, Read.plate, Read.state, entry.plate,
+               Hit.kind)
+        .select_from(Hit)
         .join(Read, Read.id == Hit.read_id).join(Camera, Camera.id == Read.camera_id)
         .join(entry, entry.id == Hit.entry_id)
-        .where(_hit_time() >= f.t0, _hit_time() < f.t1,
+        .where(Hit.created_at >= f.t0, Hit.created_at < f.t1,
                ~exists().where(HitVerification.hit_id == Hit.id))
-        .order_by(Read.read_at), f)
-    return _frame(s, stmt, ["at", "camera", "read_plate", "read_state", "listed_plate", "kind"])
+        .order_by(Hit.created_at), f)
+    return _frame(s, stmt, ["at", "read_at", "camera", "read_plate", "read_state",
+                            "listed_plate", "kind"])
+
+
+def verified_in_period(s: Session, f: Filters) -> pd.DataFrame:
+    """Verifications made in the period: who, when, which camera and plate, the outcome."""
+    stmt = _cameras(
+        select(User.username, HitVerification.verified_at, Camera.name, Read.plate, Read.state,
+               HitVerification.outcome)
+        .select_from(HitVerification).join(Hit, Hit.id == HitVerification.hit_id)
+        .join(Read, Read.id == Hit.read_id).join(Camera, Camera.id == Read.camera_id)
+        .join(User, User.id == HitVerification.user_id)
+        .where(HitVerification.verified_at >= f.t0, HitVerification.verified_at < f.t1)
+        .order_by(HitVerification.verified_at), f)
+    if f.user:
+        stmt = stmt.where(User.username == f.user)
+    return _frame(s, stmt, ["user", "at", "camera", "plate", "state", "outcome"])
+
+
+def shares(s: Session, f: Filters) -> pd.DataFrame:
+    """Data shares in the period: who, when, to whom, why, under which request; ok = the
+    request was an approved data-share request (II.A.4, V.B)."""
+    stmt = (select(User.username, DataShare.shared_at, DataShare.recipient_agency,
+                   DataShare.purpose, DataShare.record_count, AccessRequest.kind,
+                   AccessRequest.status)
+            .join(User, User.id == DataShare.shared_by)
+            .join(AccessRequest, AccessRequest.id == DataShare.request_id)
+            .where(DataShare.shared_at >= f.t0, DataShare.shared_at < f.t1)
+            .order_by(DataShare.shared_at))
+    if f.user:
+        stmt = stmt.where(User.username == f.user)
+    df = _frame(s, stmt, ["user", "at", "recipient", "purpose", "records", "request_kind",
+                          "request_status"])
+    df["ok"] = (df["request_status"] == "approved") & (df["request_kind"] == "data_share")
+    return df
 
 
 def overdue_manual_entries(s: Session, f: Filters) -> pd.DataFrame:
@@ -400,10 +450,9 @@ def verifications(s: Session, f: Filters) -> pd.DataFrame:
 
 
 def past_retention(s: Session, f: Filters) -> int:
-    """Reads older than the retention period at the period's end and not held: the same
-    figure as :func:`alpr.governance.compliance.summary` computes."""
-    from alpr.governance.records import RetentionPolicy, _held
+    """Reads older than the retention period at the period's end and not held (the
+    governance layer's own count)."""
+    from alpr.governance.compliance import past_retention_count
+    from alpr.governance.records import RetentionPolicy
 
-    cutoff = f.t1 - dt.timedelta(days=RetentionPolicy().reads_days)
-    return int(s.scalar(select(func.count(Read.id)).where(Read.read_at < cutoff, ~_held()))
-               or 0)
+    return past_retention_count(s, f.t1 - dt.timedelta(days=RetentionPolicy().reads_days))

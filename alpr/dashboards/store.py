@@ -185,23 +185,34 @@ class DashboardStore(param.Parameterized):
 
     # -- compliance -------------------------------------------------------------------------
     def drilldown(self, key: str) -> pd.DataFrame:
-        """The records behind one clause's figure (who, when), filtered like the page."""
+        """The records behind one metric's figure (who, when), filtered like the page; time
+        windows as :func:`alpr.governance.compliance.summary` takes them."""
         if key not in compliance_table.BY_KEY:
             raise ValueError(f"metric {key!r}: must be one of "
                              f"{', '.join(compliance_table.BY_KEY)}")
         f = self.filters
-        if key == "certified":
-            df = compliance.certified_users(self.gov, self.actor, f.end)
+        if key == "certified_users":
+            df = compliance.certified_users(self.gov, self.actor, f.t1.date())
             df = df.rename(columns={"username": "user", "compliant": "ok"})
             return df[df["user"] == f.user].reset_index(drop=True) if f.user else df
-        if key == "cameras":
+        if key == "cameras_attention":
             return self.checks_overdue()
-        if key == "retention":
-            return pd.DataFrame(columns=["reads past retention and not held"])
-        query = {"searches": queries.searches, "shifts": queries.shifts,
-                 "actions": queries.actions, "unverified": queries.unverified_hits,
-                 "misreads": queries.verifications, "wrong_state": queries.verifications,
-                 "manual": queries.overdue_manual_entries}[key]
+        if key == "past_retention":  # per month: the reads themselves are what purge removes
+            return compliance.exceptions(self.gov, self.actor, "past_retention", f.t0, f.t1)
+        if key == "patrol_time":
+            df = compliance.patrol_time(self.gov, self.actor, f.t0, f.t1)
+            if f.unit:
+                df = df[df["unit"] == f.unit]
+            if f.user:
+                df = df[df["operator"] == f.user]
+            return df.reset_index(drop=True)
+        query = {"searches_with_case": queries.searches, "current_hotlist": queries.shifts,
+                 "hotlist_age": queries.shifts, "verified_before_action": queries.actions,
+                 "unverified_hits": queries.unverified_hits,
+                 "misread_rate": queries.verified_in_period,
+                 "wrong_state_rate": queries.verified_in_period,
+                 "manual_past_expiry": queries.overdue_manual_entries,
+                 "approved_shares": queries.shares}[key]
         return self._fetch(f"drilldown/{query.__name__}", query)
 
     def retention_past(self) -> int:
@@ -209,10 +220,10 @@ class DashboardStore(param.Parameterized):
         return int(self._fetch("past_retention", queries.past_retention))
 
     def compliance(self) -> pd.DataFrame:
-        """One row per clause: metric, value for the period, target, status, records."""
+        """One row per metric: clause, value for the period, target, status, records."""
         records = {m.key: self.drilldown(m.key) for m in compliance_table.CLAUSES
-                   if m.key != "retention"}
-        return compliance_table.table(records, {"retention": self.retention_past()})
+                   if m.key != "past_retention"}
+        return compliance_table.table(records, {"past_retention": self.retention_past()})
 
     def export_csv(self, name: str, df: pd.DataFrame) -> str:
         """``df`` as CSV text, audited as an export (who, what, filters, rows)."""

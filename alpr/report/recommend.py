@@ -4,10 +4,9 @@ that triggered it, the records or equipment concerned, and what to do.
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 
+from alpr.health.misreads import wilson
 from alpr.report.collect import ReportData
 
 MIN_AVAILABILITY = 0.9
@@ -93,7 +92,7 @@ def recommendations(d: ReportData) -> list[str]:
     if verified:
         wrong = d.verifications[["misread", "wrong_state"]].sum().sum()
         rate = wrong / verified
-        lo, hi = wilson(int(wrong), int(verified))
+        _, lo, hi = wilson(int(wrong), int(verified))
         if rate > 0.05:
             out.append(f"{_pct(rate)} of verified hits were misreads or the wrong state "
                        f"(95% CI {_pct(lo)}-{_pct(hi)}, {int(wrong):,} of {int(verified):,}): look "
@@ -121,18 +120,4 @@ def recommendations(d: ReportData) -> list[str]:
         out.append("Every measured clause met its target this year; keep the current "
                    "procedures and re-evaluate next year.")
     return out
-
-
-def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
-    """Wilson score interval for k successes in n trials.
-
-    >>> tuple(round(x, 3) for x in wilson(5, 100))
-    (0.022, 0.112)
-    """
-    if n == 0:
-        return 0.0, 1.0
-    p = k / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return max(0.0, centre - half), min(1.0, centre + half)
 

@@ -18,8 +18,9 @@ import pandas as pd  # noqa: E402
 from jinja2 import Environment, PackageLoader, select_autoescape  # noqa: E402
 
 from alpr.governance.compliance import TARGETS  # noqa: E402
+from alpr.health.misreads import wilson  # noqa: E402
 from alpr.report.collect import ReportData  # noqa: E402
-from alpr.report.recommend import recommendations, wilson  # noqa: E402
+from alpr.report.recommend import recommendations  # noqa: E402
 
 # Okabe-Ito: distinguishable with every common colour-vision deficiency.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442",
@@ -141,7 +142,7 @@ def render_html(d: ReportData) -> str:
     wrong = int(d.verifications[["misread", "wrong_state"]].sum().sum()) if verified else 0
     false_hits = (int(d.verifications[["misread", "wrong_state", "entry_no_longer_valid"]]
                       .sum().sum()) if verified else 0)
-    lo, hi = wilson(wrong, verified)
+    _, lo, hi = wilson(wrong, verified)
     met = int((d.summary["meets_target"] == True).sum())  # noqa: E712
     with_target = int(d.summary["meets_target"].notna().sum())
     return env.get_template("annual.html.j2").render(

@@ -24,7 +24,7 @@ def summary_line(t: Any) -> str:
 def view(store: DashboardStore) -> pn.Column:
     choice = pn.widgets.Select(name="Drill down into", options={
         f"{m.clause}: {m.metric}": m.key for m in compliance_table.CLAUSES},
-        value="certified", width=520)
+        value="certified_users", width=520)
 
     def build_table() -> Any:
         t = store.compliance()
@@ -36,8 +36,7 @@ def view(store: DashboardStore) -> pn.Column:
         records = store.drilldown(key)
         body = table(records, height=300) if not records.empty else note(
             "No records behind this figure for the period and filters."
-            if key != "retention" else "Counted in the database; the records are not listed "
-            "here (run `alpr retention purge --dry-run` to see them).")
+            if key != "past_retention" else "No reads past retention.")
         return pn.Column(body, download(store, f"compliance-{key}",
                                         lambda: store.drilldown(key), "Export these records (CSV)"),
                          sizing_mode="stretch_width")

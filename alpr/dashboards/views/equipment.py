@@ -43,7 +43,7 @@ def _frames(store: DashboardStore, status: pd.DataFrame) -> Any:
     camera = store.filters.camera or worst
     ref, cur = store.frames(camera)
     panes: list[Any] = []
-    for label, path in (("reference (first read)", ref), ("current (latest read)", cur)):
+    for label, path in (("reference", ref), ("current", cur)):
         if path and Path(path).is_file():
             panes.append(pn.Column(f"**{label}**", pn.pane.Image(path, width=320)))
         else:
