@@ -52,7 +52,7 @@ def test_wilson_interval_by_hand():
     # 1 of 1: symmetric to 0 of 1 -> [1 - 0.7935, 1].
     assert wilson_interval(1, 1) == pytest.approx((1 - wilson_interval(0, 1)[1], 1.0))
     assert wilson_interval(0, 0) == (0.0, 1.0)
-    with pytest.raises(ValueError, match="k=3, n=2"):
+    with pytest.raises(ValueError, match="k 3, n 2: need 0 <= k <= n"):
         wilson_interval(3, 2)
 
 
