@@ -71,6 +71,9 @@ def _demo(args: argparse.Namespace) -> int:
                   f"{out / 'department' / 'faults.json'}")
             print("  log in as 'admin', password 'demo-admin-pass' (demo only); try "
                   "`alpr health report --user admin --db URL`")
+            if not args.no_serve:
+                return _serve_store(args.db or demo_url(out), args.port, None, False,
+                                    diagnostics=True)
     return 0
 
 
@@ -220,12 +223,23 @@ def _serve(args: argparse.Namespace) -> int:
     if not 0 < args.port < 65536:
         print(f"error: --port {args.port}: must be between 1 and 65535", file=sys.stderr)
         return 2
+    return _serve_store(url, args.port, args.address, args.show, not args.no_diagnostics)
+
+
+def _serve_store(url: str, port: int, address: str | None, show: bool,
+                 diagnostics: bool) -> int:
+    """Serve the dashboards (blocks until Ctrl-C), with the camera diagnostics plugged in."""
     from alpr.dashboards import serve
 
-    host = args.address or "localhost"
-    print(f"ALPR dashboards for {url} at http://{host}:{args.port}/ (sign in as an "
+    health = None
+    if diagnostics:
+        from alpr.health.dashboard import DiagnosticsHealth
+
+        health = DiagnosticsHealth()
+    host = address or "localhost"
+    print(f"ALPR dashboards for {url} at http://{host}:{port}/ (sign in as an "
           f"administrator or auditor; Ctrl-C stops)", flush=True)
-    serve(url, port=args.port, address=args.address, show=args.show)
+    serve(url, port=port, address=address, show=show, health=health)
     return 0
 
 
@@ -236,7 +250,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"alpr {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
 
-    d = sub.add_parser("demo", help="run the demo on the embedded default (no servers)")
+    d = sub.add_parser("demo", help="build the demo department in the embedded store and serve "
+                                    "its dashboards (no servers to install)")
     d.add_argument("--out", default="demo_output", help="output folder (default: demo_output)")
     d.add_argument("--n", type=int, default=200, help="synthetic plates to write")
     d.add_argument("--seed", type=int, default=0)
@@ -245,6 +260,7 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--no-department", action="store_true",
                    help="skip the simulated department (gallery and plates only)")
     d.add_argument("--no-serve", action="store_true", help="build the demo, serve nothing")
+    d.add_argument("--port", type=int, default=5006, help="dashboards port (default 5006)")
     d.set_defaults(func=_demo)
 
     s = sub.add_parser("synth", help="render labelled synthetic plates")
@@ -323,6 +339,9 @@ def build_parser() -> argparse.ArgumentParser:
     sv.add_argument("--port", type=int, default=5006, help="port (default 5006)")
     sv.add_argument("--address", help="address to listen on (default: localhost)")
     sv.add_argument("--show", action="store_true", help="open a browser")
+    sv.add_argument("--no-diagnostics", action="store_true",
+                    help="equipment page from the store's figures only (no image alignment, "
+                         "drift or patrol diagnostics)")
     sv.set_defaults(func=_serve)
 
     h = sub.add_parser("hotlist", help="hot-list tools")

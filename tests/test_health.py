@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from sim_kit import smoke_department  # noqa: F401  (session fixture)
+from sqlalchemy.orm import Session
 
 from alpr.governance.access import Governance
 from alpr.governance.records import ingest_rows
@@ -289,3 +291,37 @@ def test_report_cli_as_administrator(smoke_department, monkeypatch, capsys) -> N
     assert overall["ci_low"] <= overall["error_rate"] <= overall["ci_high"]
     monkeypatch.setenv("ALPR_PASSWORD", "wrong password!")
     assert main(["health", "report", "--user", "admin", "--db", d.url]) == 2
+
+
+def test_dashboard_source_adds_the_diagnostics(smoke_department) -> None:  # noqa: F811
+    """The Equipment page's camera table, quality series and fault days carry what the
+    diagnostics found: the misaligned camera needs attention with the image reason, its
+    measured shift and rotation appear on the snapshot days, and its fault day is marked."""
+    from alpr.dashboards.filters import Filters
+    from alpr.health.dashboard import DiagnosticsHealth
+
+    d = smoke_department
+    faults = {f.kind: f for f in read_faults(d.out / "faults.json")}
+    moved = faults["misalignment"]
+    source = DiagnosticsHealth()
+    f = Filters(start=d.cfg.start, end=d.cfg.day(d.cfg.days - 1))
+    engine = make_engine(d.url)
+    with engine.connect() as conn, Session(bind=conn) as s:
+        status = source.camera_status(s, f).set_index("camera")
+        series = source.quality_series(s, f)
+        events = source.fault_events(s, f)
+        state = source._state(s)
+        source.camera_status(s, f)
+        assert source._key == state  # unchanged store: the assessment is reused
+    engine.dispose()
+    row = status.loc[moved.camera]
+    assert row["status"] == "attention" and "out of alignment" in row["reasons"]
+    assert row["recommendation"].startswith("remove from service")
+    after = series[(series["camera"] == moved.camera) & series["shift_px"].notna()]
+    before_fault = after[after["day"] < pd.Timestamp(moved.day)]
+    since_fault = after[after["day"] >= pd.Timestamp(moved.day)]
+    assert len(before_fault) and (before_fault["shift_px"] < 4).all()
+    expected = math.hypot(moved.detail["dx_px"], moved.detail["dy_px"])
+    assert since_fault["shift_px"].iloc[0] == pytest.approx(expected, abs=1.5)
+    diag = events[(events["camera"] == moved.camera) & (events["event"] == "diagnostics")]
+    assert diag["at"].dt.date.tolist() == [moved.day]

@@ -81,6 +81,10 @@ def serve(db_url: str | None = None, port: int = 5006, address: str | None = Non
     gov = app.configure(db_url, health)
     if warm_up:
         _warm_up()
+        warm = getattr(health, "warm", None)
+        if warm is not None:  # e.g. camera diagnostics: align every frame before the first view
+            with gov.Session() as s:
+                warm(s)
     pn.config.param.update(_oauth_expiry=0.5)  # session cookies last 12 hours: a shift
     secret = cookie_secret or os.environ.get("ALPR_COOKIE_SECRET") or secrets.token_hex(32)
     return pn.serve(applications(), port=port, address=address, show=show, threaded=threaded,

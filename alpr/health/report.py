@@ -11,6 +11,7 @@ Findings dated before a camera's latest vendor-maintenance record count as resol
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -18,9 +19,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from alpr.governance.access import Actor, Governance
-from alpr.health.align import AlignmentThresholds, estimate_alignment, load_image
+from alpr.health.align import Alignment, AlignmentThresholds, estimate_alignment, load_image
 from alpr.health.drift import DriftConfig, daily_stats, detect_drift
 from alpr.health.misreads import misread_rates, wilson
 from alpr.health.patrol import PatrolConfig, patrol_findings
@@ -94,6 +96,13 @@ class CameraHealth:
 _ORDER = {"ok": 0, "warn": 1, "fail": 2}
 
 
+@functools.lru_cache(maxsize=8192)
+def aligned_paths(reference: str, current: str, thresholds: AlignmentThresholds) -> Alignment:
+    """:func:`estimate_alignment` of two image files, remembered for the process (frames are
+    written once and never change: their SHA-256 is in the store)."""
+    return estimate_alignment(load_image(reference), load_image(current), thresholds)
+
+
 def image_findings(frames: pd.DataFrame, thresholds: AlignmentThresholds,
                    load: Callable[[str], np.ndarray] = load_image
                    ) -> tuple[list[Finding], dict[str, dict[str, Any]]]:
@@ -119,7 +128,9 @@ def image_findings(frames: pd.DataFrame, thresholds: AlignmentThresholds,
         for row in g[(g["kind"] == "snapshot")].sort_values("taken_at").itertuples():
             day = row.taken_at.date().isoformat()
             try:
-                a = estimate_alignment(ref, load(str(row.path)), thresholds)
+                a = (aligned_paths(str(ref_row["path"]), str(row.path), thresholds)
+                     if load is load_image else estimate_alignment(ref, load(str(row.path)),
+                                                                   thresholds))
             except (ValueError, OSError) as exc:
                 found.append(Finding(str(camera), day, "image", "warn",
                                      f"snapshot unreadable: {exc}"))
@@ -223,39 +234,45 @@ def load_inputs(gov: Governance, actor: Actor, since: dt.datetime | None = None)
     """Read what the report needs (``compliance.view``: administrators and auditors)."""
     with gov._tx() as s:
         gov.authorize(s, actor, "compliance.view", "camera_health")
-        names = dict(s.execute(select(Camera.id, Camera.name)).all())
-        cameras = pd.DataFrame(
-            s.execute(select(Camera.name, Camera.kind, Camera.unit, Camera.in_service,
-                             Camera.out_of_service_reason).order_by(Camera.name)).all(),
-            columns=["name", "kind", "unit", "in_service", "reason"])
-        q = select(Read.camera_id, Read.read_at, Read.confidence, Read.box_x, Read.box_y,
-                   Read.box_w, Read.box_h)
-        if since is not None:
-            q = q.where(Read.read_at >= since)
-        reads = pd.DataFrame(s.execute(q).all(), columns=["camera", "read_at", "confidence",
-                                                          "box_x", "box_y", "box_w", "box_h"])
-        frames = pd.DataFrame(s.execute(select(CameraFrame.camera_id, CameraFrame.kind,
-                                               CameraFrame.taken_at, CameraFrame.path)).all(),
-                              columns=["camera", "kind", "taken_at", "path"])
-        unit_cam = {u: n for n, u in zip(cameras["name"], cameras["unit"], strict=True) if u}
-        shifts = pd.DataFrame(s.execute(select(Shift.unit, Shift.started_at,
-                                               Shift.ended_at)).all(),
-                              columns=["unit", "started_at", "ended_at"])
-        sessions = pd.DataFrame(s.execute(select(CameraSession.camera_id,
-                                                 CameraSession.started_at,
-                                                 CameraSession.ended_at)).all(),
-                                columns=["camera", "started_at", "ended_at"])
-        reports = pd.DataFrame(s.execute(select(EquipmentReport.camera_id, EquipmentReport.kind,
-                                                EquipmentReport.reported_at,
-                                                EquipmentReport.resolved_at)).all(),
-                               columns=["camera", "kind", "reported_at", "resolved_at"])
-        verified = pd.DataFrame(s.execute(
-            select(Read.camera_id, Read.state, HitVerification.outcome, HotListEntryRow.plate,
-                   HitVerification.chars_match, Hit.substitutions)
-            .join(Hit, Hit.id == HitVerification.hit_id).join(Read, Read.id == Hit.read_id)
-            .join(HotListEntryRow, HotListEntryRow.id == Hit.entry_id)).all(),
-            columns=["camera", "read_state", "outcome", "listed_plate", "chars_match",
-                     "substitutions"])
+        return read_inputs(s, since)
+
+
+def read_inputs(s: Session, since: dt.datetime | None = None) -> HealthInputs:
+    """The report's tables from a session the caller has already authorised (the dashboards
+    authorise each page view once)."""
+    names = dict(s.execute(select(Camera.id, Camera.name)).all())
+    cameras = pd.DataFrame(
+        s.execute(select(Camera.name, Camera.kind, Camera.unit, Camera.in_service,
+                         Camera.out_of_service_reason).order_by(Camera.name)).all(),
+        columns=["name", "kind", "unit", "in_service", "reason"])
+    q = select(Read.camera_id, Read.read_at, Read.confidence, Read.box_x, Read.box_y,
+               Read.box_w, Read.box_h)
+    if since is not None:
+        q = q.where(Read.read_at >= since)
+    reads = pd.DataFrame(s.execute(q).all(), columns=["camera", "read_at", "confidence",
+                                                      "box_x", "box_y", "box_w", "box_h"])
+    frames = pd.DataFrame(s.execute(select(CameraFrame.camera_id, CameraFrame.kind,
+                                           CameraFrame.taken_at, CameraFrame.path)).all(),
+                          columns=["camera", "kind", "taken_at", "path"])
+    unit_cam = {u: n for n, u in zip(cameras["name"], cameras["unit"], strict=True) if u}
+    shifts = pd.DataFrame(s.execute(select(Shift.unit, Shift.started_at,
+                                           Shift.ended_at)).all(),
+                          columns=["unit", "started_at", "ended_at"])
+    sessions = pd.DataFrame(s.execute(select(CameraSession.camera_id,
+                                             CameraSession.started_at,
+                                             CameraSession.ended_at)).all(),
+                            columns=["camera", "started_at", "ended_at"])
+    reports = pd.DataFrame(s.execute(select(EquipmentReport.camera_id, EquipmentReport.kind,
+                                            EquipmentReport.reported_at,
+                                            EquipmentReport.resolved_at)).all(),
+                           columns=["camera", "kind", "reported_at", "resolved_at"])
+    verified = pd.DataFrame(s.execute(
+        select(Read.camera_id, Read.state, HitVerification.outcome, HotListEntryRow.plate,
+               HitVerification.chars_match, Hit.substitutions)
+        .join(Hit, Hit.id == HitVerification.hit_id).join(Read, Read.id == Hit.read_id)
+        .join(HotListEntryRow, HotListEntryRow.id == Hit.entry_id)).all(),
+        columns=["camera", "read_state", "outcome", "listed_plate", "chars_match",
+                 "substitutions"])
     for df in (reads, frames, sessions, reports, verified):
         df["camera"] = df["camera"].map(names)
     shifts["camera"] = shifts["unit"].map(unit_cam)
