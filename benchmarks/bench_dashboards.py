@@ -29,6 +29,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 PAGES = ("equipment", "misreads", "compliance", "model")
 FIND = """
@@ -59,12 +60,13 @@ def _browser(chrome: str, driver: str):  # type: ignore[no-untyped-def]
     return webdriver.Chrome(service=Service(driver), options=opts)
 
 
-def _first_view(b, base: str, page: str, password: str) -> float:  # type: ignore[no-untyped-def]
+def _first_view(b, base: str, page: str, password: str,  # type: ignore[no-untyped-def]
+                user: str = "chief") -> float:
     from selenium.webdriver.common.by import By
 
     b.delete_all_cookies()
     b.get(base + "/login")
-    b.find_element(By.ID, "username").send_keys("chief")
+    b.find_element(By.ID, "username").send_keys(user)
     b.find_element(By.ID, "password").send_keys(password)
     b.find_element(By.ID, "login-submit").click()
     while b.current_url.endswith("/login"):
@@ -78,7 +80,7 @@ def _first_view(b, base: str, page: str, password: str) -> float:  # type: ignor
     return time.perf_counter() - start
 
 
-def _in_process(url: str, today: dt.date, page: str) -> float:
+def _in_process(url: str, today: dt.date, page: str, user: str = "chief") -> float:
     from alpr.dashboards import model_source
     from alpr.dashboards.store import DashboardStore, actor_for, clear_cache
     from alpr.dashboards.views import compliance, equipment, misreads, model
@@ -89,7 +91,7 @@ def _in_process(url: str, today: dt.date, page: str) -> float:
     clear_cache()
     models = model_source.models()
     start = time.perf_counter()
-    store = DashboardStore(gov, actor_for(gov, "chief"), page)
+    store = DashboardStore(gov, actor_for(gov, user), page)
     view = {"equipment": equipment.view, "misreads": misreads.view,
             "compliance": compliance.view, "model": lambda s: model.view(s, models)}[page]
     view(store).get_root()
@@ -141,6 +143,9 @@ def main() -> None:
                     help="add this many plain reads straight into the store (e.g. 10000000)")
     ap.add_argument("--bulk-days", type=int, default=365,
                     help="spread the bulk reads over this many days up to today")
+    ap.add_argument("--demo", action="store_true",
+                    help="time the demo department (`alpr demo`: simulated, with camera "
+                         "diagnostics) instead of the sample one")
     args = ap.parse_args()
     chrome, driver = shutil.which("chromium"), shutil.which("chromedriver")
     if not (chrome and driver):
@@ -149,11 +154,24 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
-        sample = build(f"sqlite:///{Path(tmp) / 'alpr.db'}",
-                       SampleConfig(days=args.days,
-                                    reads_per_camera_day=args.reads_per_camera_day))
-        reads = 3 * args.days * args.reads_per_camera_day
-        print(f"sample department: {reads:,} reads, built in {time.perf_counter() - t0:.1f} s")
+        user = "chief"
+        if args.demo:
+            from alpr.simulate.config import SimulationConfig
+            from alpr.simulate.demo import build_demo, demo_url
+
+            result = build_demo(None, Path(tmp), progress=False)
+            user = "admin"
+            sample = SimpleNamespace(url=demo_url(Path(tmp)), today=dt.date.today(),
+                                     password=SimulationConfig().admin_password)
+            print(f"demo department: {result.summary()}; built in "
+                  f"{time.perf_counter() - t0:.1f} s")
+        else:
+            sample = build(f"sqlite:///{Path(tmp) / 'alpr.db'}",
+                           SampleConfig(days=args.days,
+                                        reads_per_camera_day=args.reads_per_camera_day))
+            reads = 3 * args.days * args.reads_per_camera_day
+            print(f"sample department: {reads:,} reads, built in "
+                  f"{time.perf_counter() - t0:.1f} s")
         if args.bulk_reads:
             took = bulk_reads(Path(tmp) / "alpr.db", args.bulk_reads, args.bulk_days,
                               sample.today)
@@ -167,14 +185,14 @@ def main() -> None:
         try:
             base = f"http://127.0.0.1:{port}"
             _wait(base)
-            cold = {p: _first_view(b, base, p, sample.password) for p in PAGES}
-            warm = {p: statistics.median(_first_view(b, base, p, sample.password)
+            cold = {p: _first_view(b, base, p, sample.password, user) for p in PAGES}
+            warm = {p: statistics.median(_first_view(b, base, p, sample.password, user)
                                          for _ in range(args.repeat)) for p in PAGES}
         finally:
             b.quit()
             proc.terminate()
             proc.wait(timeout=10)
-        peer = {p: _in_process(sample.url, sample.today, p) for p in PAGES}
+        peer = {p: _in_process(sample.url, sample.today, p, user) for p in PAGES}
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python "
           f"{platform.python_version()}; {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC")
     print(f"{'page':<12}{'cold (s)':>10}{'warm (s)':>10}{'peer: in-process (s)':>22}"
