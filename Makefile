@@ -15,11 +15,19 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
+# The annual report's PDF (WeasyPrint) needs the system's Pango library.
+PANGO = @ldconfig -p 2>/dev/null | grep -q libpangoft2 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0; \
+	  else echo "note: PDF reports need Pango: sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0"; fi; }
+
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(PANGO)
 	$(BIN)/pip install -e .
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(PANGO)
 	$(BIN)/pip install -e '.[dev,postgres]'
 	touch $(VENV)/.installed $@
 
