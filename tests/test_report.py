@@ -5,6 +5,7 @@ import datetime as dt
 import re
 
 import pytest
+from sim_kit import smoke_department  # noqa: F401  (session fixture)
 from sqlalchemy import func, select
 from store_kit import PW, add_user, department
 
@@ -14,6 +15,7 @@ from alpr.governance.hotlists import load_list, start_shift, verify_hit
 from alpr.governance.records import ingest_rows
 from alpr.report import build_annual_report, collect, pdf_page_png
 from alpr.report.collect import clauses
+from alpr.simulate.faults import read_faults
 from alpr.store.schema import AuditEntry, Hit
 
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)  # the department's "today" at start-up
@@ -111,3 +113,35 @@ def test_cli_writes_html_and_pdf(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("ALPR_PASSWORD", "wrong password")
     assert main(["report", "annual", "--db", url, "--user", "chief", "--out", str(out),
                  "--no-pdf"]) == 1
+
+
+def test_report_on_the_simulated_department(smoke_department, tmp_path):  # noqa: F811
+    """The demo-style department (simulated, read by the real recognizer): every policy
+    section, and headline figures equal to what the store holds."""
+    from alpr.governance.access import Governance
+    from alpr.store.db import make_engine
+    from alpr.store.schema import HitVerification, Read
+
+    d = smoke_department
+    end = dt.datetime.combine(d.cfg.day(d.cfg.days), dt.time(), dt.UTC)
+    gov = Governance(make_engine(d.url), today=lambda: d.cfg.day(d.cfg.days - 1))
+    admin = gov.login("admin", d.cfg.admin_password)
+    out = tmp_path / "annual.html"
+    data = build_annual_report(gov, admin, d.cfg.start.year, out, now=end)
+    html = out.read_text()
+    for c in clauses():
+        assert c.title in html and c.requires[:40] in html
+    with gov.Session() as s:
+        reads = s.scalar(select(func.count(Read.id)).where(Read.read_at < end))
+        outcomes = dict(s.execute(select(HitVerification.outcome, func.count(HitVerification.id))
+                                  .where(HitVerification.verified_at < end)
+                                  .group_by(HitVerification.outcome)).all())
+    assert data.reads_by_month["reads"].sum() == reads
+    assert f"{reads:,}" in html
+    got = data.verifications.drop(columns=["hits"]).sum()
+    assert {k: int(v) for k, v in got.items() if v} == outcomes
+    assert data.equipment["reads"].sum() == reads
+    # The injected unit failure shows as a malfunction report on its camera.
+    failed = next(f for f in read_faults(d.out / "faults.json") if f.kind == "unit_failure")
+    assert data.equipment.set_index("camera").loc[failed.camera, "malfunctions"] >= 1
+    gov.engine.dispose()
