@@ -56,6 +56,9 @@ class DetectorTrainConfig(_Frozen):
     eval_every: int = Field(250, gt=0)
     log_every: int = Field(25, gt=0)
     score_threshold: float = Field(0.3, gt=0, lt=1)  # shipped detection threshold
+    # when set, the shipped threshold is instead the lowest (0.2..0.9) keeping false plates per
+    # frame on the *training* frames within this (alpr.detector.threshold)
+    max_false_per_frame: float | None = Field(None, ge=0)
     output: str = "runs/detector"
     tracking: bool = True
     experiment: str = "alpr-plate-detector"

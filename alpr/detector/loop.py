@@ -267,12 +267,23 @@ def finish(cfg: DetectorTrainConfig, net: PlateDetNet, pool: FramePool,
         recognizer = Recognizer.load()
     except (FileNotFoundError, OSError):
         pass  # end-to-end figures need the shipped recognizer; detection figures do not
-    det = snapshot(net, cfg.score_threshold)
+    threshold, method = cfg.score_threshold, None
+    if cfg.max_false_per_frame is not None and len(pool):
+        from alpr.detector.threshold import GRID, pick_threshold
+
+        low = snapshot(net, min(GRID))
+        train_frames = [load_rgb(it.image) for it in pool.items]
+        threshold = pick_threshold(pool.items, [low.detect(f) for f in train_frames],
+                                   cfg.max_false_per_frame)
+        method = (f"lowest of {GRID[0]}..{GRID[-1]} with at most {cfg.max_false_per_frame} "
+                  f"false plates per frame on the {len(pool)} training frames")
+    det = snapshot(net, threshold)
     report = evaluate_frames(det, val_items, recognizer, frames=val_frames) if val_items else None
     card: dict[str, Any] = {
         "name": cfg.name,
         "parameters": count_parameters(net),
-        "score_threshold": cfg.score_threshold,
+        "score_threshold": threshold,
+        "threshold_method": method or "score_threshold of the config",
         "command": command or " ".join(shlex.quote(a) for a in sys.argv),
         "config": cfg.model_dump(mode="json"),
         "training_seconds": round(seconds, 1),

@@ -112,6 +112,9 @@ class DiagnosticsHealth(StoreHealth):
         align = pd.DataFrame(rows).groupby(["camera", "day"], as_index=False).last()
         base = base.assign(day=pd.to_datetime(base["day"]).dt.tz_localize(None)) \
             if len(base) else base
+        # The measured shift replaces the plate-box proxy (one plot fewer to draw); read drift
+        # in the plate position still reaches the camera's reasons through the CUSUM.
+        base = base.drop(columns=["box_shift_px"], errors="ignore")
         return base.merge(align, on=["camera", "day"], how="outer").sort_values(
             ["camera", "day"], ignore_index=True)
 
