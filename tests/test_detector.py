@@ -76,6 +76,18 @@ def test_detection_report_counts_by_hand():
     assert [r["found"] for r in rep.rows] == [True, True, False]
 
 
+def test_threshold_is_the_lowest_meeting_the_false_plate_target():
+    from alpr.detector.threshold import pick_threshold
+
+    items = [LabelledCrop(Path(f"{i}.jpg"), "A1", None, (0, 0, 20, 10)) for i in range(2)]
+    dets = [[Detection((0, 0, 20, 10), 0.95), Detection((90, 90, 20, 10), 0.5)],
+            [Detection((1, 0, 20, 10), 0.8), Detection((60, 0, 20, 10), 0.33)]]
+    # two false plates (0.5, 0.33): 1 per frame below 0.35, 0.5 per frame up to 0.5, then 0
+    assert pick_threshold(items, dets, 1.0) == 0.2
+    assert pick_threshold(items, dets, 0.5) == 0.35
+    assert pick_threshold(items, dets, 0.0) == 0.55
+
+
 def test_plate_crop_adds_a_margin_and_stays_inside_the_frame():
     frame = np.zeros((100, 200, 3), np.uint8)
     assert plate_crop(frame, (50, 40, 100, 20)).shape == (24, 108, 3)

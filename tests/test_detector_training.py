@@ -16,6 +16,7 @@ from PIL import Image
 from alpr.detector.config import is_detector_config, load_detector_config
 from alpr.detector.detector import Detection, PlateDetector
 from alpr.detector.loop import train_detector
+from alpr.detector.threshold import GRID
 from alpr.synth.scenes import SceneRenderer
 from alpr.train.loop import NonFiniteLossError
 
@@ -55,7 +56,8 @@ def smoke(tmp_path: Path, frames: Path, **over):
 
 
 def test_smoke_training_writes_a_loadable_detector_with_its_card(tmp_path, frames):
-    folder = train_detector(smoke(tmp_path, frames), progress=False, command="pytest smoke")
+    folder = train_detector(smoke(tmp_path, frames, max_false_per_frame=0.5), progress=False,
+                            command="pytest smoke")
     assert folder is not None
     card = json.loads((folder / "card.json").read_text())
     assert card["command"] == "pytest smoke" and card["config"]["task"] == "detector"
@@ -63,6 +65,8 @@ def test_smoke_training_writes_a_loadable_detector_with_its_card(tmp_path, frame
     assert card["preprocessing"]["letterbox_long_side"] == 256
     assert {"recall", "precision", "false_plates_per_frame"} <= set(card["metrics_val"])
     assert "Held-out figures" in (folder / "README.md").read_text()
+    # the threshold was chosen on the training frames, from the 0.2..0.9 grid
+    assert card["score_threshold"] in GRID and "training frames" in card["threshold_method"]
     det = PlateDetector.load(folder, threshold=0.01)
     found = det.detect(np.full((480, 640, 3), 90, np.uint8))
     assert all(isinstance(d, Detection) for d in found)

@@ -50,6 +50,7 @@ def render_card(folder: Path) -> str:
         f" training frames, {data.get('val_real_frames', '?')} held out "
         f"({data.get('split_rule', '')}, the recognizer's file-name hash rule)",
         f"- synthetic data: {data.get('synthetic', '')}",
+        f"- score threshold {card.get('score_threshold')}: {card.get('threshold_method', '')}",
         f"- training manifest sha256: `{data.get('train_manifest_sha256', '?')}`",
         f"- validation manifest sha256: `{data.get('val_manifest_sha256', '?')}`",
         "",
