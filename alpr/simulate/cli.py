@@ -21,6 +21,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
                    help="folder for frames, hot lists, faults.json (default: simulation)")
     p.add_argument("--no-faults", action="store_true", help="inject no faults")
     p.add_argument("--vehicles", type=int, default=90, help="vehicles per stationary camera-day")
+    p.add_argument("--detector", action="store_true",
+                   help="find each plate with the shipped plate detector in the camera's frame "
+                        "(slower; misses and loose boxes are the detector's own)")
     p.add_argument("--no-progress", action="store_true")
     p.set_defaults(func=_simulate)
 
@@ -40,7 +43,8 @@ def _simulate(args: argparse.Namespace) -> int:
     try:
         cfg = SimulationConfig(days=args.days, cameras=args.cameras, units=args.units,
                                seed=args.seed, start=start, faults=not args.no_faults,
-                               vehicles_per_camera_day=args.vehicles)
+                               vehicles_per_camera_day=args.vehicles,
+                               use_detector=args.detector)
         result = simulate(cfg, args.db, args.out, progress=not args.no_progress)
     except AccessDenied as exc:
         print(f"error: {exc}: the simulator needs an empty store (pass --db with a new "

@@ -34,6 +34,10 @@ class SimulationConfig:
     operators: int = 6
     baseline_days: int = 5
     faults: bool = True
+    # Find each plate with the plate detector in the camera's frame (as deployed cameras do)
+    # instead of taking the rendered plate's own box: misses and loose boxes become the
+    # detector's real errors. Slower (one detection per pass).
+    use_detector: bool = False
     admin_password: str = "demo-admin-pass"
 
     def __post_init__(self) -> None:

@@ -31,7 +31,7 @@ from alpr.governance import equipment, hotlists, records, sharing
 from alpr.governance.access import AccessDenied, Actor, Governance
 from alpr.simulate.config import SimulationConfig
 from alpr.simulate.faults import Fault, camera_names, camera_state, plan_faults, write_faults
-from alpr.simulate.scene import CameraRig, make_rig, render_frame, view_plate
+from alpr.simulate.scene import CameraRig, PlateView, make_rig, render_frame, view_plate
 from alpr.simulate.traffic import Pass, Traffic, Vehicle
 from alpr.store.db import make_engine, upgrade
 from alpr.store.schema import Camera, Hit, HitVerification, HotListEntryRow, Read
@@ -53,6 +53,7 @@ class SimulationResult:
     reads_stored: int = 0
     reads_rejected: int = 0
     no_reads: int = 0
+    detector_misses: int = 0  # passes the plate detector did not find (use_detector)
     passes: int = 0
     hits: int = 0
     verifications: dict[str, int] = field(default_factory=dict)
@@ -69,7 +70,10 @@ class SimulationResult:
     def summary(self) -> str:
         v = ", ".join(f"{k} {n}" for k, n in sorted(self.verifications.items()))
         return (f"{self.passes} vehicle passes -> {self.reads_stored} reads stored "
-                f"({self.no_reads} unreadable, {self.reads_rejected} rejected), {self.hits} "
+                f"({self.no_reads} unreadable"
+                + (f", of which {self.detector_misses} missed by the detector"
+                   if self.detector_misses else "")
+                + f", {self.reads_rejected} rejected), {self.hits} "
                 f"hits (verified: {v or 'none'}), {self.shifts} shifts, {self.frames} frames, "
                 f"{self.manual_entries} manual entries, {self.searches} searches, "
                 f"{self.shares} shares, {self.denied} denied attempts; "
@@ -88,7 +92,7 @@ class Department:
     """One simulation run: the people, the cameras and the clock."""
 
     def __init__(self, cfg: SimulationConfig, db_url: str | None, out_dir: Path,
-                 recognizer: Any = None, progress: bool = True) -> None:
+                 recognizer: Any = None, progress: bool = True, detector: Any = None) -> None:
         self.cfg = cfg
         self.out = Path(out_dir)
         self.url = upgrade(db_url)
@@ -100,6 +104,12 @@ class Department:
 
             recognizer = Recognizer.load()
         self.rec = recognizer
+        self.detector = detector
+        if cfg.use_detector and self.detector is None:
+            from alpr.detector.detector import PlateDetector
+
+            self.detector = PlateDetector.load()
+        self._backgrounds: dict[tuple[str, int, int], np.ndarray] = {}
         self.progress = progress
         self.fixed, self.mobile = camera_names(cfg)
         self.rigs: dict[str, CameraRig] = {
@@ -381,6 +391,8 @@ class Department:
                 views.append(v)
                 kept.append(p)
         self.result.no_reads += len(passes) - len(kept)
+        if self.detector is not None and views:
+            kept, views = self._detect(d, day, kept, views)
         reads = self.rec.read_crops([v.crop for v in views]) if views else []
         rows: list[dict[str, Any]] = []
         seen: dict[str, int] = {}
@@ -411,6 +423,43 @@ class Department:
             self.result.reads_rejected += len(rep.rejected)
             self.result.hits += rep.hits
             self._verify(d, hi)
+
+    def _detect(self, d: int, day: dt.date, kept: list[Pass], views: list[PlateView]
+                ) -> tuple[list[Pass], list[PlateView]]:
+        """Put each plate into its camera's frame of that hour and let the detector find it:
+        the best-scoring detection gives the box and the crop the recognizer reads; a pass
+        with no detection is a miss (not read)."""
+        assert self.detector is not None
+        frames = []
+        for p, v in zip(kept, views, strict=True):
+            hour = int((p.at - _utc(day, 0)).total_seconds() // 3600)
+            key = (p.camera, d, hour)
+            if key not in self._backgrounds:
+                state = camera_state(self.faults, p.camera, d)
+                self._backgrounds[key] = render_frame(self.rigs[p.camera], hour + 0.5, state,
+                                                      seed=d * 100 + hour, vehicles=0)
+            frame = self._backgrounds[key].copy()
+            x, y, w, h = v.box
+            frame[y:y + h, x:x + w] = v.crop
+            frames.append(frame)
+        if len(self._backgrounds) > 4096:
+            self._backgrounds.clear()
+        found = self.detector.detect_batch(frames)
+        out_p, out_v = [], []
+        for p, v, frame, dets in zip(kept, views, frames, found, strict=True):
+            if not dets:
+                self.result.no_reads += 1
+                self.result.detector_misses += 1
+                continue
+            x, y, w, h = dets[0].box
+            crop = frame[max(y, 0):y + h, max(x, 0):x + w]
+            if crop.size == 0:
+                self.result.no_reads += 1
+                self.result.detector_misses += 1
+                continue
+            out_p.append(p)
+            out_v.append(PlateView(crop, (x, y, w, h), v.angle_deg))
+        return out_p, out_v
 
     def _verify(self, d: int, at: dt.datetime) -> None:
         """Operators verify every new hit against the vehicle actually there: characters and
@@ -514,8 +563,8 @@ def _plate_matches(listed: str, plate: str) -> bool:
 
 
 def simulate(cfg: SimulationConfig, db_url: str | None, out_dir: Path, recognizer: Any = None,
-             progress: bool = True) -> SimulationResult:
+             progress: bool = True, detector: Any = None) -> SimulationResult:
     """Simulate ``cfg`` into the store at ``db_url`` (migrated; must hold no users yet),
     writing hot-list files, camera frames, ``faults.json`` and ``simulation.json`` under
     ``out_dir``."""
-    return Department(cfg, db_url, out_dir, recognizer, progress).run()
+    return Department(cfg, db_url, out_dir, recognizer, progress, detector).run()
