@@ -94,11 +94,6 @@ def test_read_reports_bad_files_and_still_reads_the_good_ones(tmp_path):
     assert read["text"] == "7ABC123"
 
 
-def test_read_without_crops_says_what_to_do(tmp_path):
-    res = run_cli("read", str(tmp_path / "x.png"))
-    assert res.returncode == 2 and "--crops" in res.stderr
-
-
 def test_read_with_missing_model_is_a_clear_error(tmp_path):
     res = run_cli("read", "--crops", "--model", str(tmp_path / "nomodel"), str(tmp_path / "x.png"))
     assert res.returncode == 2 and "not found" in res.stderr

@@ -204,3 +204,32 @@ def test_simulate_cli_fills_an_empty_store_and_refuses_a_used_one(tmp_path, caps
     assert "needs an empty store" in capsys.readouterr().err
     assert main([*args[:2], "0", *args[3:]]) == 2
     assert "days 0: must be between 1 and 366" in capsys.readouterr().err
+
+
+def test_plates_found_by_the_shipped_detector(tmp_path) -> None:
+    """With ``use_detector`` the box and crop of each read come from the plate detector run on
+    the camera's frame: every pass is found here and the reads match the rendered plates
+    as well as with the rendered boxes."""
+    from alpr.detector.detector import default_model_dir
+    from alpr.plate_text import fold_o_to_zero
+    from alpr.simulate.department import Department
+    from alpr.store.schema import Camera, Read
+
+    if not (default_model_dir() / "card.json").is_file():
+        pytest.skip("no shipped detector in models/plate-detector")
+    cfg = SimulationConfig(days=1, cameras=2, units=0, seed=3, faults=False, commuters=20,
+                           vehicles_per_camera_day=60, hotlist_random_entries=50, operators=2,
+                           use_detector=True, start=dt.date(2026, 5, 1))
+    url = f"sqlite:///{tmp_path / 'a.db'}"
+    dep = Department(cfg, url, tmp_path / "dept", None, False)
+    result = dep.run()
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        rows = conn.execute(select(Camera.name, Read.read_at, Read.plate, Read.box_w)
+                            .join(Camera, Camera.id == Read.camera_id)).all()
+    engine.dispose()
+    assert result.passes > 50 and result.detector_misses <= result.passes * 0.05
+    right = sum(fold_o_to_zero(dep.truth[(cam, at.replace(tzinfo=None))][0])
+                == fold_o_to_zero(plate) for cam, at, plate, _ in rows)
+    assert right >= 0.9 * len(rows) and len(rows) >= 0.9 * result.passes
+    assert all(w and w > 10 for *_, w in rows)  # the detector's boxes were stored

@@ -15,9 +15,12 @@ WEAKNESSES = """\
   (a parked car behind) counts as a false plate, so precision is a lower bound.
 - Boxes are axis-aligned (corners are the box's corners); strongly skewed plates are cropped
   with their surround, not rectified.
-- The end-to-end read uses the shipped recognizer, which reads US plates only and was trained
-  on crops cut from *all* US frames (its config kept no frames aside), so the US end-to-end
-  figure is optimistic for the recognizer part; European reads are expected to fail.
+- The end-to-end read uses the shipped recognizer, which was trained on crops cut from *all*
+  US frames (its config kept no frames aside), so the US end-to-end figure is optimistic for
+  the reading half. It was built for US plates: it reads many European serials (same Latin
+  letters and digits) but names no country, and long European serials are its main misreads.
+- Close-up plates wider than about a third of the frame are larger than any training plate;
+  the second look at a smaller input size catches some of them.
 - Trained from scratch on about a hundred and fifty real frames plus synthetic scenes; unusual
   plate designs, night IR images and very small plates (< ~20 px wide after letterboxing to
   the input size) are the likely misses.
@@ -61,6 +64,16 @@ def render_card(folder: Path) -> str:
         f"- end-to-end exact read with `{card.get('end_to_end_recognizer')}`: "
         f"{_pct(m, 'end_to_end_exact_o_folded')} O/0-folded "
         f"(strict {_pct(m, 'end_to_end_exact')})",
+    ]
+    if card.get("fallback_input_size"):
+        nf = card.get("metrics_val_without_fallback", {})
+        lines.append(f"- frames with no plate at {card['spec']['input_size']} px get a second "
+                     f"look at {card['fallback_input_size']} px"
+                     + (f" (without it: recall {_pct(nf, 'recall')}, end-to-end O/0 "
+                        f"{_pct(nf, 'end_to_end_exact_o_folded')})" if nf else ""))
+    if card.get("post_training"):
+        lines.append(f"- after training: {card['post_training']}")
+    lines += [
         "",
         "| set | frames | recall | precision | false/frame | read O/0 | read strict |",
         "| --- | --- | --- | --- | --- | --- | --- |",

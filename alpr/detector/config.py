@@ -21,6 +21,8 @@ class _Frozen(BaseModel):
 class DetModelConfig(_Frozen):
     width: float = Field(1.0, gt=0, le=4)  # channel multiplier
     input_size: int = Field(640, ge=128, multiple_of=32)  # letterbox long side at inference
+    # second look at a smaller size for frames with no plate found (big close-up plates)
+    fallback_size: int | None = Field(None, ge=64, multiple_of=32)
 
 
 class DetDataConfig(_Frozen):

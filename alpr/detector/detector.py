@@ -73,6 +73,10 @@ class PlateDetector:
         self.spec = artifact.spec
         self.threshold = float(threshold if threshold is not None
                                else artifact.card.get("score_threshold", 0.3))
+        # a frame with no plate at input_size is looked at again at this smaller size, for
+        # close-ups whose plate is larger than any the network was trained on
+        fallback = artifact.card.get("fallback_input_size")
+        self.fallback_size = int(fallback) if fallback else None
         onnx_path = folder / ONNX if folder else None
         self.backend = backend
         if backend == "auto":
@@ -116,7 +120,14 @@ class PlateDetector:
         """Plates in one RGB uint8 frame (H, W, 3), best score first."""
         x, lb = letterbox(frame, self.spec.input_size)
         out = self.raw(x[None])[0]
-        return self._detections(out, lb, frame.shape[:2], threshold)
+        found = self._detections(out, lb, frame.shape[:2], threshold)
+        return found or self._fallback(frame, threshold)
+
+    def _fallback(self, frame: np.ndarray, threshold: float | None) -> list[Detection]:
+        if not self.fallback_size or self.fallback_size >= self.spec.input_size:
+            return []
+        x, lb = letterbox(frame, self.fallback_size)
+        return self._detections(self.raw(x[None])[0], lb, frame.shape[:2], threshold)
 
     def detect_batch(self, frames: list[np.ndarray], threshold: float | None = None
                      ) -> list[list[Detection]]:
@@ -130,7 +141,7 @@ class PlateDetector:
             raw = self.raw(np.stack([prepared[i][0] for i in idx]))
             for k, i in enumerate(idx):
                 out[i] = self._detections(raw[k], prepared[i][1], frames[i].shape[:2], threshold)
-        return [o or [] for o in out]
+        return [o or self._fallback(f, threshold) for o, f in zip(out, frames, strict=True)]
 
     def _detections(self, out: np.ndarray, lb: Letterbox, shape: tuple[int, ...],
                     threshold: float | None) -> list[Detection]:

@@ -43,11 +43,11 @@ def gate_score(report: DetectionReport) -> float:
     return 2 * r * p / (r + p) if r + p > 0 else 0.0
 
 
-def snapshot(net: PlateDetNet, threshold: float) -> PlateDetector:
+def snapshot(net: PlateDetNet, threshold: float, fallback: int | None = None) -> PlateDetector:
     """A torch-backed detector over the current weights (for evaluation)."""
     sd = {k: v.detach().cpu().clone() for k, v in net.state_dict().items()}
-    return PlateDetector(DetectorArtifact(net.spec, sd, {"score_threshold": threshold}),
-                         backend="torch")
+    card = {"score_threshold": threshold, "fallback_input_size": fallback}
+    return PlateDetector(DetectorArtifact(net.spec, sd, card), backend="torch")
 
 
 def out_of_time(cfg: DetectorTrainConfig, t0: float, step: int, world: int) -> bool:
@@ -201,7 +201,8 @@ def train_detector(cfg: DetectorTrainConfig, resume: Path | None = None, progres
             if main_proc and ((step + 1) % cfg.eval_every == 0 or last or budget_over):
                 if val_items:
                     net.eval()
-                    rep = evaluate_frames(snapshot(net, cfg.score_threshold), val_items,
+                    rep = evaluate_frames(snapshot(net, cfg.score_threshold,
+                                                   cfg.model.fallback_size), val_items,
                                           frames=val_frames)
                     best = max(best, gate_score(rep))
                     bar.write(f"[{stage.name} {step + 1}/{stage.steps}] "
@@ -228,10 +229,10 @@ def train_detector(cfg: DetectorTrainConfig, resume: Path | None = None, progres
                   time.monotonic() - t0, global_step)
 
 
-def threshold_table(net: PlateDetNet, items: list[LabelledCrop],
-                    frames: list[np.ndarray]) -> list[dict[str, float]]:
+def threshold_table(net: PlateDetNet, items: list[LabelledCrop], frames: list[np.ndarray],
+                    fallback: int | None = None) -> list[dict[str, float]]:
     """Recall, precision and false plates per frame at each score threshold."""
-    det = snapshot(net, min(THRESHOLDS))
+    det = snapshot(net, min(THRESHOLDS), fallback)
     dets = [det.detect(f) for f in frames]  # once, at the lowest threshold; filtered below
     rows = []
     for th in THRESHOLDS:
@@ -277,12 +278,13 @@ def finish(cfg: DetectorTrainConfig, net: PlateDetNet, pool: FramePool,
                                    cfg.max_false_per_frame)
         method = (f"lowest of {GRID[0]}..{GRID[-1]} with at most {cfg.max_false_per_frame} "
                   f"false plates per frame on the {len(pool)} training frames")
-    det = snapshot(net, threshold)
+    det = snapshot(net, threshold, cfg.model.fallback_size)
     report = evaluate_frames(det, val_items, recognizer, frames=val_frames) if val_items else None
     card: dict[str, Any] = {
         "name": cfg.name,
         "parameters": count_parameters(net),
         "score_threshold": threshold,
+        "fallback_input_size": cfg.model.fallback_size,
         "threshold_method": method or "score_threshold of the config",
         "command": command or " ".join(shlex.quote(a) for a in sys.argv),
         "config": cfg.model_dump(mode="json"),
@@ -302,7 +304,8 @@ def finish(cfg: DetectorTrainConfig, net: PlateDetNet, pool: FramePool,
         "metrics_val": report.metrics() if report else {},
         "metrics_val_per_set": (per_set_reports(det, val_items, val_frames, recognizer)
                                 if val_items else {}),
-        "thresholds_val": threshold_table(net, val_items, val_frames) if val_items else [],
+        "thresholds_val": (threshold_table(net, val_items, val_frames, cfg.model.fallback_size)
+                           if val_items else []),
         "end_to_end_recognizer": (str(recognizer.artifact.card.get("name", "plate-ocr"))
                                   if recognizer is not None else None),
     }

@@ -25,8 +25,13 @@ def build_demo(db_url: str | None, out_dir: Path, cfg: SimulationConfig | None =
     be empty). Files (frames, hot lists, ``faults.json``) go under ``OUT/department``."""
     out_dir = Path(out_dir)
     if cfg is None:
+        from alpr.detector.detector import default_model_dir
+
         start = dt.date.today() - dt.timedelta(days=DEMO.days)
-        cfg = SimulationConfig(**{**DEMO.__dict__, "start": start})
+        # The whole pipeline, as deployed cameras run it: the shipped plate detector finds
+        # each plate in the camera's frame and the recognizer reads its crop.
+        detector = (default_model_dir() / "card.json").is_file()
+        cfg = SimulationConfig(**{**DEMO.__dict__, "start": start, "use_detector": detector})
     if db_url is None:
         db_url = demo_url(out_dir)
         db_file = Path(db_url[len("sqlite:///"):])
