@@ -100,8 +100,11 @@ def test_read_with_missing_model_is_a_clear_error(tmp_path):
 
 
 @pytest.mark.skipif(not (MODEL / "model.pt").exists(), reason="no shipped model in models/")
-def test_evaluate_prints_logs_and_writes_the_report(tmp_path):
+def test_evaluate_prints_logs_and_writes_the_report(tmp_path, monkeypatch):
     from alpr.synth.writer import write_dataset
+
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"  # the run goes here, not the project's store
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
 
     labels = write_dataset(tmp_path / "set", n=6, seed=9, progress=False, states=["CA", "NY"])
     with open(labels, "a") as fh:
@@ -118,5 +121,6 @@ def test_evaluate_prints_logs_and_writes_the_report(tmp_path):
     assert "logged to MLflow" in res.stdout
     import mlflow
 
+    mlflow.set_tracking_uri(uri)  # an earlier in-process test may have pointed it elsewhere
     runs = mlflow.search_runs(experiment_names=["alpr-evaluations"])
     assert len(runs) == 1 and runs.iloc[0]["params.n"] == "6"
