@@ -16,6 +16,7 @@ import numpy as np
 
 from alpr.detector.artifact import ONNX, DetectorArtifact, load_artifact
 from alpr.detector.geometry import Letterbox, decode, letterbox, nms
+from alpr.model_uri import resolve_model_folder
 
 DEFAULT_MODEL_NAME = "plate-detector"
 
@@ -49,18 +50,7 @@ class Detection:
 
 def resolve_model(model: str | Path | None) -> Path:
     """A local folder for a path, an MLflow model URI, or None (the shipped detector)."""
-    if model is None:
-        return default_model_dir()
-    text = str(model)
-    if "://" in text or text.startswith(("models:/", "runs:/")):
-        import mlflow
-
-        local = Path(mlflow.artifacts.download_artifacts(artifact_uri=text))
-        cards = sorted(local.rglob("card.json"))
-        if not cards:
-            raise FileNotFoundError(f"{text}: no detector model (card.json) in that MLflow model")
-        return cards[0].parent
-    return Path(text)
+    return resolve_model_folder(model, default_model_dir(), "detector")
 
 
 class PlateDetector:

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from alpr.jurisdictions import UNKNOWN
+from alpr.model_uri import resolve_model_folder
 from alpr.recognizer.artifact import ONNX, ModelArtifact, load_artifact
 from alpr.recognizer.decode import Candidate, greedy_decode, softmax
 from alpr.recognizer.preprocess import batch_inputs
@@ -53,18 +54,7 @@ class PlateRead:
 
 def resolve_model(model: str | Path | None) -> Path:
     """A local model folder for a path, an MLflow model URI, or None (the shipped model)."""
-    if model is None:
-        return default_model_dir()
-    text = str(model)
-    if "://" in text or text.startswith(("models:/", "runs:/")):
-        import mlflow
-
-        local = Path(mlflow.artifacts.download_artifacts(artifact_uri=text))
-        cards = sorted(local.rglob("card.json"))
-        if not cards:
-            raise FileNotFoundError(f"{text}: no recognizer model (card.json) in that MLflow model")
-        return cards[0].parent
-    return Path(text)
+    return resolve_model_folder(model, default_model_dir(), "recognizer")
 
 
 class Recognizer:
