@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+
+MODELS = Path(__file__).resolve().parents[1] / "models"
 
 
 def resolve_model_folder(model: str | Path | None, default: Path, what: str) -> Path:
@@ -23,3 +26,8 @@ def resolve_model_folder(model: str | Path | None, default: Path, what: str) -> 
             raise FileNotFoundError(f"{text}: no {what} model (card.json) in that MLflow model")
         return cards[0].parent
     return Path(text)
+
+
+def shipped_model_dir(env: str, name: str) -> Path:
+    """``$env`` if set, else ``models/NAME`` in the project checkout."""
+    return Path(os.environ.get(env) or MODELS / name)

@@ -81,20 +81,9 @@ class DetectorTrainConfig(_Frozen):
 
     def flat(self) -> dict[str, Any]:
         """Dotted-key view for experiment trackers: {'stages.0.lr': 0.002, ...}."""
-        out: dict[str, Any] = {}
+        from alpr.train.config import flatten
 
-        def walk(prefix: str, v: Any) -> None:
-            if isinstance(v, dict):
-                for k, x in v.items():
-                    walk(f"{prefix}.{k}" if prefix else k, x)
-            elif isinstance(v, list | tuple) and v and isinstance(v[0], dict):
-                for i, x in enumerate(v):
-                    walk(f"{prefix}.{i}", x)
-            else:
-                out[prefix] = v
-
-        walk("", self.model_dump(mode="json"))
-        return out
+        return flatten(self.model_dump(mode="json"))
 
 
 def is_detector_config(path: str | Path) -> bool:

@@ -7,7 +7,6 @@ pixels, best first. No plate is a valid answer (an empty list).
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,17 +15,14 @@ import numpy as np
 
 from alpr.detector.artifact import ONNX, DetectorArtifact, load_artifact
 from alpr.detector.geometry import Letterbox, decode, letterbox, nms
-from alpr.model_uri import resolve_model_folder
+from alpr.model_uri import resolve_model_folder, shipped_model_dir
 
 DEFAULT_MODEL_NAME = "plate-detector"
 
 
 def default_model_dir() -> Path:
     """``$ALPR_DETECTOR_MODEL`` if set, else ``models/plate-detector`` in the checkout."""
-    env = os.environ.get("ALPR_DETECTOR_MODEL")
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parents[2] / "models" / DEFAULT_MODEL_NAME
+    return shipped_model_dir("ALPR_DETECTOR_MODEL", DEFAULT_MODEL_NAME)
 
 
 @dataclass(frozen=True)

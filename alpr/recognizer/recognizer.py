@@ -6,7 +6,6 @@ Runs the shipped network through ONNX Runtime when the model folder has an ONNX 
 
 from __future__ import annotations
 
-import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from alpr.jurisdictions import UNKNOWN
-from alpr.model_uri import resolve_model_folder
+from alpr.model_uri import resolve_model_folder, shipped_model_dir
 from alpr.recognizer.artifact import ONNX, ModelArtifact, load_artifact
 from alpr.recognizer.decode import Candidate, greedy_decode, softmax
 from alpr.recognizer.preprocess import batch_inputs
@@ -24,10 +23,7 @@ DEFAULT_MODEL_NAME = "plate-ocr"
 
 def default_model_dir() -> Path:
     """``$ALPR_MODEL`` if set, else ``models/plate-ocr`` in the project checkout."""
-    env = os.environ.get("ALPR_MODEL")
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parents[2] / "models" / DEFAULT_MODEL_NAME
+    return shipped_model_dir("ALPR_MODEL", DEFAULT_MODEL_NAME)
 
 
 @dataclass(frozen=True)

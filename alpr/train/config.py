@@ -78,20 +78,7 @@ class TrainConfig(_Frozen):
 
     def flat(self) -> dict[str, Any]:
         """Dotted-key view for experiment trackers: {'stages.0.lr': 0.001, ...}."""
-        out: dict[str, Any] = {}
-
-        def walk(prefix: str, v: Any) -> None:
-            if isinstance(v, dict):
-                for k, x in v.items():
-                    walk(f"{prefix}.{k}" if prefix else k, x)
-            elif isinstance(v, list | tuple) and v and isinstance(v[0], dict):
-                for i, x in enumerate(v):
-                    walk(f"{prefix}.{i}", x)
-            else:
-                out[prefix] = v
-
-        walk("", self.model_dump(mode="json"))
-        return out
+        return flatten(self.model_dump(mode="json"))
 
 
 def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> TrainConfig:
@@ -106,3 +93,25 @@ def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> Tr
         return TrainConfig.model_validate(raw)
     except Exception as exc:
         raise ValueError(f"{path}: invalid training config:\n{exc}") from exc
+
+
+def flatten(data: dict[str, Any]) -> dict[str, Any]:
+    """A nested config as dotted keys (lists of sections by index), for experiment trackers.
+
+    >>> flatten({"stages": [{"lr": 0.1}], "seed": 0})
+    {'stages.0.lr': 0.1, 'seed': 0}
+    """
+    out: dict[str, Any] = {}
+
+    def walk(prefix: str, v: Any) -> None:
+        if isinstance(v, dict):
+            for k, x in v.items():
+                walk(f"{prefix}.{k}" if prefix else k, x)
+        elif isinstance(v, list | tuple) and v and isinstance(v[0], dict):
+            for i, x in enumerate(v):
+                walk(f"{prefix}.{i}", x)
+        else:
+            out[prefix] = v
+
+    walk("", data)
+    return out
