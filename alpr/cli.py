@@ -288,6 +288,10 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--labels", type=Path, help="image,state,plate CSV of plate crops")
     e.add_argument("--frames", type=Path, help="image,x,y,w,h,plate CSV of full frames: "
                                                "detection recall/precision + end-to-end reads")
+    e.add_argument("--known-boxes", type=Path,
+                   help="with --frames: image,x,y,w,h,kind CSV of other plates in the frames "
+                        "that the one-plate labels leave out (kind plate or ignore); also "
+                        "reports the figures without counting detections there as false")
     e.add_argument("--detector", help="detector folder or MLflow URI (with --frames)")
     e.add_argument("--model", help="model folder or MLflow model URI (default: shipped model)")
     e.add_argument("--corrections", type=Path, help="image,old,new label corrections CSV")

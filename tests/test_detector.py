@@ -119,3 +119,100 @@ def test_eu_plates_are_long_and_light():
     h, w = plate.shape[:2]
     assert 3.9 <= w / h <= 5.0
     assert plate[h // 2, w // 2:].mean() > 0  # drawn, not empty
+
+
+def test_known_boxes_are_neither_found_nor_false():
+    from alpr.detector.threshold import pick_threshold
+
+    items = [LabelledCrop(Path("a.jpg"), "A1", None, (0, 0, 20, 10))]
+    dets = [[Detection((0, 0, 20, 10), 0.9), Detection((100, 100, 40, 20), 0.8),
+             Detection((300, 10, 20, 10), 0.7)]]
+    plain = build_report(items, dets, texts=[["A1", "B2", "C3"]])
+    assert (plain.found, plain.detections) == (1, 3)
+    # a second real plate at (100, 100) that the labels leave out: not a false plate
+    known = [[(102.0, 101.0, 38.0, 20.0)]]
+    rep = build_report(items, dets, texts=[["A1", "B2", "C3"]], known=known)
+    assert (rep.found, rep.detections, rep.false_per_frame) == (1, 2, 1.0)
+    assert rep.rows[0]["read"] == "A1" and rep.read_exact == 1
+    # a known box on the labelled plate never hides the labelled plate itself
+    assert build_report(items, dets, known=[[(0.0, 0.0, 20.0, 10.0)]]).found == 1
+    # without the known plate both others are false: only 0.85 keeps none; with it, 0.75
+    assert pick_threshold(items, dets, 0.0) == 0.85
+    assert pick_threshold(items, dets, 0.0, known=known) == 0.75
+    assert pick_threshold(items, dets, 1.0, known=known) == 0.2
+
+
+def _extra_csv(tmp_path, rows):
+    path = tmp_path / "extra.csv"
+    path.write_text("image,x,y,w,h,kind\n" + "".join(f"{r}\n" for r in rows))
+    return path
+
+
+def test_extra_box_files_name_the_bad_row(tmp_path):
+    from alpr.detector.data import load_extra_boxes
+
+    ok = load_extra_boxes(_extra_csv(tmp_path, ["us/images/a.jpg,1,2,30,15,plate",
+                                                "us/images/a.jpg,5,5,10,5,negative"]))
+    assert ok["us/images/a.jpg"]["plate"] == [(1.0, 2.0, 30.0, 15.0)]
+    assert ok["us/images/a.jpg"]["negative"] == [(5.0, 5.0, 10.0, 5.0)]
+    with pytest.raises(ValueError, match=r"extra.csv:3: kind must be one of"):
+        load_extra_boxes(_extra_csv(tmp_path, ["us/images/a.jpg,1,2,30,15,plate",
+                                               "us/images/a.jpg,1,2,30,15,car"]))
+    with pytest.raises(ValueError, match=r"extra.csv:2: x, y, w, h must be numbers"):
+        load_extra_boxes(_extra_csv(tmp_path, ["us/images/a.jpg,1,two,30,15,plate"]))
+    with pytest.raises(ValueError, match=r"extra.csv:2: w and h must be positive"):
+        load_extra_boxes(_extra_csv(tmp_path, ["us/images/a.jpg,1,2,0,15,plate"]))
+
+
+def test_real_crops_teach_extra_plates_grey_unsure_ones_and_centre_on_false_ones(tmp_path):
+    import random
+
+    import cv2
+
+    from alpr.detector.config import DetDataConfig
+    from alpr.detector.data import FramePool, frame_key, load_extra_boxes, real_sample
+    from alpr.detector.geometry import PAD_VALUE
+
+    frame = np.full((400, 600, 3), 40, np.uint8)
+    frame[300:340, 100:180] = 250  # the labelled plate
+    frame[100:130, 400:460] = 250  # a second plate the labels leave out
+    frame[20:50, 20:80] = 200  # unsure: greyed out in every crop
+    frame[350:370, 500:560] = 180  # a mined false plate
+    img = tmp_path / "us" / "images" / "f.png"
+    img.parent.mkdir(parents=True)
+    cv2.imwrite(str(img), frame)
+    extra = load_extra_boxes(_extra_csv(tmp_path, [
+        "us/images/f.png,400,100,60,30,plate", "us/images/f.png,20,20,60,30,ignore",
+        "us/images/f.png,500,350,60,20,negative"]))
+    pool = FramePool()
+    pool.add(LabelledCrop(img, "A1", None, (100, 300, 80, 40)), extra.get(frame_key(img)))
+    assert len(pool.plates[0]) == 2 and pool.negatives[0] == [(500.0, 350.0, 60.0, 20.0)]
+    data = DetDataConfig(crop=640, scale_range=(1.0, 1.0), hard_negative_fraction=0.0)
+    rng = random.Random(0)
+    crop, boxes = real_sample(pool, rng, data, 600)  # the whole frame fits the crop
+    assert len(boxes) == 2  # both plates are targets
+    bright = crop.max(axis=2) == 200
+    assert not bright.any()  # the unsure region is grey, not a lesson either way
+    assert (crop == PAD_VALUE).all(axis=2).sum() >= 60 * 30
+    data = DetDataConfig(crop=128, scale_range=(1.0, 1.0), hard_negative_fraction=1.0)
+    for _ in range(5):
+        crop, boxes = real_sample(pool, rng, data, 600)
+        assert (crop.max(axis=2) == 180).sum() == 60 * 20  # the false plate is in view
+        assert boxes == []
+
+
+def test_scenes_carry_burnt_in_timestamps_and_badges():
+    import random
+
+    from alpr.synth.scenes import badge, overlay_text
+
+    img = np.full((240, 320, 3), 90, np.uint8)
+    x, y, w, h = overlay_text(random.Random(1), img, ["2014-05-12", "06:26:44"])
+    assert 0 <= x and 0 <= y and x + w <= 320 and y + h <= 240 and w > h
+    changed = (img != 90).any(axis=2)
+    ys, xs = np.nonzero(changed)
+    assert changed.sum() > 50
+    assert xs.min() >= x - 3 and xs.max() <= x + w + 3  # the ink lies within the box
+    img2 = np.full((240, 320, 3), 90, np.uint8)
+    badge(random.Random(2), img2)
+    assert (img2 != 90).any(axis=2).sum() > 30

@@ -35,6 +35,11 @@ class DetDataConfig(_Frozen):
     scale_range: tuple[float, float] = (0.6, 1.6)  # zoom around the inference scale
     plate_width: tuple[float, float] = (16.0, 220.0)  # synthetic plate widths, crop pixels
     real_background: float = Field(0.6, ge=0, le=1)  # share of synthetic scenes on real frames
+    # image,x,y,w,h,kind CSV of boxes the one-plate-per-frame labels leave out, on training
+    # frames: kind plate (another real plate: a target too), ignore (unsure: greyed out) or
+    # negative (a mined false plate: crops are centred on it hard_negative_fraction of the time)
+    extra_boxes: str | None = None
+    hard_negative_fraction: float = Field(0.0, ge=0, le=1)
 
 
 class DetStageConfig(_Frozen):

@@ -8,9 +8,11 @@ training and validation by the same file-name hash rule as the recognizer's data
 
 from __future__ import annotations
 
+import csv
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -27,16 +29,60 @@ STORE_LONG_SIDE = 1100  # frames are kept in memory at most this large
 Box = tuple[float, float, float, float]
 
 
+EXTRA_KINDS = ("plate", "ignore", "negative")
+
+
+def frame_key(path: str | Path) -> str:
+    """``set/images/name`` of a frame: how extra-box files name frames of any checkout."""
+    return "/".join(Path(path).parts[-3:])
+
+
+def load_extra_boxes(path: str | Path | None) -> dict[str, dict[str, list[Box]]]:
+    """{frame key: {kind: [boxes in original frame pixels]}} from an extra-boxes CSV.
+
+    >>> import tempfile, os
+    >>> f = os.path.join(tempfile.mkdtemp(), "x.csv")
+    >>> _ = open(f, "w").write("image,x,y,w,h,kind\\nus/images/a.jpg,1,2,3,4,plate\\n")
+    >>> load_extra_boxes(f)["us/images/a.jpg"]["plate"]
+    [(1.0, 2.0, 3.0, 4.0)]
+    """
+    out: dict[str, dict[str, list[Box]]] = {}
+    if path is None:
+        return out
+    with open(path, newline="") as fh:
+        for n, row in enumerate(csv.DictReader(fh), start=2):
+            kind = row.get("kind", "")
+            if kind not in EXTRA_KINDS:
+                raise ValueError(f"{path}:{n}: kind must be one of {EXTRA_KINDS}, got {kind!r}")
+            try:
+                box = tuple(float(row[k]) for k in ("x", "y", "w", "h"))
+            except (KeyError, TypeError, ValueError) as exc:
+                raise ValueError(f"{path}:{n}: x, y, w, h must be numbers") from exc
+            if box[2] <= 0 or box[3] <= 0:
+                raise ValueError(f"{path}:{n}: w and h must be positive")
+            entry = out.setdefault(frame_key(row["image"]), {k: [] for k in EXTRA_KINDS})
+            entry[kind].append(box)  # type: ignore[arg-type]
+    return out
+
+
 @dataclass
 class FramePool:
-    """Decoded frames; ``scale`` maps original frame pixels to the stored image."""
+    """Decoded frames; ``scale`` maps original frame pixels to the stored image.
+
+    ``boxes`` is each frame's labelled plate; ``plates`` every plate known in it (the label
+    first, then extra ones), ``ignore`` regions no crop may teach either way, ``negatives``
+    mined false plates. All in stored-image pixels.
+    """
 
     images: list[np.ndarray] = field(default_factory=list)
     boxes: list[Box] = field(default_factory=list)  # in stored-image pixels
     scale: list[float] = field(default_factory=list)
     items: list[LabelledCrop] = field(default_factory=list)
+    plates: list[list[Box]] = field(default_factory=list)
+    ignore: list[list[Box]] = field(default_factory=list)
+    negatives: list[list[Box]] = field(default_factory=list)
 
-    def add(self, item: LabelledCrop) -> None:
+    def add(self, item: LabelledCrop, extra: dict[str, list[Box]] | None = None) -> None:
         img = load_rgb(item.image)
         f = min(1.0, STORE_LONG_SIDE / max(img.shape[:2]))
         if f < 1.0:
@@ -44,8 +90,16 @@ class FramePool:
                              interpolation=cv2.INTER_AREA)
         assert item.box is not None
         x, y, w, h = item.box
+
+        def scaled(boxes: list[Box]) -> list[Box]:
+            return [(bx * f, by * f, bw * f, bh * f) for bx, by, bw, bh in boxes]
+
+        extra = extra or {}
         self.images.append(img)
         self.boxes.append((x * f, y * f, w * f, h * f))
+        self.plates.append(scaled([(x, y, w, h)] + list(extra.get("plate", []))))
+        self.ignore.append(scaled(list(extra.get("ignore", []))))
+        self.negatives.append(scaled(list(extra.get("negative", []))))
         self.scale.append(f)
         self.items.append(item)
 
@@ -92,15 +146,15 @@ def photometric(img: np.ndarray, rng: random.Random) -> np.ndarray:
     return out
 
 
-def _zoomed(pool: FramePool, i: int, zoom: float, input_size: int) -> tuple[np.ndarray, Box]:
-    """Frame ``i`` resized to the inference scale times ``zoom``, and its box there."""
+def _zoomed(pool: FramePool, i: int, zoom: float, input_size: int) -> tuple[np.ndarray, float]:
+    """Frame ``i`` resized to the inference scale times ``zoom``, and the factor from
+    stored-image pixels to it."""
     img = pool.images[i]
     orig_long = max(img.shape[:2]) / pool.scale[i]
     s = input_size / orig_long * zoom / pool.scale[i]
     w, h = max(1, round(img.shape[1] * s)), max(1, round(img.shape[0] * s))
     out = cv2.resize(img, (w, h), interpolation=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR)
-    x, y, bw, bh = pool.boxes[i]
-    return out, (x * s, y * s, bw * s, bh * s)
+    return out, s
 
 
 def _window(img: np.ndarray, x0: int, y0: int, size: int) -> np.ndarray:
@@ -114,10 +168,26 @@ def _window(img: np.ndarray, x0: int, y0: int, size: int) -> np.ndarray:
     return out
 
 
+def _grey(crop: np.ndarray, box: Box) -> None:
+    """Paint ``box`` (crop pixels) the padding grey in place."""
+    c = crop.shape[0]
+    x0, y0 = int(max(box[0], 0)), int(max(box[1], 0))
+    x1, y1 = int(np.ceil(min(box[0] + box[2], c))), int(np.ceil(min(box[1] + box[3], c)))
+    if x1 > x0 and y1 > y0:
+        crop[y0:y1, x0:x1] = PAD_VALUE
+
+
 def real_sample(pool: FramePool, rng: random.Random, data: DetDataConfig,
                 input_size: int) -> tuple[np.ndarray, list[Box]]:
-    """A crop of a real training frame (mostly containing its plate) and its plate box."""
-    i = rng.randrange(len(pool))
+    """A crop of a real training frame and every plate box in it.
+
+    Mostly centred around the frame's labelled plate; ``hard_negative_fraction`` of the
+    time around a mined false plate instead (a frame that has some), otherwise anywhere.
+    Plates the crop cuts and ``ignore`` regions are greyed out (no target either way).
+    """
+    hard = [k for k, n in enumerate(pool.negatives) if n]
+    on_negative = bool(hard) and rng.random() < data.hard_negative_fraction
+    i = rng.choice(hard) if on_negative else rng.randrange(len(pool))
     lo, hi = np.log(data.scale_range[0]), np.log(data.scale_range[1])
     zoom = float(np.exp(rng.uniform(lo, hi)))
     c = data.crop
@@ -125,22 +195,29 @@ def real_sample(pool: FramePool, rng: random.Random, data: DetDataConfig,
                         / (max(pool.images[i].shape[:2]) / pool.scale[i]), 1e-6)
     if zoom > fit:  # a close-up plate larger than the crop: zoom out until it fits
         zoom = fit * rng.uniform(0.7, 1.0)
-    img, (x, y, w, h) = _zoomed(pool, i, zoom, input_size)
-    if rng.random() < 0.85 and w < c and h < c:
+    img, s = _zoomed(pool, i, zoom, input_size)
+    centre = rng.choice(pool.negatives[i]) if on_negative else pool.boxes[i]
+    x, y, w, h = (v * s for v in centre)
+    if (on_negative or rng.random() < 0.85) and w < c and h < c:
         x0 = int(rng.uniform(x + w - c, x))
         y0 = int(rng.uniform(y + h - c, y))
     else:
         x0 = rng.randint(min(0, img.shape[1] - c), max(0, img.shape[1] - c))
         y0 = rng.randint(min(0, img.shape[0] - c), max(0, img.shape[0] - c))
     crop = _window(img, x0, y0, c)
-    box = (x - x0, y - y0, w, h)
-    bx0, by0 = max(box[0], 0), max(box[1], 0)
-    bx1, by1 = min(box[0] + w, c), min(box[1] + h, c)
+    for bx, by, bw, bh in pool.ignore[i]:
+        _grey(crop, (bx * s - x0, by * s - y0, bw * s, bh * s))
     boxes: list[Box] = []
-    if bx1 > bx0 and by1 > by0 and (bx1 - bx0) * (by1 - by0) >= 0.6 * w * h:
-        boxes.append((bx0, by0, bx1 - bx0, by1 - by0))
-    elif bx1 > bx0 and by1 > by0:  # plate cut by the crop edge: grey it out, no target
-        crop[int(by0):int(np.ceil(by1)), int(bx0):int(np.ceil(bx1))] = PAD_VALUE
+    for bx, by, bw, bh in pool.plates[i]:
+        box = (bx * s - x0, by * s - y0, bw * s, bh * s)
+        cx0, cy0 = max(box[0], 0), max(box[1], 0)
+        cx1, cy1 = min(box[0] + box[2], c), min(box[1] + box[3], c)
+        if cx1 <= cx0 or cy1 <= cy0:
+            continue
+        if (cx1 - cx0) * (cy1 - cy0) >= 0.6 * box[2] * box[3]:
+            boxes.append((cx0, cy0, cx1 - cx0, cy1 - cy0))
+        else:  # plate cut by the crop edge: grey it out, no target
+            _grey(crop, box)
     if rng.random() < 0.5:
         crop = np.ascontiguousarray(crop[:, ::-1])
         boxes = [(c - bx - bw, by, bw, bh) for bx, by, bw, bh in boxes]
@@ -157,11 +234,14 @@ class BackgroundSource:
         if not len(self.pool):
             return None
         i = rng.randrange(len(self.pool))
-        img, (x, y, bw, bh) = _zoomed(self.pool, i, rng.uniform(0.6, 2.0), self.input_size)
+        img, s = _zoomed(self.pool, i, rng.uniform(0.6, 2.0), self.input_size)
+        avoid = [(x * s, y * s, bw * s, bh * s)
+                 for x, y, bw, bh in self.pool.plates[i] + self.pool.ignore[i]]
         for _ in range(6):
             x0 = rng.randint(min(0, img.shape[1] - w), max(0, img.shape[1] - w))
             y0 = rng.randint(min(0, img.shape[0] - h), max(0, img.shape[0] - h))
-            if x + bw < x0 or x > x0 + w or y + bh < y0 or y > y0 + h:
+            if all(x + bw < x0 or x > x0 + w or y + bh < y0 or y > y0 + h
+                   for x, y, bw, bh in avoid):
                 crop = _window(img, x0, y0, max(h, w))[:h, :w]
                 return crop[:, ::-1].copy() if rng.random() < 0.5 else crop
         return None

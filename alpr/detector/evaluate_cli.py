@@ -33,8 +33,25 @@ def run_evaluate_frames(args: argparse.Namespace) -> int:
     except (FileNotFoundError, OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    known = None
+    if args.known_boxes is not None:
+        from alpr.detector.data import frame_key, load_extra_boxes
+
+        try:
+            extra = load_extra_boxes(args.known_boxes)
+        except (OSError, ValueError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        known = [[b for kind in ("plate", "ignore")
+                  for b in extra.get(frame_key(it.image), {}).get(kind, [])]
+                 for it in labels.items]
     report = evaluate_frames(det, labels.items, rec)
     print(report.summary())
+    if known is not None:
+        with_known = evaluate_frames(det, labels.items, rec, known=known)
+        n = sum(len(k) for k in known)
+        print(f"\nnot counting the {n} other plates of {args.known_boxes} as false:\n"
+              f"{with_known.summary()}")
     if args.out is not None:
         args.out.mkdir(parents=True, exist_ok=True)
         (args.out / "report.txt").write_text(report.summary())

@@ -26,7 +26,8 @@ from tqdm import tqdm
 from alpr.datasets import LabelledCrop, manifest_hash
 from alpr.detector.artifact import DetectorArtifact, save_artifact
 from alpr.detector.config import DetectorTrainConfig
-from alpr.detector.data import DetectionStream, FramePool, collate, frame_items
+from alpr.detector.data import (DetectionStream, FramePool, collate, frame_items, frame_key,
+                                load_extra_boxes)
 from alpr.detector.detector import PlateDetector
 from alpr.detector.evaluation import DetectionReport, build_report, evaluate_frames
 from alpr.detector.model import DetectorSpec, PlateDetNet, count_parameters
@@ -114,8 +115,9 @@ def train_detector(cfg: DetectorTrainConfig, resume: Path | None = None, progres
     net = PlateDetNet(spec).to(device)
     train_items, val_items = frame_items(cfg.data)
     pool = FramePool()
+    extra = load_extra_boxes(cfg.data.extra_boxes)
     for item in train_items:
-        pool.add(item)
+        pool.add(item, extra.get(frame_key(item.image)))
     val_frames = [load_rgb(it.image) for it in val_items] if main_proc else []
 
     start_stage, start_step, best = 0, 0, -1.0
@@ -229,6 +231,13 @@ def train_detector(cfg: DetectorTrainConfig, resume: Path | None = None, progres
                   time.monotonic() - t0, global_step)
 
 
+def known_boxes(pool: FramePool) -> list[list[tuple[float, float, float, float]]]:
+    """Per training frame, the extra plates and ignore regions in original frame pixels:
+    detections there are neither found plates nor false ones when choosing the threshold."""
+    return [[(x / f, y / f, w / f, h / f) for x, y, w, h in plates[1:] + ign]
+            for plates, ign, f in zip(pool.plates, pool.ignore, pool.scale, strict=True)]
+
+
 def threshold_table(net: PlateDetNet, items: list[LabelledCrop], frames: list[np.ndarray],
                     fallback: int | None = None) -> list[dict[str, float]]:
     """Recall, precision and false plates per frame at each score threshold."""
@@ -275,9 +284,12 @@ def finish(cfg: DetectorTrainConfig, net: PlateDetNet, pool: FramePool,
         low = snapshot(net, min(GRID))
         train_frames = [load_rgb(it.image) for it in pool.items]
         threshold = pick_threshold(pool.items, [low.detect(f) for f in train_frames],
-                                   cfg.max_false_per_frame)
+                                   cfg.max_false_per_frame, known=known_boxes(pool))
         method = (f"lowest of {GRID[0]}..{GRID[-1]} with at most {cfg.max_false_per_frame} "
                   f"false plates per frame on the {len(pool)} training frames")
+        if cfg.data.extra_boxes:
+            method += (f" (detections of the other plates and unsure regions listed in "
+                       f"{cfg.data.extra_boxes} not counted as false)")
     det = snapshot(net, threshold, cfg.model.fallback_size)
     report = evaluate_frames(det, val_items, recognizer, frames=val_frames) if val_items else None
     card: dict[str, Any] = {

@@ -22,8 +22,12 @@ GRID = tuple(round(0.2 + 0.05 * i, 2) for i in range(15))  # 0.2 .. 0.9
 
 
 def pick_threshold(items: list[LabelledCrop], dets: list[list[Detection]],
-                   max_false_per_frame: float) -> float:
+                   max_false_per_frame: float,
+                   known: list[list[tuple[float, float, float, float]]] | None = None) -> float:
     """Lowest grid threshold with false plates per frame <= the target (else the highest).
+
+    ``known`` boxes per frame (plates the labels leave out, unsure regions) are not counted
+    as false plates.
 
     >>> from pathlib import Path
     >>> it = LabelledCrop(Path("a.jpg"), "ABC", None, (0, 0, 10, 10))
@@ -33,7 +37,7 @@ def pick_threshold(items: list[LabelledCrop], dets: list[list[Detection]],
     """
     for th in GRID:
         kept = [[d for d in ds if d.score >= th] for ds in dets]
-        if build_report(items, kept).false_per_frame <= max_false_per_frame:
+        if build_report(items, kept, known=known).false_per_frame <= max_false_per_frame:
             return th
     return GRID[-1]
 

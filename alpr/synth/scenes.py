@@ -120,10 +120,95 @@ def procedural_background(rng: np.random.Generator, h: int, w: int) -> np.ndarra
     return np.clip(img, 0, 255).astype(np.uint8)
 
 
+def _timestamp_text(rng: random.Random) -> list[str]:
+    """One or two lines of a camera's burnt-in date/time (and sometimes its name)."""
+    date = f"{rng.randint(2009, 2030)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+    if rng.random() < 0.3:
+        date = f"{rng.randint(1, 12):02d}/{rng.randint(1, 28):02d}/{rng.randint(2009, 2030)}"
+    clock = f"{rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}:{rng.randint(0, 59):02d}"
+    lines = [date, clock] if rng.random() < 0.5 else [f"{date} {clock}"]
+    if rng.random() < 0.25:
+        lines.insert(0, rng.choice(("CAM", "CH", "LANE ", "UNIT ")) + str(rng.randint(1, 32)))
+    return lines
+
+
+def overlay_text(rng: random.Random, img: np.ndarray, lines: list[str] | None = None) -> Box:
+    """Paint a camera's on-screen display (date/time, channel) in place; returns its box.
+
+    Burnt-in timestamps are the commonest false plate in real frames: digit rows in a
+    light, outlined monospace face, usually near a corner.
+    """
+    h, w = img.shape[:2]
+    lines = lines or _timestamp_text(rng)
+    font = rng.choice((cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_PLAIN,
+                       cv2.FONT_HERSHEY_DUPLEX, cv2.FONT_HERSHEY_COMPLEX_SMALL))
+    height = rng.uniform(5, 26)
+    scale = height / cv2.getTextSize("0", font, 1.0, 1)[0][1]
+    thick = max(1, int(round(height / rng.uniform(6, 12))))
+    sizes = [cv2.getTextSize(t, font, scale, thick)[0] for t in lines]
+    bw, lh = max(s[0] for s in sizes), int(height * rng.uniform(1.4, 1.8))
+    bh = lh * len(lines)
+    if rng.random() < 0.7:  # near a corner
+        jx, jy = rng.randint(0, 12), rng.randint(0, 12)
+        x = rng.choice((jx, w - bw - 2 - jx))
+        y = rng.choice((bh + jy, h - 2 - jy))
+    else:
+        x, y = rng.randint(0, max(0, w - bw)), rng.randint(bh, max(bh, h - 2))
+    x, y = min(max(x, 0), max(0, w - bw)), min(max(y, bh), max(bh, h - 2))
+    y0 = y - bh + lh
+    light = rng.random() < 0.85
+    ink = ((rng.randint(200, 255),) * 3 if rng.random() < 0.8
+           else (255, rng.randint(200, 255), 0)) if light else (rng.randint(0, 40),) * 3
+    outline = rng.random() < 0.6
+    if rng.random() < 0.2:  # a dark box behind the text
+        cv2.rectangle(img, (x - 2, y0 - lh), (x + bw + 2, y + 3), (20, 20, 20), -1)
+    for k, t in enumerate(lines):
+        org = (x, y0 + k * lh)
+        if outline:
+            cv2.putText(img, t, org, font, scale, (0, 0, 0) if light else (255, 255, 255),
+                        thick + 2, cv2.LINE_AA)
+        cv2.putText(img, t, org, font, scale, ink, thick, cv2.LINE_AA)
+    top = max(0, y0 - lh)
+    return (float(x), float(top), float(min(bw, w - x)), float(min(y + 3, h) - top))
+
+
+def badge(rng: random.Random, img: np.ndarray) -> None:
+    """Paint a car badge or a country sticker in place: an oval or shield with 1-6 letters."""
+    h, w = img.shape[:2]
+    bh = int(rng.uniform(8, 45))
+    bw = int(bh * rng.uniform(1.2, 3.2))
+    if bw + 2 >= w or bh + 2 >= h:
+        return
+    cx, cy = rng.randint(bw // 2, w - bw // 2 - 1), rng.randint(bh // 2, h - bh // 2 - 1)
+    face = tuple(float(v) for v in ((rng.uniform(200, 255),) * 3 if rng.random() < 0.6
+                                    else (rng.uniform(0, 255) for _ in range(3))))
+    ink = tuple(float(v) for v in ((rng.uniform(0, 50),) * 3 if sum(face) > 450
+                                   else (rng.uniform(180, 255),) * 3))
+    cv2.ellipse(img, (cx, cy), (bw // 2, bh // 2), 0, 0, 360, face, -1, cv2.LINE_AA)
+    cv2.ellipse(img, (cx, cy), (bw // 2, bh // 2), 0, 0, 360, ink, max(1, bh // 12),
+                cv2.LINE_AA)
+    text = "".join(rng.choice(string.ascii_uppercase) for _ in range(rng.randint(1, 6)))
+    font = rng.choice((cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_DUPLEX,
+                       cv2.FONT_HERSHEY_TRIPLEX))
+    tw, th = cv2.getTextSize(text, font, 1.0, 2)[0]
+    scale = min(0.8 * bw / max(tw, 1), 0.55 * bh / max(th, 1))
+    tw, th = cv2.getTextSize(text, font, scale, 2)[0]
+    cv2.putText(img, text, (cx - tw // 2, cy + th // 2), font, scale, ink,
+                max(1, int(scale * 2)), cv2.LINE_AA)
+
+
 def _distractor(rng: random.Random, img: np.ndarray) -> None:
-    """Paint one hard negative in place: a text sign, a bare light panel, or loose text."""
+    """Paint one hard negative in place: a text sign, a bare light panel, loose text, a
+    camera's burnt-in timestamp, or a badge."""
     h, w = img.shape[:2]
     kind = rng.random()
+    if kind < 0.2:
+        overlay_text(rng, img)
+        return
+    if kind < 0.3:
+        badge(rng, img)
+        return
+    kind = rng.uniform(0, 1)
     th = int(rng.uniform(6, 40))
     text = "".join(rng.choice(string.ascii_uppercase + string.digits + "  ")
                    for _ in range(rng.randint(2, 14))).strip() or "SALE"

@@ -29,6 +29,9 @@ class DataConfig(_Frozen):
     corrections: str | None = None  # image,old,new label fixes applied on load
     val_fraction: float = Field(0.15, ge=0, lt=1)
     frames_val: bool = False  # also hold out frame crops (by the same hash rule)
+    # the frames' own held-out share (default val_fraction); 0.3 holds out exactly the frames
+    # the plate detector validates on, so its end-to-end figures stay blind
+    frames_val_fraction: float | None = Field(None, ge=0, lt=1)
     synth_size: tuple[int, int] = (256, 128)
     augment_strength: float = Field(0.8, ge=0, le=1)
     # Weight of the state loss on synthetic plates (their names and slogans are real, their

@@ -77,7 +77,8 @@ def split_items(cfg: DataConfig) -> tuple[list[LabelledCrop], list[LabelledCrop]
         val += va
     for path in cfg.real_frames:
         items = load_frames(path, corrections=cfg.corrections).items
-        tr, va = split(items, cfg.val_fraction) if cfg.frames_val else (items, [])
+        share = cfg.val_fraction if cfg.frames_val_fraction is None else cfg.frames_val_fraction
+        tr, va = split(items, share) if cfg.frames_val else (items, [])
         train += tr
         val += va
     held_out = {fold_o_to_zero(it.plate) for it in val}  # O and 0: one glyph on US plates
