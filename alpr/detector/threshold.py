@@ -52,14 +52,24 @@ def retune(model_dir: Path, train_items: list[LabelledCrop], train_frames: list[
     dets = [det.detect(f) for f in train_frames]
     th = pick_threshold(train_items, dets, max_false_per_frame)
     rep = build_report(train_items, [[d for d in ds if d.score >= th] for ds in dets])
+    method = (f"lowest of {GRID[0]}..{GRID[-1]} with at most {max_false_per_frame} false plates "
+              f"per frame on the {len(train_items)} training frames (there: recall "
+              f"{rep.recall:.3f}, {rep.false_per_frame:.3f} false plates per frame); set after "
+              f"training by alpr.detector.threshold.retune")
+    return set_threshold(model_dir, th, method, val_items, val_frames, recognizer)
+
+
+def set_threshold(model_dir: Path, threshold: float, method: str,
+                  val_items: list[LabelledCrop] | None = None,
+                  val_frames: list[np.ndarray] | None = None, recognizer: Any = None
+                  ) -> dict[str, Any]:
+    """Write ``threshold`` (and how it was chosen) into a model folder's card, re-measuring
+    the card's held-out figures at it when ``val_items`` are given."""
+    th = threshold
     card_path = Path(model_dir) / "card.json"
     card = json.loads(card_path.read_text())
     card["score_threshold"] = th
-    card["threshold_method"] = (
-        f"lowest of {GRID[0]}..{GRID[-1]} with at most {max_false_per_frame} false plates "
-        f"per frame on the {len(train_items)} training frames (there: recall "
-        f"{rep.recall:.3f}, {rep.false_per_frame:.3f} false plates per frame); set after "
-        f"training by alpr.detector.threshold.retune")
+    card["threshold_method"] = method
     if val_items:
         from alpr.detector.evaluation import evaluate_frames
         from alpr.detector.loop import per_set_reports
