@@ -208,7 +208,7 @@ def test_scenes_carry_burnt_in_timestamps_and_badges():
 
     img = np.full((240, 320, 3), 90, np.uint8)
     x, y, w, h = overlay_text(random.Random(1), img, ["2014-05-12", "06:26:44"])
-    assert 0 <= x and 0 <= y and x + w <= 320 and y + h <= 240 and w > h
+    assert x >= 0 and y >= 0 and x + w <= 320 and y + h <= 240 and w > h
     changed = (img != 90).any(axis=2)
     ys, xs = np.nonzero(changed)
     assert changed.sum() > 50

@@ -47,7 +47,7 @@ def thresholds(metrics: dict[str, float]) -> pd.DataFrame:
         "threshold", ignore_index=True)
 
 
-_STATE_ROW = re.compile(r"^\s+([A-Z]{2,3})\s+(\d+)\s+(\d+)%\s+(\d+%|-)\s*$")
+_STATE_ROW = re.compile(r"^\s+([A-Z]{2,3}|\?)\s+(\d+)\s+(\d+)%\s+(\d+%|-)\s*$")
 
 
 def per_state_table(report: str) -> pd.DataFrame:

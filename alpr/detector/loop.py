@@ -26,8 +26,14 @@ from tqdm import tqdm
 from alpr.datasets import LabelledCrop, manifest_hash
 from alpr.detector.artifact import DetectorArtifact, save_artifact
 from alpr.detector.config import DetectorTrainConfig
-from alpr.detector.data import (DetectionStream, FramePool, collate, frame_items, frame_key,
-                                load_extra_boxes)
+from alpr.detector.data import (
+    DetectionStream,
+    FramePool,
+    collate,
+    frame_items,
+    frame_key,
+    load_extra_boxes,
+)
 from alpr.detector.detector import PlateDetector
 from alpr.detector.evaluation import DetectionReport, build_report, evaluate_frames
 from alpr.detector.model import DetectorSpec, PlateDetNet, count_parameters
