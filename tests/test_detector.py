@@ -216,3 +216,37 @@ def test_scenes_carry_burnt_in_timestamps_and_badges():
     img2 = np.full((240, 320, 3), 90, np.uint8)
     badge(random.Random(2), img2)
     assert (img2 != 90).any(axis=2).sum() > 30
+
+
+def test_scenes_paste_real_plate_crops_when_given():
+    magenta = np.zeros((50, 100, 3), np.uint8)
+    magenta[:] = (255, 0, 255)
+    scene = SceneRenderer(seed=4, size=(256, 256), real_plates=[magenta],
+                          real_plate_share=1.0).render(1)
+    assert len(scene.boxes) == 1
+    x, y, w, h = (int(round(v)) for v in scene.boxes[0])
+    inside = scene.image[y:y + h, x:x + w].astype(int)
+    pinkish = (inside[..., 0] - inside[..., 1] > 60) & (inside[..., 2] - inside[..., 1] > 60)
+    assert pinkish.mean() > 0.3  # the real crop is the plate in the box
+    plain = SceneRenderer(seed=4, size=(256, 256)).render(1)
+    assert not np.array_equal(plain.image, scene.image)
+
+
+def test_real_plate_crops_for_scenes_keep_the_recognizers_held_out_crops_out(tmp_path):
+    import cv2
+
+    from alpr.datasets import load_crops, split
+    from alpr.detector.config import DetDataConfig
+    from alpr.detector.data import plate_crops
+
+    rows = ["image,state,plate"]
+    for i in range(40):
+        cv2.imwrite(str(tmp_path / f"p{i}.png"), np.full((60, 300, 3), i, np.uint8))
+        rows.append(f"p{i}.png,CA,ABC{i:03d}")
+    (tmp_path / "labels.csv").write_text("\n".join(rows) + "\n")
+    data = DetDataConfig(plate_crops=(str(tmp_path / "labels.csv"),), real_plate_share=0.3)
+    got = plate_crops(data)
+    train, held = split(load_crops(tmp_path / "labels.csv").items, 0.15)
+    assert len(got) == len(train) and held  # every held-out crop is left out
+    assert {int(g[0, 0, 0]) for g in got} == {int(it.plate[3:]) for it in train}
+    assert all(g.shape[1] <= 240 for g in got)  # scaled down for pasting

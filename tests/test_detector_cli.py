@@ -119,3 +119,28 @@ def test_evaluate_frames_reports_detection_and_end_to_end(frames, tmp_path):
         rows = list(csv.DictReader(fh))
     assert [r["found"] for r in rows] == ["True", "False"]
     assert rows[0]["read"] == "7ABC123"
+
+
+@needs_models
+def test_evaluate_frames_known_boxes_are_reported_apart(tmp_path):
+    frame = frame_with_plate()
+    x, y, w, h = PLATE_BOX
+    frame[100:100 + h, 150:150 + w] = frame[y:y + h, x:x + w]  # a second plate, unlabelled
+    folder = tmp_path / "set" / "images"
+    folder.mkdir(parents=True)
+    Image.fromarray(frame).save(folder / "two.png")
+    labels = tmp_path / "set" / "labels.csv"
+    labels.write_text(f"image,x,y,w,h,plate\nimages/two.png,{x},{y},{w},{h},7ABC123\n")
+    known = tmp_path / "known.csv"
+    known.write_text(f"image,x,y,w,h,kind\nset/images/two.png,150,100,{w},{h},plate\n")
+    res = run_cli("evaluate", "--frames", str(labels), "--known-boxes", str(known),
+                  "--no-track")
+    assert res.returncode == 0, res.stderr[-2000:]
+    plain, apart = res.stdout.split("not counting the 1 other plates listed")
+    assert "false plates per frame:          1.000" in plain  # the second plate, as labelled
+    assert "false plates per frame:          0.000" in apart
+    assert "detection recall (IoU >= 0.4):    100.0%" in apart
+    known.write_text("image,x,y,w,h,kind\nset/images/two.png,150,100,0,110,plate\n")
+    res = run_cli("evaluate", "--frames", str(labels), "--known-boxes", str(known),
+                  "--no-track")
+    assert res.returncode == 2 and "known.csv:2: w and h must be positive" in res.stderr

@@ -40,6 +40,12 @@ class DetDataConfig(_Frozen):
     # negative (a mined false plate: crops are centred on it hard_negative_fraction of the time)
     extra_boxes: str | None = None
     hard_negative_fraction: float = Field(0.0, ge=0, le=1)
+    # image,state,plate CSVs of tight real plate crops, pasted into synthetic scenes like the
+    # rendered plates (real designs, dirt, fading); only their training side is used, split
+    # by the recognizer's rule at plate_crops_val_fraction, so its held-out crops stay unseen
+    plate_crops: tuple[str, ...] = ()
+    plate_crops_val_fraction: float = Field(0.15, ge=0, lt=1)
+    real_plate_share: float = Field(0.0, ge=0, le=1)  # share of scene plates that are real
 
 
 class DetStageConfig(_Frozen):

@@ -247,13 +247,33 @@ class BackgroundSource:
         return None
 
 
+def plate_crops(data: DetDataConfig, max_width: int = 240) -> list[np.ndarray]:
+    """The training side of the configured real plate crops, as RGB arrays (scaled down to
+    ``max_width``), for pasting into synthetic scenes."""
+    from alpr.datasets import load_crops
+
+    out: list[np.ndarray] = []
+    for path in data.plate_crops:
+        items = load_crops(path, corrections=data.corrections).items
+        for it in split(items, data.plate_crops_val_fraction)[0]:
+            img = load_rgb(it.image)
+            if img.shape[1] > max_width:
+                f = max_width / img.shape[1]
+                img = cv2.resize(img, (max_width, max(1, round(img.shape[0] * f))),
+                                 interpolation=cv2.INTER_AREA)
+            out.append(img)
+    return out
+
+
 class DetectionStream(IterableDataset):
     """Endless (input (3, c, c), heat, box targets, mask) samples; seeded per worker."""
 
     def __init__(self, pool: FramePool, data: DetDataConfig, model: DetModelConfig,
-                 real_fraction: float, seed: int) -> None:
+                 real_fraction: float, seed: int,
+                 real_plates: list[np.ndarray] | None = None) -> None:
         super().__init__()
         self.pool, self.data, self.model = pool, data, model
+        self.real_plates = real_plates or []
         self.real_fraction = real_fraction if len(pool) else 0.0
         self.seed = seed
 
@@ -267,6 +287,8 @@ class DetectionStream(IterableDataset):
         c = self.data.crop
         bgs = BackgroundSource(self.pool, self.data, self.model.input_size)
         scenes = SceneRenderer(seed=seed, size=(c, c), plate_width=self.data.plate_width,
+                               real_plates=self.real_plates,
+                               real_plate_share=self.data.real_plate_share,
                                backgrounds=bgs if self.data.real_background > 0 else None)
         stride = 4
         while True:

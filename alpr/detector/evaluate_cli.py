@@ -50,7 +50,7 @@ def run_evaluate_frames(args: argparse.Namespace) -> int:
     if known is not None:
         with_known = evaluate_frames(det, labels.items, rec, known=known)
         n = sum(len(k) for k in known)
-        print(f"\nnot counting the {n} other plates of {args.known_boxes} as false:\n"
+        print(f"\nnot counting the {n} other plates listed in {args.known_boxes} as false:\n"
               f"{with_known.summary()}")
     if args.out is not None:
         args.out.mkdir(parents=True, exist_ok=True)

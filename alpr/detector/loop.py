@@ -33,6 +33,7 @@ from alpr.detector.data import (
     frame_items,
     frame_key,
     load_extra_boxes,
+    plate_crops,
 )
 from alpr.detector.detector import PlateDetector
 from alpr.detector.evaluation import DetectionReport, build_report, evaluate_frames
@@ -125,6 +126,7 @@ def train_detector(cfg: DetectorTrainConfig, resume: Path | None = None, progres
     for item in train_items:
         pool.add(item, extra.get(frame_key(item.image)))
     val_frames = [load_rgb(it.image) for it in val_items] if main_proc else []
+    real_plates = plate_crops(cfg.data) if cfg.data.real_plate_share > 0 else []
 
     start_stage, start_step, best = 0, 0, -1.0
     ckpt_path = out / "checkpoint.pt"
@@ -165,7 +167,8 @@ def train_detector(cfg: DetectorTrainConfig, resume: Path | None = None, progres
             sched.load_state_dict(state["scheduler"])
             step0 = start_step
         stream = DetectionStream(pool, cfg.data, cfg.model, stage.real_fraction,
-                                 seed=cfg.seed * 7919 + rank * 104729 + si * 31 + step0)
+                                 seed=cfg.seed * 7919 + rank * 104729 + si * 31 + step0,
+                                 real_plates=real_plates)
         loader = DataLoader(stream, batch_size=stage.batch_size, num_workers=cfg.num_workers,
                             collate_fn=collate, persistent_workers=False,
                             pin_memory=device.type == "cuda")

@@ -307,6 +307,7 @@ class SceneRenderer:
     def __init__(self, seed: int = 0, size: tuple[int, int] = (320, 320),
                  plate_width: tuple[float, float] = (18.0, 220.0),
                  backgrounds: Callable[[random.Random, int, int], np.ndarray | None] | None = None,
+                 real_plates: list[np.ndarray] | None = None, real_plate_share: float = 0.0,
                  ) -> None:
         if min(size) < 32:
             raise ValueError(f"size must be (W, H) of at least 32 pixels, got {size!r}")
@@ -316,6 +317,8 @@ class SceneRenderer:
         self.size = size
         self.plate_width = plate_width
         self.backgrounds = backgrounds
+        self.real_plates = real_plates or []
+        self.real_plate_share = real_plate_share if self.real_plates else 0.0
         self._rng = random.Random(seed)
         self._np = np.random.default_rng(seed)
         self._plates = PlateRenderer(seed=seed, size=(192, 96))
@@ -329,6 +332,8 @@ class SceneRenderer:
         return procedural_background(self._np, h, w)
 
     def _plate(self) -> np.ndarray:
+        if self.real_plate_share and self._rng.random() < self.real_plate_share:
+            return self._rng.choice(self.real_plates)
         if self._rng.random() < 0.6:
             return self._plates.render().image
         return eu_plate(self._rng)
