@@ -26,7 +26,13 @@ def _login(args: argparse.Namespace) -> tuple[Governance, Actor]:
     from alpr.store.db import make_engine
 
     gov = Governance(make_engine(args.db))
-    password = os.environ.get("ALPR_PASSWORD") or getpass.getpass(f"password for {args.user}: ")
+    password = os.environ.get("ALPR_PASSWORD")
+    if not password:
+        try:
+            password = getpass.getpass(f"password for {args.user}: ")
+        except EOFError:  # no terminal to ask on (a script, a pipe, CI)
+            raise ValueError(f"no password for --user {args.user}: set ALPR_PASSWORD or run "
+                             f"in a terminal to be asked") from None
     return gov, gov.login(args.user, password)
 
 

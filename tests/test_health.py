@@ -5,6 +5,7 @@ injected fault found, healthy cameras left alone) and the administrator's decisi
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import math
 import subprocess
@@ -291,6 +292,13 @@ def test_report_cli_as_administrator(smoke_department, monkeypatch, capsys) -> N
     assert overall["ci_low"] <= overall["error_rate"] <= overall["ci_high"]
     monkeypatch.setenv("ALPR_PASSWORD", "wrong password!")
     assert main(["health", "report", "--user", "admin", "--db", d.url]) == 2
+    # no password and no terminal to ask on (a script): a clear error, not a traceback
+    monkeypatch.delenv("ALPR_PASSWORD")
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": (_ for _ in ()).throw(EOFError))
+    capsys.readouterr()
+    assert main(["health", "report", "--user", "admin", "--db", d.url]) == 2
+    assert "no password for --user admin: set ALPR_PASSWORD" in capsys.readouterr().err
 
 
 def test_dashboard_source_adds_the_diagnostics(smoke_department) -> None:  # noqa: F811
