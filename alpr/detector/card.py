@@ -56,6 +56,9 @@ def render_card(folder: Path) -> str:
         f"- score threshold {card.get('score_threshold')}: {card.get('threshold_method', '')}",
         f"- training manifest sha256: `{data.get('train_manifest_sha256', '?')}`",
         f"- validation manifest sha256: `{data.get('val_manifest_sha256', '?')}`",
+        *([f"- started from: `{card['config']['init_from']}`"]
+          if (card.get("config") or {}).get("init_from") else []),
+        *[f"- note: {n}" for n in card.get("notes", [])],
         "",
         "## Held-out figures (real frames never trained on)",
         f"- detection recall at IoU >= 0.4: {_pct(m, 'recall')}; precision "

@@ -47,8 +47,13 @@ def render_card(folder: Path) -> str:
         f"training crops, {data.get('val_real_crops', '?')} held out; plus synthetic plates",
         f"- training manifest sha256: `{data.get('train_manifest_sha256', '?')}`",
         f"- validation manifest sha256: `{data.get('val_manifest_sha256', '?')}`",
+        *([f"- started from: `{card['config']['init_from']}` (what that model trained on "
+           f"counts as seen too)"] if (card.get("config") or {}).get("init_from") else []),
+        *[f"- note: {n}" for n in card.get("notes", [])],
         "",
-        "## Held-out figures (real crops never trained on)",
+        "## Held-out figures (real crops never trained on)"
+        if not (card.get("config") or {}).get("init_from")
+        else "## Held-out figures (real crops this run never trained on; see provenance)",
         f"- exact match, O folded to 0: {pct('exact_match_o_folded')} (strict: {pct('exact_match')})",
         f"- character accuracy: {pct('char_accuracy')}",
         f"- state of issuance top-1: {pct('state_top1')}",
