@@ -14,7 +14,8 @@ def run_evaluate_frames(args: argparse.Namespace) -> int:
     from alpr.datasets import LabelFileError, load_frames
     from alpr.detector.detector import PlateDetector
     from alpr.detector.detector import resolve_model as resolve_detector
-    from alpr.detector.evaluation import evaluate_frames
+    from alpr.detector.evaluation import build_report, detect_and_read
+    from alpr.recognizer.preprocess import load_rgb
     from alpr.recognizer.recognizer import Recognizer, resolve_model
 
     try:
@@ -45,10 +46,11 @@ def run_evaluate_frames(args: argparse.Namespace) -> int:
         known = [[b for kind in ("plate", "ignore")
                   for b in extra.get(frame_key(it.image), {}).get(kind, [])]
                  for it in labels.items]
-    report = evaluate_frames(det, labels.items, rec)
+    dets, texts = detect_and_read(det, [load_rgb(it.image) for it in labels.items], rec)
+    report = build_report(labels.items, dets, texts)
     print(report.summary())
     if known is not None:
-        with_known = evaluate_frames(det, labels.items, rec, known=known)
+        with_known = build_report(labels.items, dets, texts, known=known)
         n = sum(len(k) for k in known)
         print(f"\nnot counting the {n} other plates listed in {args.known_boxes} as false:\n"
               f"{with_known.summary()}")

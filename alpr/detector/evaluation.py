@@ -16,7 +16,7 @@ import numpy as np
 
 from alpr.datasets import LabelledCrop
 from alpr.detector.detector import Detection, PlateDetector
-from alpr.detector.geometry import match
+from alpr.detector.geometry import iou, match
 from alpr.plate_text import fold_o_to_zero
 from alpr.recognizer.preprocess import load_rgb
 from alpr.recognizer.recognizer import Recognizer
@@ -80,8 +80,11 @@ def score_frames(truth: list[list[tuple[int, int, int, int]]], dets: list[list[D
             for t, ds in zip(truth, dets, strict=True)]
 
 
-def drop_known(dets: list[list[Detection]], texts: list[list[str]] | None,
-               known: list[list[tuple[float, float, float, float]]]
+Box = tuple[float, float, float, float]
+
+
+def drop_known(items: list[LabelledCrop], dets: list[list[Detection]],
+               texts: list[list[str]] | None, known: list[list[Box]]
                ) -> tuple[list[list[Detection]], list[list[str]] | None]:
     """Remove detections that overlap a known box (IoU >= the threshold) but not the label.
 
@@ -90,11 +93,13 @@ def drop_known(dets: list[list[Detection]], texts: list[list[str]] | None,
     """
     out_d: list[list[Detection]] = []
     out_t: list[list[str]] | None = [] if texts is not None else None
-    for k, (ds, kn) in enumerate(zip(dets, known, strict=True)):
-        boxes = np.array([d.box for d in ds], np.float64).reshape(-1, 4)
-        hit = {i for i, _ in match(boxes, np.array(kn, np.float64).reshape(-1, 4),
-                                   IOU_THRESHOLD)} if kn else set()
-        keep = [i for i in range(len(ds)) if i not in hit]
+    for k, (it, ds, kn) in enumerate(zip(items, dets, known, strict=True)):
+        keep = list(range(len(ds)))
+        if ds and kn:
+            boxes = np.array([d.box for d in ds], np.float64)
+            on_label = iou(boxes, np.array([it.box], np.float64))[:, 0] >= IOU_THRESHOLD
+            on_known = iou(boxes, np.array(kn, np.float64)).max(axis=1) >= IOU_THRESHOLD
+            keep = [i for i in keep if on_label[i] or not on_known[i]]
         out_d.append([ds[i] for i in keep])
         if out_t is not None and texts is not None:
             out_t.append([texts[k][i] for i in keep])
@@ -103,27 +108,14 @@ def drop_known(dets: list[list[Detection]], texts: list[list[str]] | None,
 
 def build_report(items: list[LabelledCrop], dets: list[list[Detection]],
                  texts: list[list[str]] | None = None,
-                 known: list[list[tuple[float, float, float, float]]] | None = None
-                 ) -> DetectionReport:
+                 known: list[list[Box]] | None = None) -> DetectionReport:
     """Counts and per-frame rows from one-plate-per-frame labels, detections and reads.
 
     ``known`` boxes per frame (see :func:`drop_known`) are left out of the counts.
     """
     assert all(it.box is not None for it in items)
     if known is not None:
-        # the label wins: a detection matching it is scored before known boxes are dropped
-        pairs0 = score_frames([[it.box] for it in items if it.box is not None], dets)
-        labelled = [{i for i, _ in p} for p in pairs0]
-        kept_d, kept_t = drop_known([[d for i, d in enumerate(ds) if i not in lab]
-                                     for ds, lab in zip(dets, labelled, strict=True)],
-                                    None if texts is None else
-                                    [[t for i, t in enumerate(ts) if i not in lab]
-                                     for ts, lab in zip(texts, labelled, strict=True)], known)
-        dets = [[ds[i] for i in sorted(lab)] + kd
-                for ds, lab, kd in zip(dets, labelled, kept_d, strict=True)]
-        if texts is not None and kept_t is not None:
-            texts = [[ts[i] for i in sorted(lab)] + kt
-                     for ts, lab, kt in zip(texts, labelled, kept_t, strict=True)]
+        dets, texts = drop_known(items, dets, texts, known)
     pairs = score_frames([[it.box] for it in items if it.box is not None], dets)
     rep = DetectionReport(frames=len(items), plates=len(items),
                           found=sum(len(p) for p in pairs), detections=sum(len(d) for d in dets))
@@ -146,21 +138,22 @@ def build_report(items: list[LabelledCrop], dets: list[list[Detection]],
     return rep
 
 
-def evaluate_frames(detector: PlateDetector, items: list[LabelledCrop],
-                    recognizer: Recognizer | None = None,
-                    frames: list[np.ndarray] | None = None,
-                    known: list[list[tuple[float, float, float, float]]] | None = None
-                    ) -> DetectionReport:
-    """Run the detector (and the recognizer, when given) over labelled frames.
-
-    ``known`` boxes per frame (other plates the labels leave out) are not counted as false.
-    """
+def detect_and_read(detector: PlateDetector, frames: list[np.ndarray],
+                    recognizer: Recognizer | None = None
+                    ) -> tuple[list[list[Detection]], list[list[str]] | None]:
+    """Detections per frame and, when a recognizer is given, the text read from each."""
     from alpr.detector.pipeline import read_detections
 
-    frames = frames if frames is not None else [load_rgb(it.image) for it in items]
     dets = [detector.detect(f) for f in frames]
-    texts = None
-    if recognizer is not None:
-        plates = read_detections(frames, dets, recognizer)
-        texts = [[p.read.text for p in ps] for ps in plates]
-    return build_report(items, dets, texts, known=known)
+    if recognizer is None:
+        return dets, None
+    plates = read_detections(frames, dets, recognizer)
+    return dets, [[p.read.text for p in ps] for ps in plates]
+
+
+def evaluate_frames(detector: PlateDetector, items: list[LabelledCrop],
+                    recognizer: Recognizer | None = None,
+                    frames: list[np.ndarray] | None = None) -> DetectionReport:
+    """Run the detector (and the recognizer, when given) over labelled frames."""
+    frames = frames if frames is not None else [load_rgb(it.image) for it in items]
+    return build_report(items, *detect_and_read(detector, frames, recognizer))

@@ -36,7 +36,7 @@ from alpr.detector.data import (
     plate_crops,
 )
 from alpr.detector.detector import PlateDetector
-from alpr.detector.evaluation import DetectionReport, build_report, evaluate_frames
+from alpr.detector.evaluation import Box, DetectionReport, build_report, evaluate_frames
 from alpr.detector.model import DetectorSpec, PlateDetNet, count_parameters
 from alpr.detector.targets import detection_loss
 from alpr.recognizer.preprocess import load_rgb
@@ -240,7 +240,7 @@ def train_detector(cfg: DetectorTrainConfig, resume: Path | None = None, progres
                   time.monotonic() - t0, global_step)
 
 
-def known_boxes(pool: FramePool) -> list[list[tuple[float, float, float, float]]]:
+def known_boxes(pool: FramePool) -> list[list[Box]]:
     """Per training frame, the extra plates and ignore regions in original frame pixels:
     detections there are neither found plates nor false ones when choosing the threshold."""
     return [[(x / f, y / f, w / f, h / f) for x, y, w, h in plates[1:] + ign]

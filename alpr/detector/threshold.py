@@ -16,14 +16,14 @@ import numpy as np
 
 from alpr.datasets import LabelledCrop
 from alpr.detector.detector import Detection, PlateDetector
-from alpr.detector.evaluation import build_report
+from alpr.detector.evaluation import Box, build_report
 
 GRID = tuple(round(0.2 + 0.05 * i, 2) for i in range(15))  # 0.2 .. 0.9
 
 
 def pick_threshold(items: list[LabelledCrop], dets: list[list[Detection]],
                    max_false_per_frame: float,
-                   known: list[list[tuple[float, float, float, float]]] | None = None) -> float:
+                   known: list[list[Box]] | None = None) -> float:
     """Lowest grid threshold with false plates per frame <= the target (else the highest).
 
     ``known`` boxes per frame (plates the labels leave out, unsure regions) are not counted
