@@ -281,6 +281,10 @@ def build_parser() -> argparse.ArgumentParser:
                                       "(default: models/plate-detector)")
     r.add_argument("--threshold", type=float,
                    help="detection score threshold for full frames (default: the model's)")
+    r.add_argument("--no-read-check", action="store_true",
+                   help="full frames: keep only boxes at the detection threshold (by default a "
+                        "box scored a little lower is kept when the recognizer reads it "
+                        "confidently; see the detector's model card)")
     r.set_defaults(func=_read)
 
     e = sub.add_parser("evaluate", help="measure a recognizer on labelled crops, or the "
@@ -293,6 +297,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "that the one-plate labels leave out (kind plate or ignore); also "
                         "reports the figures without counting detections there as false")
     e.add_argument("--detector", help="detector folder or MLflow URI (with --frames)")
+    e.add_argument("--no-read-check", action="store_true",
+                   help="with --frames: the detector alone, without the read check")
     e.add_argument("--model", help="model folder or MLflow model URI (default: shipped model)")
     e.add_argument("--corrections", type=Path, help="image,old,new label corrections CSV")
     e.add_argument("--out", type=Path, help="folder for the report, plots and per-read CSV")

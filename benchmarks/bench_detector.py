@@ -4,7 +4,8 @@ Usage: ``python benchmarks/bench_detector.py [--split val|all] [--detector DIR] 
 
 Accuracy on the held-out frames of ``openalpr-us-frames`` and ``openalpr-eu-frames`` (the
 detector config's file-name hash split; no training step saw them): detection recall and
-precision at IoU >= 0.4, false plates per frame, end-to-end exact read (strict, O/0-folded).
+precision at IoU >= 0.4, false plates per frame, end-to-end exact read (strict, O/0-folded),
+for the pipeline as shipped (with the detector card's read check) and the detector alone.
 Speed on 1080p frames (the real frames resized to 1920x1080 and JPEG-encoded in memory): one
 frame end to end (JPEG decode + detect + crop + recognise) with ONNX Runtime and PyTorch, and
 frames/s for batches of 8. Peer in the same run: torchvision's smallest detection model
@@ -28,7 +29,7 @@ import numpy as np
 from alpr.datasets import load_frames, split
 from alpr.detector.detector import PlateDetector
 from alpr.detector.evaluation import evaluate_frames
-from alpr.detector.pipeline import read_detections, read_frames
+from alpr.detector.pipeline import find_plates, read_frames
 from alpr.recognizer.preprocess import load_rgb
 from alpr.recognizer.recognizer import Recognizer
 
@@ -47,7 +48,7 @@ def end_to_end_ms(det: PlateDetector, rec: Recognizer, jpegs: list[bytes]) -> li
     for buf in jpegs:
         t0 = time.perf_counter()
         frame = decode_jpeg(buf)
-        read_detections([frame], [det.detect(frame)], rec)
+        find_plates([frame], det, rec)
         out.append((time.perf_counter() - t0) * 1e3)
     return out
 
@@ -94,8 +95,14 @@ def main() -> None:
           f"load average {os.getloadavg()[0]:.1f}")
     print(f"detector: {args.detector or 'models/plate-detector'} ({det.backend}), "
           f"threshold {det.threshold}\n")
-    print("set                    frames  recall  precision  false/frame  read strict  read O/0")
+    alone = PlateDetector.load(args.detector, read_check=False)
+    if det.read_check is not None:
+        rc = det.read_check
+        print(f"read check: boxes scored {rc.min_score}..{det.threshold} kept when read with "
+              f"confidence >= {rc.min_confidence} ({rc.min_chars}-{rc.max_chars} characters)\n")
+    print(f"{'set':40s} frames  recall  precision  false/frame  read strict  read O/0")
     all_items = []
+    sets = []
     for name in SETS:
         labels = DATA / name / "labels.csv"
         if not labels.exists():
@@ -105,42 +112,45 @@ def main() -> None:
         if args.split == "val":
             items = split(items, val_fraction)[1]
         all_items += items
-        m = evaluate_frames(det, items, rec).metrics()
-        print(f"{name:22s} {int(m['frames']):6d}  {m['recall']:6.1%}  {m['precision']:9.1%}  "
-              f"{m['false_plates_per_frame']:11.3f}  {m['end_to_end_exact']:11.1%}  "
-              f"{m['end_to_end_exact_o_folded']:8.1%}")
+        sets.append((name, items))
     if not all_items:
         return
-    m = evaluate_frames(det, all_items, rec).metrics()
-    print(f"{'both':22s} {int(m['frames']):6d}  {m['recall']:6.1%}  {m['precision']:9.1%}  "
-          f"{m['false_plates_per_frame']:11.3f}  {m['end_to_end_exact']:11.1%}  "
-          f"{m['end_to_end_exact_o_folded']:8.1%}\n")
+    sets.append(("both", all_items))
+    for label, d in (("", det), (" (detector alone)", alone)):
+        if label and det.read_check is None:
+            continue
+        for name, items in sets:
+            m = evaluate_frames(d, items, rec).metrics()
+            print(f"{name + label:40s} {int(m['frames']):6d}  {m['recall']:6.1%}  "
+                  f"{m['precision']:9.1%}  {m['false_plates_per_frame']:11.3f}  "
+                  f"{m['end_to_end_exact']:11.1%}  {m['end_to_end_exact_o_folded']:8.1%}")
+    print()
 
     frames = [cv2.resize(load_rgb(it.image), (1920, 1080), interpolation=cv2.INTER_LINEAR)
               for it in (all_items * 4)[:args.frames]]
     jpegs = [cv2.imencode(".jpg", cv2.cvtColor(f, cv2.COLOR_RGB2BGR),
                           [cv2.IMWRITE_JPEG_QUALITY, 90])[1].tobytes() for f in frames]
-    print(f"speed on {len(jpegs)} 1080p JPEG frames      median ms  p90 ms  frames/s (batch 8)")
-    results = {}
-    for backend in ("onnx", "torch"):
-        d = PlateDetector.load(args.detector, backend=backend)
+    print(f"{f'speed on {len(jpegs)} 1080p JPEG frames':40s} median ms  p90 ms  frames/s (batch 8)")
+    runs = [("onnx", True), ("torch", True)] + ([("onnx", False)] if det.read_check else [])
+    for backend, check in runs:
+        d = PlateDetector.load(args.detector, backend=backend, read_check=check)
         end_to_end_ms(d, rec, jpegs[:2])  # warm-up
         lat = end_to_end_ms(d, rec, jpegs)
         fps = batch_fps(d, rec, jpegs)
-        results[backend] = statistics.median(lat)
-        print(f"alpr end to end ({backend:5s})      {statistics.median(lat):9.1f}  "
+        label = backend if check else f"{backend}, no read check"
+        print(f"{'alpr end to end (' + label + ')':40s} {statistics.median(lat):9.1f}  "
               f"{np.percentile(lat, 90):6.1f}  {fps:8.1f}")
     t0 = time.perf_counter()
     for buf in jpegs:
         decode_jpeg(buf)
-    print(f"  of which JPEG decode        {(time.perf_counter() - t0) / len(jpegs) * 1e3:9.1f}")
+    print(f"{'  of which JPEG decode':40s} {(time.perf_counter() - t0) / len(jpegs) * 1e3:9.1f}")
     lat = []
     d = PlateDetector.load(args.detector)
     for f in frames:
         t0 = time.perf_counter()
         d.detect(f)
         lat.append((time.perf_counter() - t0) * 1e3)
-    print(f"  of which detection (onnx)   {statistics.median(lat):9.1f}")
+    print(f"{'  of which detection (onnx)':40s} {statistics.median(lat):9.1f}")
     peer = peer_ms([cv2.resize(f, (640, 360)) for f in frames[:10]])
     print(f"peer: torchvision fasterrcnn_mobilenet_v3_large_320_fpn, detection only, "
           f"{peer:.1f} ms/frame (ratio peer/alpr detection: {peer / statistics.median(lat):.1f}x)")

@@ -74,8 +74,37 @@ def test_alpr_read_frames_jsonl_boxes_confidences_and_bad_files(frames):
     assert plate["text"] == "7ABC123" and plate["state"]
     assert iou(np.array([plate["box"]]), np.array([PLATE_BOX]))[0, 0] >= 0.4
     assert 0 < plate["detection_confidence"] <= 1 and 0 <= plate["confidence"] <= 1
+    assert plate["kept_by_read"] is False  # a clear plate: found by the detector alone
     assert "not a readable image" in lines[1]["error"]
     assert lines[2]["plates"] == []
+
+
+@needs_models
+def test_read_check_keeps_a_low_scored_box_only_when_it_reads_as_a_plate():
+    """A plate the detector scores below its threshold is kept when the recognizer reads it
+    confidently; with a stricter check, or the check off, it is dropped."""
+    from alpr.detector.detector import PlateDetector, ReadCheck
+    from alpr.detector.pipeline import find_plates
+    from alpr.recognizer.recognizer import Recognizer
+
+    frame, road = frame_with_plate(), np.full((480, 640, 3), 128, np.uint8)
+    rec = Recognizer.load()
+    det = PlateDetector.load()
+    (score,) = [d.score for d in det.detect(frame)]
+    # the same box, now under the threshold: the candidates down to the floor include it
+    strict = PlateDetector.load(threshold=min(0.999, score + 0.001))
+    assert strict.detect(frame) == [] or strict.detect(frame)[0].score < strict.threshold
+    assert any(d.score == pytest.approx(score, abs=1e-4)
+               for d in strict.detect(frame, floor=0.2))
+    strict.read_check = ReadCheck(min_score=0.2, min_confidence=0.5)
+    (plate,) = find_plates([frame], strict, rec)[0]
+    assert plate.kept_by_read and plate.read.text == "7ABC123"
+    assert plate.detection_confidence < strict.threshold
+    assert find_plates([road], strict, rec) == [[]]
+    strict.read_check = ReadCheck(min_score=0.2, min_confidence=1.01)  # no read is that sure
+    assert find_plates([frame], strict, rec) == [[]]
+    strict.read_check = None
+    assert find_plates([frame], strict, rec) == [[]]
 
 
 @needs_models

@@ -48,13 +48,39 @@ def test_onnx_and_torch_backends_find_the_same_boxes(shared_datasets):
 @pytest.mark.slow
 def test_held_out_figures_reproduce_the_model_card(shared_datasets):
     """Anyone can re-measure the card's held-out figures: same frames, same numbers."""
+    from alpr.recognizer.recognizer import Recognizer
+
     det = PlateDetector.load()
     card = det.artifact.card
     val_fraction = card["config"]["data"]["val_fraction"]
+    rec = Recognizer.load() if card.get("read_check") else None  # the check reads boxes
     for name in SETS:
-        report = evaluate_frames(det, held_out(shared_datasets, name, val_fraction))
+        report = evaluate_frames(det, held_out(shared_datasets, name, val_fraction), rec)
         want = card["metrics_val_per_set"][name]
         assert report.frames == int(want["frames"])
         assert report.recall == pytest.approx(want["recall"], abs=0.034), report.summary()
         assert report.false_per_frame == pytest.approx(want["false_plates_per_frame"],
                                                        abs=0.034), report.summary()
+
+
+def test_read_check_in_the_card_is_loaded_and_can_be_turned_off(tmp_path):
+    import shutil
+
+    from alpr.detector.threshold import set_read_check
+
+    card = PlateDetector.load().artifact.card
+    if not card.get("read_check"):
+        pytest.skip("the shipped detector has no read check")
+    rc = PlateDetector.load().read_check
+    assert rc is not None and rc.min_score < PlateDetector.load().threshold
+    assert "training frames" in rc.method  # chosen on training frames, and says so
+    assert PlateDetector.load(read_check=False).read_check is None
+    assert PlateDetector.load(threshold=rc.min_score).read_check is None  # nothing below
+    folder = tmp_path / "det"
+    shutil.copytree(default_model_dir(), folder)
+    set_read_check(folder, None)
+    assert PlateDetector.load(folder).read_check is None
+    assert "- read check:" not in (folder / "README.md").read_text()
+    set_read_check(folder, rc)
+    assert PlateDetector.load(folder).read_check == rc
+    assert f"confidence >= {rc.min_confidence}" in (folder / "README.md").read_text()

@@ -31,6 +31,16 @@ def _pct(m: dict[str, Any], key: str) -> str:
     return f"{m[key]:.1%}" if key in m else "n/a"
 
 
+def _read_check_lines(card: dict[str, Any]) -> list[str]:
+    rc = card.get("read_check")
+    if not rc:
+        return []
+    return [f"- read check: a box scored {rc['min_score']} up to the threshold is kept when "
+            f"the recognizer reads {rc.get('min_chars', 4)}-{rc.get('max_chars', 8)} "
+            f"characters in it with confidence >= {rc['min_confidence']}; that confidence: "
+            f"{rc.get('method', '')}"]
+
+
 def render_card(folder: Path) -> str:
     card = json.loads((Path(folder) / CARD).read_text())
     m = card.get("metrics_val", {})
@@ -54,6 +64,7 @@ def render_card(folder: Path) -> str:
         f"({data.get('split_rule', '')}, the recognizer's file-name hash rule)",
         f"- synthetic data: {data.get('synthetic', '')}",
         f"- score threshold {card.get('score_threshold')}: {card.get('threshold_method', '')}",
+        *_read_check_lines(card),
         f"- training manifest sha256: `{data.get('train_manifest_sha256', '?')}`",
         f"- validation manifest sha256: `{data.get('val_manifest_sha256', '?')}`",
         *([f"- started from: `{card['config']['init_from']}`"]
@@ -68,6 +79,11 @@ def render_card(folder: Path) -> str:
         f"{_pct(m, 'end_to_end_exact_o_folded')} O/0-folded "
         f"(strict {_pct(m, 'end_to_end_exact')})",
     ]
+    alone = card.get("metrics_val_detector_only")
+    if alone and card.get("read_check"):
+        lines.append(f"- the detector alone (no read check): recall {_pct(alone, 'recall')}, "
+                     f"false plates per frame {alone.get('false_plates_per_frame', 0):.3f}, "
+                     f"end-to-end O/0 {_pct(alone, 'end_to_end_exact_o_folded')}")
     if card.get("fallback_input_size"):
         nf = card.get("metrics_val_without_fallback", {})
         lines.append(f"- frames with no plate at {card['spec']['input_size']} px get a second "

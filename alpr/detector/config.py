@@ -72,6 +72,12 @@ class DetectorTrainConfig(_Frozen):
     # when set, the shipped threshold is instead the lowest (0.2..0.9) keeping false plates per
     # frame on the *training* frames within this (alpr.detector.threshold)
     max_false_per_frame: float | None = Field(None, ge=0)
+    # when set (and the recognizer is there), boxes scored from this up to the threshold are
+    # kept when the recognizer reads them confidently; the confidence is chosen on the
+    # training frames so the check adds at most read_check_max_false_per_frame false plates
+    # there (alpr.detector.threshold.pick_read_check)
+    read_check_min_score: float | None = Field(None, gt=0, lt=1)
+    read_check_max_false_per_frame: float = Field(0.0, ge=0)
     output: str = "runs/detector"
     tracking: bool = True
     experiment: str = "alpr-plate-detector"

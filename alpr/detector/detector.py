@@ -44,6 +44,47 @@ class Detection:
         return {"box": list(self.box), "score": round(self.score, 4)}
 
 
+@dataclass(frozen=True)
+class ReadCheck:
+    """A second look at detections scored between ``min_score`` and the detector's threshold:
+    such a box is kept when the recognizer reads it as a plate, with confidence at least
+    ``min_confidence`` and ``min_chars`` to ``max_chars`` characters.
+
+    The card's ``read_check`` holds it, chosen on the training frames
+    (:func:`alpr.detector.threshold.pick_read_check`); :func:`alpr.detector.pipeline.find_plates`
+    applies it. A faint plate the detector is unsure of but the recognizer reads cleanly is
+    a plate; a wheel, a grille or a sign it is unsure of reads as nothing confident.
+
+    >>> rc = ReadCheck(0.2, 0.8)
+    >>> rc.accepts("EUS664", 0.91), rc.accepts("EUS664", 0.5), rc.accepts("201406181", 0.95)
+    (True, False, False)
+    """
+
+    min_score: float
+    min_confidence: float
+    min_chars: int = 4
+    max_chars: int = 8
+    method: str = ""
+
+    def accepts(self, text: str, confidence: float) -> bool:
+        return (confidence >= self.min_confidence
+                and self.min_chars <= len(text) <= self.max_chars)
+
+    @classmethod
+    def from_card(cls, card: dict[str, Any]) -> ReadCheck | None:
+        rc = card.get("read_check")
+        if not rc:
+            return None
+        return cls(float(rc["min_score"]), float(rc["min_confidence"]),
+                   int(rc.get("min_chars", 4)), int(rc.get("max_chars", 8)),
+                   str(rc.get("method", "")))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"min_score": self.min_score, "min_confidence": self.min_confidence,
+                "min_chars": self.min_chars, "max_chars": self.max_chars,
+                "method": self.method}
+
+
 def resolve_model(model: str | Path | None) -> Path:
     """A local folder for a path, an MLflow model URI, or None (the shipped detector)."""
     return resolve_model_folder(model, default_model_dir(), "detector")
@@ -54,11 +95,16 @@ class PlateDetector:
 
     def __init__(self, artifact: DetectorArtifact, folder: Path | None = None,
                  backend: str = "auto", threads: int | None = None,
-                 threshold: float | None = None) -> None:
+                 threshold: float | None = None, read_check: bool = True) -> None:
         self.artifact = artifact
         self.spec = artifact.spec
         self.threshold = float(threshold if threshold is not None
                                else artifact.card.get("score_threshold", 0.3))
+        # None: every detection below the threshold is dropped (the card has no read check,
+        # or the caller asked for the detector alone)
+        self.read_check = ReadCheck.from_card(artifact.card) if read_check else None
+        if self.read_check is not None and self.read_check.min_score >= self.threshold:
+            self.read_check = None
         # a frame with no plate at input_size is looked at again at this smaller size, for
         # close-ups whose plate is larger than any the network was trained on
         fallback = artifact.card.get("fallback_input_size")
@@ -85,7 +131,8 @@ class PlateDetector:
 
     @classmethod
     def load(cls, model: str | Path | None = None, backend: str = "auto",
-             threads: int | None = None, threshold: float | None = None) -> PlateDetector:
+             threads: int | None = None, threshold: float | None = None,
+             read_check: bool = True) -> PlateDetector:
         folder = resolve_model(model)
         if not folder.exists():
             raise FileNotFoundError(
@@ -93,7 +140,7 @@ class PlateDetector:
                 f"training/configs/detector-full.yaml`) or pass --detector PATH|URI")
         folder = folder.parent if folder.suffix == ".pt" else folder
         return cls(load_artifact(folder), folder, backend=backend, threads=threads,
-                   threshold=threshold)
+                   threshold=threshold, read_check=read_check)
 
     def raw(self, batch: np.ndarray) -> np.ndarray:
         """(B, 3, H, W) float32 -> (B, 5, H/4, W/4) raw network output."""
@@ -102,36 +149,44 @@ class PlateDetector:
         with self._torch.inference_mode():
             return self._net(self._torch.from_numpy(batch)).numpy()
 
-    def detect(self, frame: np.ndarray, threshold: float | None = None) -> list[Detection]:
-        """Plates in one RGB uint8 frame (H, W, 3), best score first."""
-        x, lb = letterbox(frame, self.spec.input_size)
-        out = self.raw(x[None])[0]
-        found = self._detections(out, lb, frame.shape[:2], threshold)
-        return found or self._fallback(frame, threshold)
+    def detect(self, frame: np.ndarray, threshold: float | None = None,
+               floor: float | None = None) -> list[Detection]:
+        """Plates in one RGB uint8 frame (H, W, 3), best score first.
 
-    def _fallback(self, frame: np.ndarray, threshold: float | None) -> list[Detection]:
+        With ``floor`` below the threshold, detections down to ``floor`` are returned too
+        (candidates for the read check); the smaller fallback look still happens only when
+        nothing reaches the threshold.
+        """
+        return self.detect_batch([frame], threshold, floor)[0]
+
+    def _fallback(self, frame: np.ndarray, th: float, lo: float,
+                  primary: list[Detection]) -> list[Detection]:
         if not self.fallback_size or self.fallback_size >= self.spec.input_size:
-            return []
+            return primary
         x, lb = letterbox(frame, self.fallback_size)
-        return self._detections(self.raw(x[None])[0], lb, frame.shape[:2], threshold)
+        found = self._detections(self.raw(x[None])[0], lb, frame.shape[:2], lo)
+        return found if any(d.score >= th for d in found) else primary
 
-    def detect_batch(self, frames: list[np.ndarray], threshold: float | None = None
-                     ) -> list[list[Detection]]:
+    def detect_batch(self, frames: list[np.ndarray], threshold: float | None = None,
+                     floor: float | None = None) -> list[list[Detection]]:
         """:meth:`detect` over several frames; same-shaped inputs run as one batch."""
+        th = self.threshold if threshold is None else threshold
+        lo = th if floor is None else min(floor, th)
         prepared = [letterbox(f, self.spec.input_size) for f in frames]
-        out: list[list[Detection] | None] = [None] * len(frames)
+        out: list[list[Detection]] = [[] for _ in frames]
         groups: dict[tuple[int, ...], list[int]] = {}
         for i, (x, _) in enumerate(prepared):
             groups.setdefault(x.shape, []).append(i)
         for idx in groups.values():
-            raw = self.raw(np.stack([prepared[i][0] for i in idx]))
+            raw = self.raw(prepared[idx[0]][0][None] if len(idx) == 1
+                           else np.stack([prepared[i][0] for i in idx]))
             for k, i in enumerate(idx):
-                out[i] = self._detections(raw[k], prepared[i][1], frames[i].shape[:2], threshold)
-        return [o or self._fallback(f, threshold) for o, f in zip(out, frames, strict=True)]
+                out[i] = self._detections(raw[k], prepared[i][1], frames[i].shape[:2], lo)
+        return [o if any(d.score >= th for d in o) else self._fallback(f, th, lo, o)
+                for o, f in zip(out, frames, strict=True)]
 
     def _detections(self, out: np.ndarray, lb: Letterbox, shape: tuple[int, ...],
-                    threshold: float | None) -> list[Detection]:
-        th = self.threshold if threshold is None else threshold
+                    th: float) -> list[Detection]:
         boxes, scores = decode(out, self.spec.stride, th)
         if len(boxes) == 0:
             return []

@@ -29,7 +29,8 @@ def run_evaluate_frames(args: argparse.Namespace) -> int:
         print(f"error: {args.frames}: no usable rows", file=sys.stderr)
         return 2
     try:
-        det = PlateDetector.load(args.detector)
+        det = PlateDetector.load(args.detector,
+                                 read_check=not getattr(args, "no_read_check", False))
         rec = Recognizer.load(args.model)
     except (FileNotFoundError, OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -48,6 +49,12 @@ def run_evaluate_frames(args: argparse.Namespace) -> int:
                  for it in labels.items]
     dets, texts = detect_and_read(det, [load_rgb(it.image) for it in labels.items], rec)
     report = build_report(labels.items, dets, texts)
+    if det.read_check is not None:
+        rc = det.read_check
+        print(f"detector threshold {det.threshold}; read check: boxes scored {rc.min_score} and "
+              f"up kept when read with confidence >= {rc.min_confidence} "
+              f"({sum(d.score < det.threshold for ds in dets for d in ds)} kept so; "
+              f"--no-read-check for the detector alone)")
     print(report.summary())
     if known is not None:
         with_known = build_report(labels.items, dets, texts, known=known)
@@ -70,7 +77,11 @@ def run_evaluate_frames(args: argparse.Namespace) -> int:
             mlflow.log_params({"frames": str(args.frames),
                                "detector": str(resolve_detector(args.detector)),
                                "model": str(resolve_model(args.model)), "n": report.frames,
-                               "skipped_rows": len(labels.errors)})
+                               "skipped_rows": len(labels.errors),
+                               "detector_threshold": det.threshold,
+                               "read_check": (f"score>={det.read_check.min_score}, read "
+                                              f"confidence>={det.read_check.min_confidence}"
+                                              if det.read_check else "off")})
             mlflow.log_metrics(report.metrics())
             mlflow.log_text(report.summary(), "report.txt")
         print(f"logged to MLflow ({tracking.tracking_uri()}, experiment alpr-evaluations)")

@@ -141,14 +141,18 @@ def build_report(items: list[LabelledCrop], dets: list[list[Detection]],
 def detect_and_read(detector: PlateDetector, frames: list[np.ndarray],
                     recognizer: Recognizer | None = None
                     ) -> tuple[list[list[Detection]], list[list[str]] | None]:
-    """Detections per frame and, when a recognizer is given, the text read from each."""
-    from alpr.detector.pipeline import read_detections
+    """Detections per frame and, when a recognizer is given, the text read from each.
 
-    dets = [detector.detect(f) for f in frames]
+    With a recognizer the detections are the pipeline's (:func:`find_plates`: the detector's
+    read check applies, when it has one); without one, the detector's alone.
+    """
+    from alpr.detector.pipeline import find_plates
+
     if recognizer is None:
-        return dets, None
-    plates = read_detections(frames, dets, recognizer)
-    return dets, [[p.read.text for p in ps] for ps in plates]
+        return [detector.detect(f) for f in frames], None
+    plates = [find_plates([f], detector, recognizer)[0] for f in frames]
+    return ([[p.detection for p in ps] for ps in plates],
+            [[p.read.text for p in ps] for ps in plates])
 
 
 def evaluate_frames(detector: PlateDetector, items: list[LabelledCrop],

@@ -300,6 +300,16 @@ def finish(cfg: DetectorTrainConfig, net: PlateDetNet, pool: FramePool,
             method += (f" (detections of the other plates and unsure regions listed in "
                        f"{cfg.data.extra_boxes} not counted as false)")
     det = snapshot(net, threshold, cfg.model.fallback_size)
+    read_check = None
+    if (cfg.read_check_min_score is not None and recognizer is not None and len(pool)
+            and cfg.read_check_min_score < threshold):
+        from alpr.detector.threshold import pick_read_check
+
+        read_check, _ = pick_read_check(det, recognizer, pool.items,
+                                        [load_rgb(it.image) for it in pool.items],
+                                        cfg.read_check_min_score,
+                                        cfg.read_check_max_false_per_frame, known_boxes(pool))
+        det.read_check = read_check
     report = evaluate_frames(det, val_items, recognizer, frames=val_frames) if val_items else None
     card: dict[str, Any] = {
         "name": cfg.name,
@@ -307,6 +317,11 @@ def finish(cfg: DetectorTrainConfig, net: PlateDetNet, pool: FramePool,
         "score_threshold": threshold,
         "fallback_input_size": cfg.model.fallback_size,
         "threshold_method": method or "score_threshold of the config",
+        **({"read_check": read_check.to_dict(),
+            "metrics_val_detector_only": evaluate_frames(
+                snapshot(net, threshold, cfg.model.fallback_size), val_items, recognizer,
+                frames=val_frames).metrics() if val_items else {}}
+           if read_check is not None else {}),
         "command": command or " ".join(shlex.quote(a) for a in sys.argv),
         "config": cfg.model_dump(mode="json"),
         "training_seconds": round(seconds, 1),

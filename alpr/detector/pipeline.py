@@ -3,6 +3,10 @@
 ``read_frames(frames)`` is the Python API behind ``alpr read`` without ``--crops``: for each
 RGB frame it returns the plates found, each a recognizer :class:`PlateRead` whose ``box`` is
 the detector's box, with the detection's confidence beside it.
+
+``find_plates`` applies the detector card's read check: a box scored below the detection
+threshold (but at least the check's ``min_score``) is kept only when the recognizer reads it
+as a plate with high confidence (``FramePlate.kept_by_read``).
 """
 
 from __future__ import annotations
@@ -24,11 +28,18 @@ class FramePlate:
 
     read: PlateRead
     detection_confidence: float
+    kept_by_read: bool = False  # below the detection threshold, kept by the read check
+
+    @property
+    def detection(self) -> Detection:
+        assert self.read.box is not None
+        return Detection(self.read.box, self.detection_confidence)
 
     def to_dict(self) -> dict[str, Any]:
         d = self.read.to_dict()
         d["box"] = list(self.read.box) if self.read.box is not None else None
         d["detection_confidence"] = round(self.detection_confidence, 4)
+        d["kept_by_read"] = self.kept_by_read
         return d
 
 
@@ -55,6 +66,25 @@ def read_detections(frames: list[np.ndarray], detections: list[list[Detection]],
             for ds in detections]
 
 
+def find_plates(frames: list[np.ndarray], detector: PlateDetector, recognizer: Recognizer
+                ) -> list[list[FramePlate]]:
+    """Detect and read every plate in each frame, with the detector's read check.
+
+    Without a read check this is the detections at the threshold, read. With one, the
+    candidates down to its ``min_score`` are read too and kept when their read passes.
+    """
+    rc = detector.read_check
+    if rc is None:
+        return read_detections(frames, detector.detect_batch(frames), recognizer)
+    found = read_detections(frames, detector.detect_batch(frames, floor=rc.min_score),
+                            recognizer)
+    th = detector.threshold
+    return [[p if p.detection_confidence >= th else replace(p, kept_by_read=True)
+             for p in ps
+             if p.detection_confidence >= th or rc.accepts(p.read.text, p.read.confidence)]
+            for ps in found]
+
+
 def read_frames(frames: list[np.ndarray], detector: PlateDetector | None = None,
                 recognizer: Recognizer | None = None) -> list[list[FramePlate]]:
     """Every plate in each RGB uint8 frame (H, W, 3), best detection first.
@@ -63,4 +93,4 @@ def read_frames(frames: list[np.ndarray], detector: PlateDetector | None = None,
     """
     detector = detector or PlateDetector.load()
     recognizer = recognizer or Recognizer.load()
-    return read_detections(frames, detector.detect_batch(frames), recognizer)
+    return find_plates(frames, detector, recognizer)

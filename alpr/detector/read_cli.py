@@ -18,7 +18,7 @@ CHUNK = 16  # frames decoded and read together
 
 def read_frames_cli(args: argparse.Namespace) -> int:
     from alpr.detector.detector import PlateDetector
-    from alpr.detector.pipeline import read_detections
+    from alpr.detector.pipeline import find_plates
     from alpr.recognizer.preprocess import ImageReadError, load_rgb
     from alpr.recognizer.recognizer import Recognizer
 
@@ -28,7 +28,8 @@ def read_frames_cli(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 2
     try:
-        det = PlateDetector.load(getattr(args, "detector", None), threshold=threshold)
+        det = PlateDetector.load(getattr(args, "detector", None), threshold=threshold,
+                                 read_check=not getattr(args, "no_read_check", False))
         rec = Recognizer.load(args.model)
     except (FileNotFoundError, OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -46,7 +47,7 @@ def read_frames_cli(args: argparse.Namespace) -> int:
                 failures += 1
                 results.append({"image": path, "error": str(exc)})
         frames = [f for _, f in good]
-        plates = read_detections(frames, [det.detect(f) for f in frames], rec)
+        plates = find_plates(frames, det, rec)
         for (pos, _), found in zip(good, plates, strict=True):
             results[pos]["plates"] = [p.to_dict() for p in found]
         for result in results:

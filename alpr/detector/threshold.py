@@ -4,6 +4,8 @@ The threshold trades recall for false plates. ``pick_threshold`` takes the lowes
 whose false plates per frame on the training frames stay within a target; ``retune`` applies
 it to a model folder (only ``card.json`` and its ``README.md`` change, like the recognizer's
 ``alpr calibrate``) and re-measures the held-out figures at the new threshold.
+``pick_read_check`` chooses, on the same frames, how confident a read must be to keep a box
+scored below the threshold (:class:`alpr.detector.detector.ReadCheck`).
 """
 
 from __future__ import annotations
@@ -15,8 +17,10 @@ from typing import Any
 import numpy as np
 
 from alpr.datasets import LabelledCrop
-from alpr.detector.detector import Detection, PlateDetector
-from alpr.detector.evaluation import Box, build_report
+from alpr.detector.detector import Detection, PlateDetector, ReadCheck
+from alpr.detector.evaluation import IOU_THRESHOLD, Box, build_report
+from alpr.detector.geometry import iou
+from alpr.recognizer.preprocess import load_rgb
 
 GRID = tuple(round(0.2 + 0.05 * i, 2) for i in range(15))  # 0.2 .. 0.9
 
@@ -84,3 +88,129 @@ def set_threshold(model_dir: Path, threshold: float, method: str,
 
     write_card(Path(model_dir))
     return card
+
+
+CONFIDENCE_GRID = tuple(round(0.5 + 0.05 * i, 2) for i in range(10))  # 0.5 .. 0.95
+
+
+def pick_read_check(detector: PlateDetector, recognizer: Any, items: list[LabelledCrop],
+                    frames: list[np.ndarray], min_score: float = 0.2,
+                    max_false_per_frame: float = 0.0,
+                    known: list[list[Box]] | None = None) -> tuple[ReadCheck, dict[str, Any]]:
+    """The read check's confidence from the *training* frames: the lowest of 0.5..0.95 at
+    which the boxes it would keep (scored from ``min_score`` up to the detector's threshold)
+    add at most ``max_false_per_frame`` false plates per frame there (else 0.95).
+
+    Detections on a labelled plate or on a ``known`` box (plates the labels leave out,
+    unsure regions) are not false. The detector's scores on its own training frames are
+    optimistic, so those frames offer fewer low-scored boxes than new frames will; the
+    recognizer never trained on false plates, so its confidence on them is fair.
+    """
+    from alpr.detector.pipeline import read_detections
+
+    th = detector.threshold
+    cands = [[d for d in ds if d.score < th]
+             for ds in detector.detect_batch(frames, floor=min_score)]
+    plates = [read_detections([f], [ds], recognizer)[0] for f, ds in zip(frames, cands,
+                                                                        strict=True)]
+    kinds: list[tuple[bool, str, float]] = []  # (is false, text, confidence) per candidate
+    for k, (it, ps) in enumerate(zip(items, plates, strict=True)):
+        if not ps:
+            continue
+        boxes = np.array([p.detection.box for p in ps], np.float64)
+        good = iou(boxes, np.array([it.box], np.float64))[:, 0] >= IOU_THRESHOLD
+        if known is not None and known[k]:
+            good |= iou(boxes, np.array(known[k], np.float64)).max(axis=1) >= IOU_THRESHOLD
+        kinds += [(not g, p.read.text, p.read.confidence) for g, p in zip(good, ps,
+                                                                          strict=True)]
+    return choose_read_check(kinds, len(items), min_score, th, max_false_per_frame)
+
+
+def choose_read_check(candidates: list[tuple[bool, str, float]], frames: int,
+                      min_score: float, threshold: float, max_false_per_frame: float
+                      ) -> tuple[ReadCheck, dict[str, Any]]:
+    """The lowest grid confidence whose kept ``(is false, text, confidence)`` candidates are
+    at most ``max_false_per_frame`` false per frame (else the grid's top), and the table.
+
+    >>> cands = [(True, "ABC123", 0.72), (False, "EUS664", 0.9), (True, "12", 0.99)]
+    >>> rc, info = choose_read_check(cands, 10, 0.2, 0.7, 0.0)
+    >>> rc.min_confidence, info["table"][0]["false"]
+    (0.75, 1)
+    """
+    n = max(frames, 1)
+    table = []
+    chosen = None
+    for c in CONFIDENCE_GRID:
+        rc = ReadCheck(min_score, c)
+        false = sum(bad and rc.accepts(t, conf) for bad, t, conf in candidates)
+        kept = sum(rc.accepts(t, conf) for _, t, conf in candidates)
+        table.append({"min_confidence": c, "kept": kept, "false": false,
+                      "false_per_frame": false / n})
+        if chosen is None and false / n <= max_false_per_frame:
+            chosen = c
+    conf = chosen if chosen is not None else CONFIDENCE_GRID[-1]
+    row = next(r for r in table if r["min_confidence"] == conf)
+    method = (f"lowest of {CONFIDENCE_GRID[0]}..{CONFIDENCE_GRID[-1]} at which boxes scored "
+              f"{min_score}..{threshold} add at most {max_false_per_frame} false plates per "
+              f"frame on the {frames} training frames (there: {len(candidates)} such boxes, "
+              f"{sum(b for b, _, _ in candidates)} of them false; the check keeps "
+              f"{row['kept']}, {row['false']} false)")
+    return ReadCheck(min_score, conf, method=method), {"candidates": len(candidates),
+                                                        "table": table}
+
+
+def set_read_check(model_dir: Path, check: ReadCheck | None,
+                   val_items: list[LabelledCrop] | None = None,
+                   val_frames: list[np.ndarray] | None = None, recognizer: Any = None
+                   ) -> dict[str, Any]:
+    """Write (or, with None, remove) the read check in a model folder's card and README,
+    re-measuring the card's held-out figures with it (and without it) when ``val_items``
+    and a recognizer are given."""
+    card_path = Path(model_dir) / "card.json"
+    card = json.loads(card_path.read_text())
+    card.pop("metrics_val_detector_only", None)
+    if check is None:
+        card.pop("read_check", None)
+    else:
+        card["read_check"] = check.to_dict()
+    card_path.write_text(json.dumps(card, indent=2, default=str))
+    if val_items and recognizer is not None:
+        from alpr.detector.evaluation import evaluate_frames
+        from alpr.detector.loop import per_set_reports
+
+        frames = val_frames if val_frames is not None else [load_rgb(it.image)
+                                                            for it in val_items]
+        det = PlateDetector.load(model_dir)
+        card["metrics_val"] = evaluate_frames(det, val_items, recognizer,
+                                              frames=frames).metrics()
+        card["metrics_val_per_set"] = per_set_reports(det, val_items, frames, recognizer)
+        if check is not None:
+            alone = PlateDetector.load(model_dir, read_check=False)
+            card["metrics_val_detector_only"] = evaluate_frames(
+                alone, val_items, recognizer, frames=frames).metrics()
+    card_path.write_text(json.dumps(card, indent=2, default=str))
+    from alpr.detector.card import write_card
+
+    write_card(Path(model_dir))
+    return card
+
+
+def retune_read_check(model_dir: Path, recognizer: Any, min_score: float = 0.2,
+                      max_false_per_frame: float = 0.0) -> dict[str, Any]:
+    """Choose a model folder's read check on the training frames its card's config names
+    (the same split, corrections and extra boxes as training), write it into the card and
+    re-measure the held-out figures with it. Returns the card."""
+    from alpr.detector.config import DetDataConfig
+    from alpr.detector.data import frame_items, frame_key, load_extra_boxes
+
+    card = json.loads((Path(model_dir) / "card.json").read_text())
+    data = DetDataConfig.model_validate(card["config"]["data"])
+    train, val = frame_items(data)
+    extra = load_extra_boxes(data.extra_boxes)
+    known = [[b for kind in ("plate", "ignore") for b in extra.get(frame_key(it.image), {})
+              .get(kind, [])] for it in train]
+    det = PlateDetector.load(model_dir, read_check=False)
+    check, _ = pick_read_check(det, recognizer, train, [load_rgb(it.image) for it in train],
+                               min_score, max_false_per_frame, known)
+    return set_read_check(model_dir, check, val, [load_rgb(it.image) for it in val],
+                          recognizer)
