@@ -56,7 +56,8 @@ def smoke(tmp_path: Path, frames: Path, **over):
 
 
 def test_smoke_training_writes_a_loadable_detector_with_its_card(tmp_path, frames):
-    folder = train_detector(smoke(tmp_path, frames, max_false_per_frame=0.5), progress=False,
+    folder = train_detector(smoke(tmp_path, frames, max_false_per_frame=0.5,
+                                  read_check_min_score=0.1), progress=False,
                             command="pytest smoke")
     assert folder is not None
     card = json.loads((folder / "card.json").read_text())
@@ -67,6 +68,12 @@ def test_smoke_training_writes_a_loadable_detector_with_its_card(tmp_path, frame
     assert "Held-out figures" in (folder / "README.md").read_text()
     # the threshold was chosen on the training frames, from the 0.2..0.9 grid
     assert card["score_threshold"] in GRID and "training frames" in card["threshold_method"]
+    # so was the read check's confidence (with the shipped recognizer), and the card gives
+    # the held-out figures with and without it
+    rc = card["read_check"]
+    assert rc["min_score"] == 0.1 and 0.5 <= rc["min_confidence"] <= 0.95
+    assert "training frames" in rc["method"] and "recall" in card["metrics_val_detector_only"]
+    assert PlateDetector.load(folder).read_check is not None
     det = PlateDetector.load(folder, threshold=0.01)
     found = det.detect(np.full((480, 640, 3), 90, np.uint8))
     assert all(isinstance(d, Detection) for d in found)
