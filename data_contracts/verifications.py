@@ -13,6 +13,7 @@ from data_contracts.reads import ISO_WITH_ZONE
 
 
 def build(frame: Frame) -> object:
+    from alpr.jurisdictions import codes
     from alpr.store.schema import OUTCOMES
 
     others = [o for o in OUTCOMES if o != "confirmed"]
@@ -45,6 +46,12 @@ def build(frame: Frame) -> object:
         rule(gxe.ExpectColumnValuesToMatchRegex, "row",
              "verified_at is an ISO 8601 time with a time zone", column="verified_at",
              regex=ISO_WITH_ZONE),
+        rule(gxe.ExpectColumnValuesToMatchRegex, "row",
+             "seen_plate, when given, is 1-10 capital letters and digits (the plate as seen, "
+             "no wildcards)", column="seen_plate", regex=r"^[A-Z0-9]{1,10}$"),
+        rule(gxe.ExpectColumnValuesToBeInSet, "row",
+             "seen_state, when given, is a jurisdiction code", column="seen_state",
+             value_set=list(codes())),
     ])
 
 

@@ -219,6 +219,21 @@ def test_verification_contract_flags_each_rule(tmp_path):
     assert report.bad_lines == frozenset(range(4, 10))
 
 
+def test_verification_contract_checks_the_plate_and_state_seen(tmp_path):
+    path = tmp_path / "v.csv"
+    path.write_text(
+        "hit_id,chars_match,state_match,dispatch_confirmed,outcome,action_taken,verified_at,"
+        "seen_plate,seen_state\n"
+        "1,false,true,false,misread,,2026-05-01T08:00:00Z,ABC128,CA\n"    # 2 good
+        "2,true,true,true,confirmed,,2026-05-01T08:00:00Z,,\n"            # 3 good: not noted
+        "3,false,true,false,misread,,2026-05-01T08:00:00Z,AB?128,CA\n"    # 4 wildcard
+        "4,true,false,false,wrong_state,,2026-05-01T08:00:00Z,ABC128,XX\n")  # 5 state
+    report = validate_file("verifications", path)
+    assert lines_of(report, "seen_plate") == {4}
+    assert lines_of(report, "seen_state") == {5}
+    assert report.bad_lines == frozenset({4, 5})
+
+
 # -- training / evaluation splits ------------------------------------------------------------
 def crop(name: str, plate: str, state: str | None) -> LabelledCrop:
     return LabelledCrop(image=Path(f"/data/{name}.png"), plate=plate, state=state)

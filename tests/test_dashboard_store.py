@@ -120,6 +120,9 @@ def test_misread_rates_and_confusions(dept):
     rejected = st.rejected_hits()
     assert set(rejected["outcome"]) == {"misread", "wrong_state"}
     assert set(rejected["listed_plate"]) == {"DEF5678", "XYZ7890"}
+    # the officer recorded what was on the vehicle: the read was right, the listing did not fit
+    assert set(zip(rejected["seen_plate"], rejected["seen_state"], strict=True)) == {
+        ("DEF5G78", "NY"), ("XYZ7890", "NY")}
 
 
 def test_compliance_table_agrees_with_governance_summary(dept):

@@ -83,6 +83,25 @@ def test_manual_entry_retro_matches_and_is_removed_by_its_owner(world):
     assert ingest_rows(gov, op, [(1, read("7ABC123", "CA"))]).hits == 0
 
 
+def test_verification_records_the_plate_and_state_seen(world):
+    gov, admin, (op, _), hot = world
+    load_list(gov, op, hot)
+    ingest_rows(gov, op, [(1, read("ABC1234", "VA"))])
+    with gov.Session() as s:
+        hit_id = s.scalar(select(Hit.id))
+    for bad, field in ((("ABC 12#4", "VA"), "seen_plate"), (("ABC1?34", "VA"), "seen_plate"),
+                       (("ABC1234", "Atlantis"), "seen_state")):
+        with pytest.raises(ValueError, match=field):
+            verify_hit(gov, op, hit_id, chars_match=False, state_match=True,
+                       dispatch_confirmed=False, outcome="misread", seen_plate=bad[0],
+                       seen_state=bad[1])
+    verify_hit(gov, op, hit_id, chars_match=False, state_match=True, dispatch_confirmed=False,
+               outcome="misread", seen_plate=" abc-1284 ", seen_state="virginia")
+    with gov.Session() as s:
+        v = s.scalars(select(HitVerification)).one()  # the refused ones left no record
+        assert (v.seen_plate, v.seen_state) == ("ABC1284", "VA")
+
+
 def test_hit_verification_before_action(world):
     gov, admin, (op, _), hot = world
     load_list(gov, op, hot)

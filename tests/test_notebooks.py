@@ -74,7 +74,7 @@ def test_verified_reads_become_labelled_crops(tmp_path):
     cam = 1
     now = dt.datetime(2026, 5, 1, 8, tzinfo=dt.UTC)
     (tmp_path / "img").mkdir()
-    for name in ("a.png", "b.png", "c.png"):
+    for name in ("a.png", "b.png", "c.png", "e.png", "f.png"):
         Image.new("RGB", (40, 20), "white").save(tmp_path / "img" / name)
     with gov.engine.begin() as c:
         c.execute(insert(HotListVersion), [{"id": 1, "source": "s", "sha256": "0" * 64,
@@ -86,24 +86,37 @@ def test_verified_reads_become_labelled_crops(tmp_path):
                                              "category": "stolen_vehicle", "priority": 2,
                                              "created_at": now}])
         reads = [("ABC123", "CA", "a.png"), ("ABC128", "CA", "b.png"), ("ABC123", "NV", "c.png"),
-                 ("ABC123", "CA", "gone.png")]
+                 ("ABC123", "CA", "gone.png"), ("ABC1Z3", "CA", "e.png"),
+                 ("ABC1Z3", "CA", "f.png")]
         c.execute(insert(Read), [{"id": i, "read_at": now, "camera_id": cam, "plate": p,
                                   "state": s, "confidence": 0.9, "image_path": f"img/{f}",
                                   "ingested_by": 1} for i, (p, s, f) in enumerate(reads, 1)])
-        c.execute(insert(Hit), [{"id": i, "read_id": i, "entry_id": 1, "kind": "exact",
-                                 "substitutions": "[]", "state_agreement": "same", "score": 1.0,
-                                 "created_at": now, "retro": False} for i in range(1, 5)])
-        verdicts = [(True, True, True, "confirmed"), (False, True, False, "misread"),
-                    (True, False, False, "wrong_state"), (True, True, False, "misread")]
+        fuzzy = '[[4, "Z", "2"]]'  # reads 5 and 6 matched ABC123 with Z for 2
+        c.execute(insert(Hit), [{"id": i, "read_id": i, "entry_id": 1,
+                                 "kind": "exact" if i < 5 else "confusable",
+                                 "substitutions": "[]" if i < 5 else fuzzy,
+                                 "state_agreement": "same", "score": 1.0,
+                                 "created_at": now, "retro": False} for i in range(1, 7)])
+        verdicts = [(True, True, True, "confirmed", None), (False, True, False, "misread", None),
+                    (True, False, False, "wrong_state", None),
+                    (True, True, False, "misread", None),
+                    (True, True, True, "confirmed", None),  # the plate seen not noted
+                    (True, True, True, "confirmed", "ABC123")]  # the plate seen noted
         c.execute(insert(HitVerification), [
             {"hit_id": i, "user_id": 1, "chars_match": ch, "state_match": st,
-             "dispatch_confirmed": d, "outcome": o, "verified_at": now}
-            for i, (ch, st, d, o) in enumerate(verdicts, 1)])
+             "dispatch_confirmed": d, "outcome": o, "verified_at": now, "seen_plate": seen}
+            for i, (ch, st, d, o, seen) in enumerate(verdicts, 1)])
     got = collect_verified_crops(gov, admin, tmp_path / "out", image_root=tmp_path)
     gov.engine.dispose()
     # read 1: checked and confirmed; read 4: checked but its image is gone; 2 and 3: a
-    # character or the state did not match the image, so the read is not a label
-    assert got.crops == 1 and got.skipped == ["read 4: image 'img/gone.png' not found"]
+    # character or the state did not match the image, so the read is not a label; read 5:
+    # a confusable hit (the read is not the plate) whose plate seen was not noted; read 6:
+    # the same, with the plate seen noted: labelled with the true plate, not the misread
+    assert got.crops == 2 and got.relabelled == 1
+    assert got.skipped == ["read 4: image 'img/gone.png' not found",
+                           "read 5: a confusable hit (not exact) and the plate seen was not "
+                           "recorded: its true text is unknown"]
     assert got.labels.read_text().splitlines() == ["image,state,plate",
-                                                   "images/read1.png,CA,ABC123"]
+                                                   "images/read1.png,CA,ABC123",
+                                                   "images/read6.png,CA,ABC123"]
     assert (tmp_path / "out" / "images" / "read1.png").is_file()

@@ -29,6 +29,7 @@ from alpr.store.schema import (
     Camera,
     CameraFrame,
     CameraSession,
+    Hit,
     HitVerification,
     Read,
     Shift,
@@ -131,7 +132,17 @@ def test_smoke_department_went_in_through_governance(smoke_department) -> None: 
         frames = s.scalar(select(func.count()).select_from(CameraFrame))
         shifts = s.scalar(select(func.count()).select_from(Shift).where(
             Shift.ended_at.is_not(None)))
+        seen = s.execute(select(HitVerification.outcome, HitVerification.seen_plate,
+                                HitVerification.seen_state, Read.plate)
+                         .join(Hit, Hit.id == HitVerification.hit_id)
+                         .join(Read, Read.id == Hit.read_id)).all()
     gov.engine.dispose()
+    # operators note the plate and state they saw on the vehicle: the true labels
+    from alpr.jurisdictions import codes
+
+    assert seen and all(p and st in codes() for _, p, st, _ in seen)
+    confirmed = [(p, read) for o, p, _, read in seen if o == "confirmed"]
+    assert sum(p == read for p, read in confirmed) >= 0.8 * len(confirmed)  # mostly read right
     assert ingests and n_reads == res.reads_stored > 1000
     # the last operator's SLED/NCIC certification lapsed half-way: their attempts were denied
     assert denied_users == {f"ofc-{d.cfg.operators:02d}"}

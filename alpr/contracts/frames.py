@@ -269,6 +269,10 @@ def verifications_frame(raw: pd.DataFrame) -> Frame:
     data["all_checks"] = checks.apply(lambda r: all(v is True for v in r), axis=1)
     data["has_action"] = raw["action_taken"].map(lambda v: v is not None and str(v).strip() != "")
     data["verified_at"] = raw["verified_at"].map(_iso)
+    for col in ("seen_plate", "seen_state"):  # optional: what the officer saw on the vehicle
+        data[col] = (raw[col].map(lambda v: None if v is None or str(v).strip() == ""
+                                  else str(v).strip())
+                     if col in raw.columns else None)
     return Frame(data=data, raw=raw, sources={
         "all_checks": ("chars_match", "state_match", "dispatch_confirmed"),
         "known_outcome": ("outcome",), "has_action": ("action_taken",)})

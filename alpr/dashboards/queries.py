@@ -298,18 +298,20 @@ def substitutions(s: Session, f: Filters, outcome: str = "confirmed") -> pd.Data
 
 
 def rejected_hits(s: Session, f: Filters, limit: int = 12) -> pd.DataFrame:
-    """The newest hits the verifying officer rejected (misread or wrong state)."""
+    """The newest hits the verifying officer rejected (misread or wrong state), with the
+    plate and state the officer saw when recorded."""
     entry = aliased(HotListEntryRow)
     stmt = (_verified(select(HitVerification.verified_at, HitVerification.outcome, Camera.name,
                              Read.read_at, Read.plate, Read.state, Read.confidence,
-                             Read.image_path, entry.plate, entry.state, User.username), f)
+                             Read.image_path, entry.plate, entry.state, User.username,
+                             HitVerification.seen_plate, HitVerification.seen_state), f)
             .join(entry, entry.id == Hit.entry_id)
             .join(User, User.id == HitVerification.user_id)
             .where(HitVerification.outcome.in_(("misread", "wrong_state")))
             .order_by(HitVerification.verified_at.desc()).limit(limit))
     return _frame(s, stmt, ["verified_at", "outcome", "camera", "read_at", "read_plate",
                             "read_state", "confidence", "image_path", "listed_plate",
-                            "listed_state", "verified_by"])
+                            "listed_state", "verified_by", "seen_plate", "seen_state"])
 
 
 # -- model ---------------------------------------------------------------------------------------

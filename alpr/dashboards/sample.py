@@ -194,14 +194,15 @@ def _verify(gov: Governance, op: Actor, noon: dt.datetime) -> None:
     with gov.Session() as s:
         hits = {(p, r.date()): h for h, p, r in s.execute(
             select(Hit.id, Read.plate, Read.read_at).join(Read, Read.id == Hit.read_id))}
-    for d, _, plate, _, outcome, action in HIT_READS:
+    for d, _, plate, state, outcome, action in HIT_READS:
         if outcome is None:
             continue
         hit = hits[(plate, (noon + dt.timedelta(days=d)).date())]
         ok = outcome == "confirmed"
         verify_hit(gov, op, hit, chars_match=outcome != "misread",
                    state_match=outcome != "wrong_state", dispatch_confirmed=ok, outcome=outcome,
-                   action_taken=action)
+                   action_taken=action, seen_plate=None if ok else plate,  # noted on rejection
+                   seen_state=None if ok else state)
 
 
 def _equipment(gov: Governance, admin: Actor, op: Actor, config: SampleConfig,

@@ -226,26 +226,64 @@ def start_shift(gov: Governance, actor: Actor, unit: str, now: dt.datetime | Non
 
 def verify_hit(gov: Governance, actor: Actor, hit_id: int, *, chars_match: bool,
                state_match: bool, dispatch_confirmed: bool, outcome: str,
-               action_taken: str | None = None, at: dt.datetime | None = None) -> int:
-    """Record the operator's verification; action only on a confirmed, fully checked hit."""
+               action_taken: str | None = None, at: dt.datetime | None = None,
+               seen_plate: str | None = None, seen_state: str | None = None) -> int:
+    """Record the operator's verification; action only on a confirmed, fully checked hit.
+
+    ``chars_match`` / ``state_match``: the hot-list entry's characters / state match the
+    plate on the vehicle. ``seen_plate`` and ``seen_state`` (optional) record what the
+    officer saw on it: the true label of the read's image, which makes even a misread's crop
+    training data (:func:`alpr.governance.verified_crops.collect_verified_crops`).
+    """
     if outcome == "confirmed" and not (chars_match and state_match and dispatch_confirmed):
         raise ValueError("outcome 'confirmed' needs the characters and the state visually "
                          "verified and the hit confirmed through dispatch/NCIC (III.D, IV.B)")
     if action_taken and outcome != "confirmed":
         raise ValueError("action_taken: a hit is not probable cause; act only on a confirmed "
                          "hit (IV.B.2)")
+    seen_plate, seen_state = _seen(seen_plate, seen_state)
     with gov._tx() as s:
         gov.authorize(s, actor, "hits.verify", str(hit_id),
-                      {"outcome": outcome, "action_taken": action_taken})
+                      {"outcome": outcome, "action_taken": action_taken,
+                       "seen_plate": seen_plate, "seen_state": seen_state})
         if s.get(Hit, hit_id) is None:
             raise ValueError(f"hit {hit_id}: no such hit")
         v = HitVerification(hit_id=hit_id, user_id=actor.id, chars_match=chars_match,
                             state_match=state_match, dispatch_confirmed=dispatch_confirmed,
                             outcome=outcome, action_taken=action_taken,
-                            verified_at=at or dt.datetime.now(dt.UTC))
+                            verified_at=at or dt.datetime.now(dt.UTC), seen_plate=seen_plate,
+                            seen_state=seen_state)
         s.add(v)
         s.flush()
         return v.id
+
+
+def _seen(plate: str | None, state: str | None) -> tuple[str | None, str | None]:
+    """The seen plate in canonical form and the seen state's code; errors name the field.
+
+    >>> _seen(" 7abc-123 ", "ca")
+    ('7ABC123', 'CA')
+    """
+    from alpr.jurisdictions import get_jurisdiction
+    from alpr.plate_text import PlateTextError, normalize_plate
+
+    if plate is not None and plate.strip():
+        if any(c in plate for c in "?*"):
+            raise ValueError(f"seen_plate {plate!r}: the plate as seen, without wildcards")
+        try:
+            plate = normalize_plate(plate)
+        except PlateTextError as exc:
+            raise ValueError(f"seen_plate: {exc}") from None
+    else:
+        plate = None
+    if state is not None and state.strip():
+        try:
+            state = get_jurisdiction(state.strip()).code
+        except (KeyError, ValueError):
+            raise ValueError(f"seen_state {state!r}: not a known jurisdiction code") from None
+    else:
+        state = None
+    return plate, state
 
 
 def end_shift(gov: Governance, actor: Actor, shift_id: int,

@@ -508,6 +508,7 @@ class Department:
                 kw = dict(chars_match=False, state_match=same_state, dispatch_confirmed=False,
                           outcome="misread")
             when = at + dt.timedelta(minutes=float(r.uniform(1, 20)))
+            kw.update(seen_plate=plate, seen_state=state)  # what the officer saw
             got = self._try(self._rota(d), lambda a, h=hit_id, k=kw, w=when: hotlists.verify_hit(
                 self.gov, a, h, at=w, **k))
             if got is not None:

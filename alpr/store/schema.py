@@ -387,6 +387,8 @@ class HitVerification(Base):
                         "dispatch_confirmed)", name="ck_verifications_confirmed_needs_checks"),
         CheckConstraint("action_taken IS NULL OR outcome = 'confirmed'",
                         name="ck_verifications_action_needs_confirmation"),
+        CheckConstraint("seen_plate IS NULL OR length(seen_plate) >= 1",
+                        name="ck_verifications_seen_plate"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -398,6 +400,10 @@ class HitVerification(Base):
     outcome: Mapped[str] = mapped_column(String(30))
     action_taken: Mapped[str | None] = mapped_column(Text)
     verified_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    # what the officer saw on the vehicle (None: not recorded): the true label of the read's
+    # image, so a misread's crop can still teach the recognizer
+    seen_plate: Mapped[str | None] = mapped_column(String(10))
+    seen_state: Mapped[str | None] = mapped_column(String(3))
 
 
 class Shift(Base):

@@ -50,12 +50,16 @@ def _card(row: pd.Series) -> pn.Column:
         img = pn.pane.Image(str(path), width=200)
     else:
         img = note("no stored image")
+    seen = ""
+    if row.get("seen_plate") or row.get("seen_state"):
+        seen = (f"seen <code>{html.escape(str(row.get('seen_plate') or '?'))}</code> "
+                f"{html.escape(str(row.get('seen_state') or '?'))}<br>")
     text = (f"<b>{html.escape(str(row['outcome']).replace('_', ' '))}</b> · "
             f"{html.escape(str(row['camera']))}<br>read <code>{html.escape(str(row['read_plate']))}"
             f"</code> {html.escape(str(row['read_state'] or '?'))} "
             f"({float(row['confidence']):.0%})<br>listed <code>"
             f"{html.escape(str(row['listed_plate']))}</code> "
-            f"{html.escape(str(row['listed_state'] or '?'))}<br>"
+            f"{html.escape(str(row['listed_state'] or '?'))}<br>" + seen +
             f"{pd.Timestamp(row['read_at']):%Y-%m-%d %H:%M} · verified by "
             f"{html.escape(str(row['verified_by']))}")
     return pn.Column(img, pn.pane.HTML(text), width=220,
