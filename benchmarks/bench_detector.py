@@ -99,7 +99,9 @@ def main() -> None:
     if det.read_check is not None:
         rc = det.read_check
         print(f"read check: boxes scored {rc.min_score}..{det.threshold} kept when read with "
-              f"confidence >= {rc.min_confidence} ({rc.min_chars}-{rc.max_chars} characters)\n")
+              f"confidence >= {rc.min_confidence} as a whole plate ({rc.min_chars}-"
+              f"{rc.max_chars} characters with a digit 1-9, {rc.border_px} px clear of the "
+              f"edge)\n")
     print(f"{'set':40s} frames  recall  precision  false/frame  read strict  read O/0")
     all_items = []
     sets = []

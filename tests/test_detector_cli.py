@@ -103,6 +103,16 @@ def test_read_check_keeps_a_low_scored_box_only_when_it_reads_as_a_plate():
     assert find_plates([road], strict, rec) == [[]]
     strict.read_check = ReadCheck(min_score=0.2, min_confidence=1.01)  # no read is that sure
     assert find_plates([frame], strict, rec) == [[]]
+    # a word, not a serial (no digit 1-9): a sign the detector is unsure of is not kept
+    (word,) = find_plates([frame_with_plate("ABCDEF")], PlateDetector.load(), rec)[0]
+    strict.read_check = ReadCheck(min_score=0.2, min_confidence=0.5)
+    assert word.read.text == "ABCDEF"  # at the threshold it is a plate, whatever it reads
+    assert find_plates([frame_with_plate("ABCDEF")], strict, rec) == [[]]
+    # nor a box cut by the frame's edge (burnt-in timestamps sit there)
+    cut = frame[:, PLATE_BOX[0] + 60:]  # the plate's left third is outside the frame
+    (plate,) = find_plates([cut], PlateDetector.load(threshold=0.2), rec)[0]
+    assert plate.read.box is not None and plate.read.box[0] <= 1
+    assert find_plates([cut], strict, rec) == [[]]
     strict.read_check = None
     assert find_plates([frame], strict, rec) == [[]]
 

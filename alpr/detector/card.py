@@ -36,9 +36,10 @@ def _read_check_lines(card: dict[str, Any]) -> list[str]:
     if not rc:
         return []
     return [f"- read check: a box scored {rc['min_score']} up to the threshold is kept when "
-            f"the recognizer reads {rc.get('min_chars', 4)}-{rc.get('max_chars', 8)} "
-            f"characters in it with confidence >= {rc['min_confidence']}; that confidence: "
-            f"{rc.get('method', '')}"]
+            f"the recognizer reads a whole plate in it ({rc.get('min_chars', 4)}-"
+            f"{rc.get('max_chars', 8)} characters with a digit 1-9, at least "
+            f"{rc.get('border_px', 2)} px clear of the frame's edge) with confidence >= "
+            f"{rc['min_confidence']}; that confidence: {rc.get('method', '')}"]
 
 
 def render_card(folder: Path) -> str:

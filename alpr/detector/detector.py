@@ -47,28 +47,51 @@ class Detection:
 @dataclass(frozen=True)
 class ReadCheck:
     """A second look at detections scored between ``min_score`` and the detector's threshold:
-    such a box is kept when the recognizer reads it as a plate, with confidence at least
-    ``min_confidence`` and ``min_chars`` to ``max_chars`` characters.
+    such a box is kept when the recognizer reads it as a plate — confidence at least
+    ``min_confidence`` — and the read is :meth:`plausible` as a whole plate.
 
     The card's ``read_check`` holds it, chosen on the training frames
     (:func:`alpr.detector.threshold.pick_read_check`); :func:`alpr.detector.pipeline.find_plates`
     applies it. A faint plate the detector is unsure of but the recognizer reads cleanly is
-    a plate; a wheel, a grille or a sign it is unsure of reads as nothing confident.
+    a plate; a wheel, a grille or a bumper it is unsure of reads as nothing confident.
 
     >>> rc = ReadCheck(0.2, 0.8)
     >>> rc.accepts("EUS664", 0.91), rc.accepts("EUS664", 0.5), rc.accepts("201406181", 0.95)
     (True, False, False)
+    >>> rc.accepts("EXIT", 0.98), rc.accepts("0NLY", 0.9)  # words on signs
+    (False, False)
+    >>> rc.accepts("1405720", 0.95, box=(19, 1, 61, 20), shape=(720, 1280))  # a timestamp
+    False
     """
 
     min_score: float
     min_confidence: float
     min_chars: int = 4
     max_chars: int = 8
+    border_px: int = 2
     method: str = ""
 
-    def accepts(self, text: str, confidence: float) -> bool:
-        return (confidence >= self.min_confidence
-                and self.min_chars <= len(text) <= self.max_chars)
+    def plausible(self, text: str, box: tuple[int, int, int, int] | None = None,
+                  shape: tuple[int, ...] | None = None) -> bool:
+        """Reads like a whole plate: ``min_chars``..``max_chars`` characters with a digit
+        other than 0 (a word on a sign has none, and 0 is the reader's confusion for O), in a
+        box at least ``border_px`` clear of the frame's edge (burnt-in camera timestamps sit
+        on it, and a plate cut by the edge is not read whole anyway)."""
+        if not self.min_chars <= len(text) <= self.max_chars:
+            return False
+        if not any(c in "123456789" for c in text):
+            return False
+        if box is not None and shape is not None:
+            x, y, w, h = box
+            b = self.border_px
+            if x < b or y < b or x + w > shape[1] - b or y + h > shape[0] - b:
+                return False
+        return True
+
+    def accepts(self, text: str, confidence: float,
+                box: tuple[int, int, int, int] | None = None,
+                shape: tuple[int, ...] | None = None) -> bool:
+        return confidence >= self.min_confidence and self.plausible(text, box, shape)
 
     @classmethod
     def from_card(cls, card: dict[str, Any]) -> ReadCheck | None:
@@ -77,12 +100,12 @@ class ReadCheck:
             return None
         return cls(float(rc["min_score"]), float(rc["min_confidence"]),
                    int(rc.get("min_chars", 4)), int(rc.get("max_chars", 8)),
-                   str(rc.get("method", "")))
+                   int(rc.get("border_px", 2)), str(rc.get("method", "")))
 
     def to_dict(self) -> dict[str, Any]:
         return {"min_score": self.min_score, "min_confidence": self.min_confidence,
                 "min_chars": self.min_chars, "max_chars": self.max_chars,
-                "method": self.method}
+                "border_px": self.border_px, "method": self.method}
 
 
 def resolve_model(model: str | Path | None) -> Path:

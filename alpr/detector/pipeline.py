@@ -81,8 +81,9 @@ def find_plates(frames: list[np.ndarray], detector: PlateDetector, recognizer: R
     th = detector.threshold
     return [[p if p.detection_confidence >= th else replace(p, kept_by_read=True)
              for p in ps
-             if p.detection_confidence >= th or rc.accepts(p.read.text, p.read.confidence)]
-            for ps in found]
+             if p.detection_confidence >= th
+             or rc.accepts(p.read.text, p.read.confidence, p.detection.box, f.shape)]
+            for f, ps in zip(frames, found, strict=True)]
 
 
 def read_frames(frames: list[np.ndarray], detector: PlateDetector | None = None,

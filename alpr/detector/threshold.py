@@ -96,10 +96,11 @@ CONFIDENCE_GRID = tuple(round(0.5 + 0.05 * i, 2) for i in range(10))  # 0.5 .. 0
 def pick_read_check(detector: PlateDetector, recognizer: Any, items: list[LabelledCrop],
                     frames: list[np.ndarray], min_score: float = 0.2,
                     max_false_per_frame: float = 0.0,
-                    known: list[list[Box]] | None = None) -> tuple[ReadCheck, dict[str, Any]]:
+                    known: list[list[Box]] | None = None
+                    ) -> tuple[ReadCheck | None, dict[str, Any]]:
     """The read check's confidence from the *training* frames: the lowest of 0.5..0.95 at
     which the boxes it would keep (scored from ``min_score`` up to the detector's threshold)
-    add at most ``max_false_per_frame`` false plates per frame there (else 0.95).
+    add at most ``max_false_per_frame`` false plates per frame there (else no check: None).
 
     Detections on a labelled plate or on a ``known`` box (plates the labels leave out,
     unsure regions) are not false. The detector's scores on its own training frames are
@@ -113,7 +114,7 @@ def pick_read_check(detector: PlateDetector, recognizer: Any, items: list[Labell
              for ds in detector.detect_batch(frames, floor=min_score)]
     plates = [read_detections([f], [ds], recognizer)[0] for f, ds in zip(frames, cands,
                                                                         strict=True)]
-    kinds: list[tuple[bool, str, float]] = []  # (is false, text, confidence) per candidate
+    kinds: list[tuple[bool, bool, float]] = []  # (is false, plausible, confidence) each
     for k, (it, ps) in enumerate(zip(items, plates, strict=True)):
         if not ps:
             continue
@@ -121,42 +122,47 @@ def pick_read_check(detector: PlateDetector, recognizer: Any, items: list[Labell
         good = iou(boxes, np.array([it.box], np.float64))[:, 0] >= IOU_THRESHOLD
         if known is not None and known[k]:
             good |= iou(boxes, np.array(known[k], np.float64)).max(axis=1) >= IOU_THRESHOLD
-        kinds += [(not g, p.read.text, p.read.confidence) for g, p in zip(good, ps,
-                                                                          strict=True)]
+        probe = ReadCheck(min_score, 0.0)
+        kinds += [(not g, probe.plausible(p.read.text, p.detection.box, frames[k].shape),
+                   p.read.confidence) for g, p in zip(good, ps, strict=True)]
     return choose_read_check(kinds, len(items), min_score, th, max_false_per_frame)
 
 
-def choose_read_check(candidates: list[tuple[bool, str, float]], frames: int,
+def choose_read_check(candidates: list[tuple[bool, bool, float]], frames: int,
                       min_score: float, threshold: float, max_false_per_frame: float
-                      ) -> tuple[ReadCheck, dict[str, Any]]:
-    """The lowest grid confidence whose kept ``(is false, text, confidence)`` candidates are
-    at most ``max_false_per_frame`` false per frame (else the grid's top), and the table.
+                      ) -> tuple[ReadCheck | None, dict[str, Any]]:
+    """The lowest grid confidence at which the kept candidates — ``(is false, plausible as a
+    plate, read confidence)`` — are at most ``max_false_per_frame`` false per frame, and the
+    table; no check (None) when even the grid's top keeps more.
 
-    >>> cands = [(True, "ABC123", 0.72), (False, "EUS664", 0.9), (True, "12", 0.99)]
+    >>> cands = [(True, True, 0.72), (False, True, 0.9), (True, False, 0.99)]
     >>> rc, info = choose_read_check(cands, 10, 0.2, 0.7, 0.0)
     >>> rc.min_confidence, info["table"][0]["false"]
     (0.75, 1)
+    >>> choose_read_check([(True, True, 0.99)], 10, 0.2, 0.7, 0.0)[0] is None
+    True
     """
     n = max(frames, 1)
     table = []
     chosen = None
     for c in CONFIDENCE_GRID:
-        rc = ReadCheck(min_score, c)
-        false = sum(bad and rc.accepts(t, conf) for bad, t, conf in candidates)
-        kept = sum(rc.accepts(t, conf) for _, t, conf in candidates)
+        false = sum(bad and ok and conf >= c for bad, ok, conf in candidates)
+        kept = sum(ok and conf >= c for _, ok, conf in candidates)
         table.append({"min_confidence": c, "kept": kept, "false": false,
                       "false_per_frame": false / n})
         if chosen is None and false / n <= max_false_per_frame:
             chosen = c
-    conf = chosen if chosen is not None else CONFIDENCE_GRID[-1]
-    row = next(r for r in table if r["min_confidence"] == conf)
+    info = {"candidates": len(candidates), "table": table}
+    if chosen is None:
+        return None, info
+    row = next(r for r in table if r["min_confidence"] == chosen)
     method = (f"lowest of {CONFIDENCE_GRID[0]}..{CONFIDENCE_GRID[-1]} at which boxes scored "
               f"{min_score}..{threshold} add at most {max_false_per_frame} false plates per "
               f"frame on the {frames} training frames (there: {len(candidates)} such boxes, "
-              f"{sum(b for b, _, _ in candidates)} of them false; the check keeps "
-              f"{row['kept']}, {row['false']} false)")
-    return ReadCheck(min_score, conf, method=method), {"candidates": len(candidates),
-                                                        "table": table}
+              f"{sum(b for b, _, _ in candidates)} of them false, "
+              f"{sum(b and ok for b, ok, _ in candidates)} of those plausible as a plate; the "
+              f"check keeps {row['kept']}, {row['false']} false)")
+    return ReadCheck(min_score, chosen, method=method), info
 
 
 def set_read_check(model_dir: Path, check: ReadCheck | None,

@@ -456,7 +456,8 @@ class Department:
                                       self.rec)
             for i, fps in zip(unsure, checked, strict=True):
                 found[i] = [fp.detection for fp in fps
-                            if rc.accepts(fp.read.text, fp.read.confidence)]
+                            if rc.accepts(fp.read.text, fp.read.confidence, fp.detection.box,
+                                          frames[i].shape)]
         out_p, out_v = [], []
         for p, v, frame, dets in zip(kept, views, frames, found, strict=True):
             if not dets:
