@@ -139,9 +139,20 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 def _calibrate(args: argparse.Namespace) -> int:
+    from alpr.contracts.gates import check_crop_manifests
+    from alpr.contracts.model import ContractFileError
+    from alpr.contracts.runner import ContractRefused
     from alpr.datasets import LabelFileError
     from alpr.train.recalibrate import recalibrate
 
+    if not Path(args.labels).is_file():
+        print(f"error: {args.labels}: labels file not found", file=sys.stderr)
+        return 2
+    try:  # the crop-manifest contract: bad rows reported (and left out), a broken set refused
+        check_crop_manifests([args.labels], args.corrections)
+    except (ContractRefused, ContractFileError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     try:
         cal = recalibrate(Path(args.model), args.labels, args.val_fraction, args.corrections)
     except (LabelFileError, ValueError, FileNotFoundError) as exc:

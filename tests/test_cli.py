@@ -124,3 +124,29 @@ def test_evaluate_prints_logs_and_writes_the_report(tmp_path, monkeypatch):
     mlflow.set_tracking_uri(uri)  # an earlier in-process test may have pointed it elsewhere
     runs = mlflow.search_runs(experiment_names=["alpr-evaluations"])
     assert len(runs) == 1 and runs.iloc[0]["params.n"] == "6"
+
+
+@pytest.mark.skipif(not (MODEL / "model.pt").exists(), reason="no shipped model in models/")
+def test_calibrate_checks_the_crops_then_rewrites_only_the_card(tmp_path):
+    import shutil
+
+    from alpr.synth.writer import write_dataset
+
+    model = tmp_path / "model"
+    shutil.copytree(MODEL, model)
+    weights = (model / "model.pt").read_bytes()
+    labels = write_dataset(tmp_path / "set", n=8, seed=4, progress=False, states=["CA", "TX"])
+    with open(labels, "a") as fh:
+        fh.write("images/missing.png,CA,ABC123\n")  # reported by the contract, left out
+    res = run_cli("calibrate", "--model", str(model), "--labels", str(labels))
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert "contract crops" in res.stderr and "line 10" in res.stderr
+    cal = json.loads((model / "card.json").read_text())["calibration"]
+    assert cal["char_temperature"] > 0 and cal["source"] == str(labels)
+    assert (model / "model.pt").read_bytes() == weights  # the weights are untouched
+    broken = tmp_path / "broken.csv"
+    broken.write_text("image,state,plate\nnothing.png,ZZ,\n")
+    res = run_cli("calibrate", "--model", str(model), "--labels", str(broken))
+    assert res.returncode == 2 and "error:" in res.stderr
+    res = run_cli("calibrate", "--model", str(model), "--labels", str(tmp_path / "no.csv"))
+    assert res.returncode == 2 and "not found" in res.stderr
