@@ -39,7 +39,9 @@ def _read_check_lines(card: dict[str, Any]) -> list[str]:
             f"the recognizer reads a whole plate in it ({rc.get('min_chars', 4)}-"
             f"{rc.get('max_chars', 8)} characters with a digit 1-9, at least "
             f"{rc.get('border_px', 2)} px clear of the frame's edge) with confidence >= "
-            f"{rc['min_confidence']}; that confidence: {rc.get('method', '')}"]
+            f"{rc['min_confidence']}"
+            + (f" (reads by `{rc['recognizer']}`)" if rc.get("recognizer") else "")
+            + f"; that confidence: {rc.get('method', '')}"]
 
 
 def render_card(folder: Path) -> str:

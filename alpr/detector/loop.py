@@ -311,17 +311,21 @@ def finish(cfg: DetectorTrainConfig, net: PlateDetNet, pool: FramePool,
                                         cfg.read_check_max_false_per_frame, known_boxes(pool))
         det.read_check = read_check
     report = evaluate_frames(det, val_items, recognizer, frames=val_frames) if val_items else None
+    checked: dict[str, Any] = {}  # the read check and the held-out figures without it
+    if read_check is not None and recognizer is not None:
+        checked["read_check"] = {**read_check.to_dict(),
+                                 "recognizer": str(recognizer.artifact.card.get("name", "?"))}
+        if val_items:
+            alone = snapshot(net, threshold, cfg.model.fallback_size)
+            checked["metrics_val_detector_only"] = evaluate_frames(
+                alone, val_items, recognizer, frames=val_frames).metrics()
     card: dict[str, Any] = {
         "name": cfg.name,
         "parameters": count_parameters(net),
         "score_threshold": threshold,
         "fallback_input_size": cfg.model.fallback_size,
         "threshold_method": method or "score_threshold of the config",
-        **({"read_check": read_check.to_dict(),
-            "metrics_val_detector_only": evaluate_frames(
-                snapshot(net, threshold, cfg.model.fallback_size), val_items, recognizer,
-                frames=val_frames).metrics() if val_items else {}}
-           if read_check is not None else {}),
+        **checked,
         "command": command or " ".join(shlex.quote(a) for a in sys.argv),
         "config": cfg.model_dump(mode="json"),
         "training_seconds": round(seconds, 1),

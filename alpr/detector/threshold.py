@@ -110,8 +110,7 @@ def pick_read_check(detector: PlateDetector, recognizer: Any, items: list[Labell
     from alpr.detector.pipeline import read_detections
 
     th = detector.threshold
-    cands = [[d for d in ds if d.score < th]
-             for ds in detector.detect_batch(frames, floor=min_score)]
+    cands = [[d for d in detector.detect(f, floor=min_score) if d.score < th] for f in frames]
     plates = [read_detections([f], [ds], recognizer)[0] for f, ds in zip(frames, cands,
                                                                         strict=True)]
     kinds: list[tuple[bool, bool, float]] = []  # (is false, plausible, confidence) each
@@ -179,6 +178,8 @@ def set_read_check(model_dir: Path, check: ReadCheck | None,
         card.pop("read_check", None)
     else:
         card["read_check"] = check.to_dict()
+        if recognizer is not None:  # the confidences it was chosen with
+            card["read_check"]["recognizer"] = str(recognizer.artifact.card.get("name", "?"))
     card_path.write_text(json.dumps(card, indent=2, default=str))
     if val_items and recognizer is not None:
         from alpr.detector.evaluation import evaluate_frames
