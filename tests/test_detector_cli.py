@@ -115,6 +115,11 @@ def test_read_check_keeps_a_low_scored_box_only_when_it_reads_as_a_plate():
     assert find_plates([cut], strict, rec) == [[]]
     strict.read_check = None
     assert find_plates([frame], strict, rec) == [[]]
+    # a check chosen with another recognizer's confidences says so
+    strict.read_check = ReadCheck(min_score=0.2, min_confidence=0.5, recognizer="another")
+    with pytest.warns(UserWarning, match="retune_read_check"):
+        find_plates([frame], strict, rec)
+    assert PlateDetector.load().read_check.recognizer == rec.artifact.card["name"]
 
 
 @needs_models

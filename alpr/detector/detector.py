@@ -70,6 +70,7 @@ class ReadCheck:
     max_chars: int = 8
     border_px: int = 2
     method: str = ""
+    recognizer: str | None = None  # the recognizer (card name) whose confidences chose it
 
     def plausible(self, text: str, box: tuple[int, int, int, int] | None = None,
                   shape: tuple[int, ...] | None = None) -> bool:
@@ -100,12 +101,14 @@ class ReadCheck:
             return None
         return cls(float(rc["min_score"]), float(rc["min_confidence"]),
                    int(rc.get("min_chars", 4)), int(rc.get("max_chars", 8)),
-                   int(rc.get("border_px", 2)), str(rc.get("method", "")))
+                   int(rc.get("border_px", 2)), str(rc.get("method", "")),
+                   rc.get("recognizer"))
 
     def to_dict(self) -> dict[str, Any]:
         return {"min_score": self.min_score, "min_confidence": self.min_confidence,
                 "min_chars": self.min_chars, "max_chars": self.max_chars,
-                "border_px": self.border_px, "method": self.method}
+                "border_px": self.border_px, "method": self.method,
+                "recognizer": self.recognizer}
 
 
 def resolve_model(model: str | Path | None) -> Path:

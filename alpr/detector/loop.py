@@ -13,6 +13,7 @@ import math
 import shlex
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -313,8 +314,10 @@ def finish(cfg: DetectorTrainConfig, net: PlateDetNet, pool: FramePool,
     report = evaluate_frames(det, val_items, recognizer, frames=val_frames) if val_items else None
     checked: dict[str, Any] = {}  # the read check and the held-out figures without it
     if read_check is not None and recognizer is not None:
-        checked["read_check"] = {**read_check.to_dict(),
-                                 "recognizer": str(recognizer.artifact.card.get("name", "?"))}
+        read_check = replace(read_check,
+                             recognizer=str(recognizer.artifact.card.get("name", "?")))
+        det.read_check = read_check
+        checked["read_check"] = read_check.to_dict()
         if val_items:
             alone = snapshot(net, threshold, cfg.model.fallback_size)
             checked["metrics_val_detector_only"] = evaluate_frames(

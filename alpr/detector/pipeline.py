@@ -11,6 +11,7 @@ as a plate with high confidence (``FramePlate.kept_by_read``).
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -76,6 +77,12 @@ def find_plates(frames: list[np.ndarray], detector: PlateDetector, recognizer: R
     rc = detector.read_check
     if rc is None:
         return read_detections(frames, detector.detect_batch(frames), recognizer)
+    reader = str(recognizer.artifact.card.get("name", "?"))
+    if rc.recognizer and reader != rc.recognizer:
+        warnings.warn(f"the detector's read check was chosen with the confidences of "
+                      f"recognizer {rc.recognizer!r}, not {reader!r}: run "
+                      f"alpr.detector.threshold.retune_read_check for this recognizer, or "
+                      f"turn the check off (--no-read-check)", stacklevel=2)
     found = read_detections(frames, detector.detect_batch(frames, floor=rc.min_score),
                             recognizer)
     th = detector.threshold

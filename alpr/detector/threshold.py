@@ -11,6 +11,7 @@ scored below the threshold (:class:`alpr.detector.detector.ReadCheck`).
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -177,9 +178,9 @@ def set_read_check(model_dir: Path, check: ReadCheck | None,
     if check is None:
         card.pop("read_check", None)
     else:
+        if recognizer is not None and check.recognizer is None:  # whose confidences chose it
+            check = replace(check, recognizer=str(recognizer.artifact.card.get("name", "?")))
         card["read_check"] = check.to_dict()
-        if recognizer is not None:  # the confidences it was chosen with
-            card["read_check"]["recognizer"] = str(recognizer.artifact.card.get("name", "?"))
     card_path.write_text(json.dumps(card, indent=2, default=str))
     if val_items and recognizer is not None:
         from alpr.detector.evaluation import evaluate_frames
