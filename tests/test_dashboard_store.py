@@ -115,14 +115,16 @@ def test_misread_rates_and_confusions(dept):
     assert by_state.loc["NY", "verified"] == 2 and by_state.loc["CA", "misread"] == 0
     by_day = st.verification_rates("day")
     assert by_day[["verified", "misread", "wrong_state"]].sum().tolist() == [5, 1, 1]
-    # One confirmed hit read B as 8 (A8C1234 for listed ABC1234).
-    assert st.confusions().to_dict("records") == [{"true": "B", "read": "8", "count": 1}]
+    # One confirmed hit read B as 8 (A8C1234 for listed ABC1234); the misread was DEF5C78
+    # read as DEF5G78, as the officer noted (the listed DEF5678 was another car).
+    assert st.confusions().to_dict("records") == [{"true": "B", "read": "8", "count": 1},
+                                                  {"true": "C", "read": "G", "count": 1}]
     rejected = st.rejected_hits()
     assert set(rejected["outcome"]) == {"misread", "wrong_state"}
     assert set(rejected["listed_plate"]) == {"DEF5678", "XYZ7890"}
-    # the officer recorded what was on the vehicle: the read was right, the listing did not fit
+    # the officer recorded what was on the vehicle
     assert set(zip(rejected["seen_plate"], rejected["seen_state"], strict=True)) == {
-        ("DEF5G78", "NY"), ("XYZ7890", "NY")}
+        ("DEF5C78", "NY"), ("XYZ7890", "NY")}
 
 
 def test_compliance_table_agrees_with_governance_summary(dept):

@@ -285,14 +285,27 @@ def verification_rates(s: Session, f: Filters, by: str) -> pd.DataFrame:
 
 
 def substitutions(s: Session, f: Filters, outcome: str = "confirmed") -> pd.DataFrame:
-    """Character confusions from verified hits: for a ``confirmed`` hit the listed plate is
-    the true plate, so each substitution (position, read, listed) is a real misreading of
-    ``listed`` as ``read``."""
-    stmt = _verified(select(Hit.substitutions), f).where(HitVerification.outcome == outcome)
+    """Character confusions from verified hits, as (true, read, count).
+
+    Where the officer recorded the plate seen, the read is compared with it position by
+    position (same length; any outcome — a misread hit's read is often the recognizer's own
+    mistake). Otherwise, for a ``confirmed`` hit the listed plate is the true plate, so each
+    substitution (position, read, listed) of the match is a real misreading of ``listed``
+    as ``read``.
+    """
+    stmt = _verified(select(HitVerification.outcome, HitVerification.seen_plate, Read.plate,
+                            Hit.substitutions), f)
+    stmt = stmt.where((HitVerification.outcome == outcome)
+                      | HitVerification.seen_plate.is_not(None))
     counts: dict[tuple[str, str], int] = {}
-    for (raw,) in s.execute(stmt).all():
-        for _pos, read, listed in json.loads(raw or "[]"):
-            counts[(listed, read)] = counts.get((listed, read), 0) + 1
+    for _, seen, read, raw in s.execute(stmt).all():
+        if seen:
+            pairs = [(t, r) for t, r in zip(seen, read, strict=True) if t != r] if len(
+                seen) == len(read) else []
+        else:
+            pairs = [(listed, got) for _pos, got, listed in json.loads(raw or "[]")]
+        for t, r in pairs:
+            counts[(t, r)] = counts.get((t, r), 0) + 1
     return pd.DataFrame([(t, r, n) for (t, r), n in sorted(counts.items())],
                         columns=["true", "read", "count"])
 

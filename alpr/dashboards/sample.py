@@ -33,11 +33,13 @@ HOTLIST = ("ABC1234;CA;STOLEN\nXYZ7890;TX;WANTED\nDEF5678;NY;SV\nGHJ2468;CA;LIC\
 HIT_READS = (
     (-10, "CAM-N1", "ABC1234", "CA", "confirmed", "vehicle stopped, driver arrested"),
     (-9, "CAM-N2", "A8C1234", "CA", "confirmed", None),   # B read as 8, still the listed car
-    (-8, "CAM-S1", "DEF5G78", "NY", "misread", None),     # 6 read as G, a different car
+    (-8, "CAM-S1", "DEF5G78", "NY", "misread", None),     # DEF5C78's C read as G: matched 6
     (-7, "CAM-N1", "XYZ7890", "NY", "wrong_state", None),  # listed in TX
     (-3, "CAM-N1", "GHJ2468", "CA", None, None),           # not verified yet
     (-2, "CAM-N2", "ABC1234", "CA", "confirmed", None),
 )
+
+SEEN = {"DEF5G78": "DEF5C78"}  # the plate the officer saw where the read was wrong
 
 
 @dataclass(frozen=True)
@@ -201,8 +203,8 @@ def _verify(gov: Governance, op: Actor, noon: dt.datetime) -> None:
         ok = outcome == "confirmed"
         verify_hit(gov, op, hit, chars_match=outcome != "misread",
                    state_match=outcome != "wrong_state", dispatch_confirmed=ok, outcome=outcome,
-                   action_taken=action, seen_plate=None if ok else plate,  # noted on rejection
-                   seen_state=None if ok else state)
+                   action_taken=action, seen_plate=None if ok else SEEN.get(plate, plate),
+                   seen_state=None if ok else state)  # noted when rejected
 
 
 def _equipment(gov: Governance, admin: Actor, op: Actor, config: SampleConfig,
