@@ -203,6 +203,26 @@ def test_misread_rates_per_camera_jurisdiction_and_character() -> None:
     assert set(rates["jurisdiction"]["jurisdiction"]) == {"PA", "NJ"}
 
 
+def test_character_confusions_use_the_plate_the_officer_noted() -> None:
+    base = {"camera": "CAM-01", "read_state": "PA", "substitutions": "[]"}
+    rows = [
+        # a misread hit whose read was the recognizer's mistake: 8 for B, as the officer saw
+        {**base, "outcome": "misread", "listed_plate": "A8C123", "chars_match": False,
+         "read_plate": "A8C123", "seen_plate": "ABC123"},
+        # a confirmed confusable match with the plate noted: its listing is not used again
+        {**base, "outcome": "confirmed", "listed_plate": "ABC123", "chars_match": True,
+         "substitutions": json.dumps([[1, "8", "B"]]), "read_plate": "A8C123",
+         "seen_plate": "ABC123"},
+        # not noted, a different length: neither adds a confusion
+        {**base, "outcome": "misread", "listed_plate": "XYZ9", "chars_match": False,
+         "read_plate": "XYZ9", "seen_plate": None},
+        {**base, "outcome": "misread", "listed_plate": "XYZ9", "chars_match": False,
+         "read_plate": "XYZ9", "seen_plate": "XYZ98"},
+    ]
+    ch = misread_rates(pd.DataFrame(rows))["characters"]
+    assert ch[["true", "read_as", "count", "seen"]].values.tolist() == [["B", "8", 2, 2]]
+
+
 # -- the report over a simulated department -----------------------------------------------------
 def test_report_finds_every_injected_fault_within_two_days(smoke_department) -> None:  # noqa: F811
     d = smoke_department

@@ -52,7 +52,8 @@ def _rates(df: pd.DataFrame, by: str) -> pd.DataFrame:
 
 def misread_rates(verified: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """``verified``: one row per verified hit with camera, read_state, outcome, listed_plate,
-    chars_match, substitutions (JSON ``[[position, read, listed], ...]``).
+    chars_match, substitutions (JSON ``[[position, read, listed], ...]``), and optionally
+    read_plate and seen_plate (the plate the officer noted).
 
     Returns DataFrames ``overall``, ``camera``, ``jurisdiction`` and ``characters``.
     """
@@ -70,10 +71,29 @@ def misread_rates(verified: pd.DataFrame) -> dict[str, pd.DataFrame]:
 
 
 def character_confusions(df: pd.DataFrame) -> pd.DataFrame:
-    """Per true character seen on verified plates: how often it was read as another one."""
-    true = df[df["chars_match"].astype(bool)]
+    """Per true character seen on verified plates: how often it was read as another one.
+
+    The true plate is the one the officer noted (``seen_plate``, compared with ``read_plate``
+    position by position when both have the same length), else, for a hit whose characters
+    matched, the listed plate with the match's substitutions. The two optional columns may
+    be absent (older exports): then only the second kind counts.
+    """
     seen: Counter[str] = Counter()
     confused: Counter[tuple[str, str]] = Counter()
+    has = "seen_plate" in df.columns and "read_plate" in df.columns
+    noted = (df["seen_plate"].notna() & (df["seen_plate"].astype(str).str.strip() != "")
+             if has else pd.Series(False, index=df.index))
+    pairs = zip(df.loc[noted, "seen_plate"], df.loc[noted, "read_plate"], strict=True) if has \
+        else iter(())
+    for plate, read in pairs:
+        plate, read = str(plate).strip(), str(read)
+        if len(plate) != len(read):
+            continue  # a dropped or extra character: no position-by-position truth
+        seen.update(plate)
+        for t, r in zip(plate, read, strict=True):
+            if t != r:
+                confused[(t, r)] += 1
+    true = df[~noted & df["chars_match"].astype(bool)]
     for plate, subs in zip(true["listed_plate"], true["substitutions"], strict=True):
         seen.update(c for c in str(plate) if c.isalnum())
         for _, read, listed in json.loads(subs or "[]"):

@@ -268,11 +268,12 @@ def read_inputs(s: Session, since: dt.datetime | None = None) -> HealthInputs:
                            columns=["camera", "kind", "reported_at", "resolved_at"])
     verified = pd.DataFrame(s.execute(
         select(Read.camera_id, Read.state, HitVerification.outcome, HotListEntryRow.plate,
-               HitVerification.chars_match, Hit.substitutions)
+               HitVerification.chars_match, Hit.substitutions, Read.plate,
+               HitVerification.seen_plate)
         .join(Hit, Hit.id == HitVerification.hit_id).join(Read, Read.id == Hit.read_id)
         .join(HotListEntryRow, HotListEntryRow.id == Hit.entry_id)).all(),
         columns=["camera", "read_state", "outcome", "listed_plate", "chars_match",
-                 "substitutions"])
+                 "substitutions", "read_plate", "seen_plate"])
     for df in (reads, frames, sessions, reports, verified):
         df["camera"] = df["camera"].map(names)
     shifts["camera"] = shifts["unit"].map(unit_cam)
