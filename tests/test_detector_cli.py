@@ -123,6 +123,40 @@ def test_read_check_keeps_a_low_scored_box_only_when_it_reads_as_a_plate():
 
 
 @needs_models
+def test_closer_look_finds_a_distant_plate_only_through_the_read_check():
+    """A 1080p frame with a plate 100 px wide: at the 640 px input it is 33 px and scores
+    low; the closer look (1280 px) sees it better, and keeps it because it reads as one."""
+    import cv2
+
+    from alpr.detector.detector import PlateDetector, ReadCheck
+    from alpr.detector.pipeline import find_plates
+    from alpr.recognizer.recognizer import Recognizer
+    from alpr.synth.render import PlateRenderer
+
+    frame = np.clip(np.random.default_rng(0).normal(110, 12, (1080, 1920, 3)), 0,
+                    255).astype(np.uint8)
+    frame[500:700, 800:1200] = (60, 62, 70)
+    box = (950, 560, 100, 50)
+    plate = PlateRenderer(seed=4).render(state="CA", text="7ABC123").image
+    frame[560:610, 950:1050] = cv2.resize(plate, (100, 50), interpolation=cv2.INTER_AREA)
+    rec = Recognizer.load()
+    det = PlateDetector.load(threshold=0.99)
+    far = max((d.score for d in det.detect(frame, floor=0.05)), default=0.0)
+    near = det.zoom(frame, 1280, 0.05)
+    assert near and near[0].score > far + 0.1
+    assert iou(np.array([near[0].box]), np.array([box]))[0, 0] >= 0.4  # in frame pixels
+    assert det.zoom(frame[:480, :640], 1280, 0.05) == []  # no bigger than the input: no look
+    floor = (far + near[0].score) / 2  # only the closer look scores above the check's floor
+    det.read_check = ReadCheck(min_score=floor, min_confidence=0.5)
+    assert find_plates([frame], det, rec) == [[]]
+    det.read_check = ReadCheck(min_score=floor, min_confidence=0.5, zoom_size=1280)
+    (found,) = find_plates([frame], det, rec)[0]
+    assert found.kept_by_read and found.read.text == "7ABC123"
+    det.read_check = ReadCheck(min_score=floor, min_confidence=1.01, zoom_size=1280)
+    assert find_plates([frame], det, rec) == [[]]  # the closer look is read-checked too
+
+
+@needs_models
 def test_alpr_read_frames_table_and_threshold_rule(frames):
     res = run_cli("read", "--format", "table", str(frames / "empty_road.png"))
     assert res.returncode == 0 and "(no plate found)" in res.stdout

@@ -74,6 +74,7 @@ def test_read_check_in_the_card_is_loaded_and_can_be_turned_off(tmp_path):
     rc = PlateDetector.load().read_check
     assert rc is not None and rc.min_score < PlateDetector.load().threshold
     assert "training frames" in rc.method  # chosen on training frames, and says so
+    assert rc.zoom_size is None or "training frames" in rc.zoom_method
     assert PlateDetector.load(read_check=False).read_check is None
     assert PlateDetector.load(threshold=rc.min_score).read_check is None  # nothing below
     folder = tmp_path / "det"

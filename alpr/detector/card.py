@@ -41,7 +41,11 @@ def _read_check_lines(card: dict[str, Any]) -> list[str]:
             f"{rc.get('border_px', 2)} px clear of the frame's edge) with confidence >= "
             f"{rc['min_confidence']}"
             + (f" (reads by `{rc['recognizer']}`)" if rc.get("recognizer") else "")
-            + f"; that confidence: {rc.get('method', '')}"]
+            + f"; that confidence: {rc.get('method', '')}"] + (
+        [f"- closer look: a frame with no plate kept is looked at again at up to "
+         f"{rc['zoom_size']} px (not beyond its own size), where only boxes the read check "
+         f"accepts count; that size: {rc.get('zoom_method', '')}"] if rc.get("zoom_size")
+        else [f"- no closer look: {rc['zoom_method']}"] if rc.get("zoom_method") else [])
 
 
 def render_card(folder: Path) -> str:

@@ -71,6 +71,10 @@ class ReadCheck:
     border_px: int = 2
     method: str = ""
     recognizer: str | None = None  # the recognizer (card name) whose confidences chose it
+    # a frame with no plate kept gets a last look at up to this long side (not beyond its
+    # own), where only boxes the check accepts count: distant, small plates (None: no look)
+    zoom_size: int | None = None
+    zoom_method: str = ""
 
     def plausible(self, text: str, box: tuple[int, int, int, int] | None = None,
                   shape: tuple[int, ...] | None = None) -> bool:
@@ -102,13 +106,16 @@ class ReadCheck:
         return cls(float(rc["min_score"]), float(rc["min_confidence"]),
                    int(rc.get("min_chars", 4)), int(rc.get("max_chars", 8)),
                    int(rc.get("border_px", 2)), str(rc.get("method", "")),
-                   rc.get("recognizer"))
+                   rc.get("recognizer"),
+                   int(rc["zoom_size"]) if rc.get("zoom_size") else None,
+                   str(rc.get("zoom_method", "")))
 
     def to_dict(self) -> dict[str, Any]:
         return {"min_score": self.min_score, "min_confidence": self.min_confidence,
                 "min_chars": self.min_chars, "max_chars": self.max_chars,
                 "border_px": self.border_px, "method": self.method,
-                "recognizer": self.recognizer}
+                "recognizer": self.recognizer, "zoom_size": self.zoom_size,
+                "zoom_method": self.zoom_method}
 
 
 def resolve_model(model: str | Path | None) -> Path:
@@ -184,6 +191,16 @@ class PlateDetector:
         nothing reaches the threshold.
         """
         return self.detect_batch([frame], threshold, floor)[0]
+
+    def zoom(self, frame: np.ndarray, size: int, floor: float) -> list[Detection]:
+        """Detections down to ``floor`` with the frame letterboxed to ``size`` on its long
+        side, but not beyond the frame's own (no upscaling); [] when that is no larger than
+        the model's input size (nothing more to see)."""
+        z = min(int(size), max(frame.shape[:2]))
+        if z <= self.spec.input_size:
+            return []
+        x, lb = letterbox(frame, z)
+        return self._detections(self.raw(x[None])[0], lb, frame.shape[:2], floor)
 
     def _fallback(self, frame: np.ndarray, th: float, lo: float,
                   primary: list[Detection]) -> list[Detection]:

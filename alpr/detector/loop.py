@@ -306,10 +306,16 @@ def finish(cfg: DetectorTrainConfig, net: PlateDetNet, pool: FramePool,
             and cfg.read_check_min_score < threshold):
         from alpr.detector.threshold import pick_read_check
 
-        read_check, _ = pick_read_check(det, recognizer, pool.items,
-                                        [load_rgb(it.image) for it in pool.items],
+        train_frames = [load_rgb(it.image) for it in pool.items]
+        read_check, _ = pick_read_check(det, recognizer, pool.items, train_frames,
                                         cfg.read_check_min_score,
                                         cfg.read_check_max_false_per_frame, known_boxes(pool))
+        if read_check is not None:
+            from alpr.detector.threshold import pick_zoom
+
+            read_check = pick_zoom(det, recognizer, read_check, pool.items, train_frames,
+                                   known_boxes(pool),
+                                   max_false_per_frame=cfg.read_check_max_false_per_frame)
         det.read_check = read_check
     report = evaluate_frames(det, val_items, recognizer, frames=val_frames) if val_items else None
     checked: dict[str, Any] = {}  # the read check and the held-out figures without it

@@ -6,7 +6,8 @@ the detector's box, with the detection's confidence beside it.
 
 ``find_plates`` applies the detector card's read check: a box scored below the detection
 threshold (but at least the check's ``min_score``) is kept only when the recognizer reads it
-as a plate with high confidence (``FramePlate.kept_by_read``).
+as a plate with high confidence (``FramePlate.kept_by_read``); a frame still without a plate
+gets a closer look (the check's ``zoom_size``) where, too, only such boxes count.
 """
 
 from __future__ import annotations
@@ -86,11 +87,20 @@ def find_plates(frames: list[np.ndarray], detector: PlateDetector, recognizer: R
     found = read_detections(frames, detector.detect_batch(frames, floor=rc.min_score),
                             recognizer)
     th = detector.threshold
-    return [[p if p.detection_confidence >= th else replace(p, kept_by_read=True)
+    kept = [[p if p.detection_confidence >= th else replace(p, kept_by_read=True)
              for p in ps
              if p.detection_confidence >= th
              or rc.accepts(p.read.text, p.read.confidence, p.detection.box, f.shape)]
             for f, ps in zip(frames, found, strict=True)]
+    if rc.zoom_size:  # frames still without a plate: a closer look, read-checked only
+        empty = [i for i, ps in enumerate(kept) if not ps]
+        zoomed = [detector.zoom(frames[i], rc.zoom_size, rc.min_score) for i in empty]
+        looked = read_detections([frames[i] for i in empty], zoomed, recognizer)
+        for i, ps in zip(empty, looked, strict=True):
+            kept[i] = [replace(p, kept_by_read=True) for p in ps
+                       if rc.accepts(p.read.text, p.read.confidence, p.detection.box,
+                                     frames[i].shape)]
+    return kept
 
 
 def read_frames(frames: list[np.ndarray], detector: PlateDetector | None = None,

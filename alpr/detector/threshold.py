@@ -165,6 +165,49 @@ def choose_read_check(candidates: list[tuple[bool, bool, float]], frames: int,
     return ReadCheck(min_score, chosen, method=method), info
 
 
+ZOOM_SIZES = (960, 1280, 1600)
+
+
+def pick_zoom(detector: PlateDetector, recognizer: Any, check: ReadCheck,
+              items: list[LabelledCrop], frames: list[np.ndarray],
+              known: list[list[Box]] | None = None, sizes: tuple[int, ...] = ZOOM_SIZES,
+              max_false_per_frame: float = 0.0) -> ReadCheck:
+    """The read check's closer look, chosen on the *training* frames: the smallest size at
+    which looking again at **every** training frame (not only those without a plate, as in
+    use) keeps at most ``max_false_per_frame`` false plates per frame through the check;
+    none (``zoom_size`` None) when no size does."""
+    from alpr.detector.pipeline import read_detections
+
+    counts = []
+    for size in sizes:
+        false = kept = looked = 0
+        for k, (it, f) in enumerate(zip(items, frames, strict=True)):
+            zc = detector.zoom(f, size, check.min_score)
+            looked += max(f.shape[:2]) > detector.spec.input_size
+            ps = [p for p in read_detections([f], [zc], recognizer)[0]
+                  if check.accepts(p.read.text, p.read.confidence, p.detection.box, f.shape)]
+            if not ps:
+                continue
+            boxes = np.array([p.detection.box for p in ps], np.float64)
+            good = iou(boxes, np.array([it.box], np.float64))[:, 0] >= IOU_THRESHOLD
+            if known is not None and known[k]:
+                good |= iou(boxes, np.array(known[k], np.float64)).max(axis=1) >= IOU_THRESHOLD
+            kept += len(ps)
+            false += int((~good).sum())
+        counts.append((size, looked, kept, false))
+        if false / max(len(items), 1) <= max_false_per_frame:
+            method = (f"smallest of {', '.join(map(str, sizes))} at which a closer look at "
+                      f"every one of the {len(items)} training frames ({looked} larger than "
+                      f"the input size) keeps no more than {max_false_per_frame} false plates "
+                      f"per frame through the check (there: {kept} kept, {false} false"
+                      + "".join(f"; at {z}: {kp} kept, {fl} false" for z, _, kp, fl
+                                in counts[:-1]) + ")")
+            return replace(check, zoom_size=size, zoom_method=method)
+    method = "no size kept few enough false plates: " + "; ".join(
+        f"at {z}: {kp} kept, {fl} false" for z, _, kp, fl in counts)
+    return replace(check, zoom_size=None, zoom_method=method)
+
+
 def set_read_check(model_dir: Path, check: ReadCheck | None,
                    val_items: list[LabelledCrop] | None = None,
                    val_frames: list[np.ndarray] | None = None, recognizer: Any = None
@@ -204,10 +247,11 @@ def set_read_check(model_dir: Path, check: ReadCheck | None,
 
 
 def retune_read_check(model_dir: Path, recognizer: Any, min_score: float = 0.2,
-                      max_false_per_frame: float = 0.0) -> dict[str, Any]:
-    """Choose a model folder's read check on the training frames its card's config names
-    (the same split, corrections and extra boxes as training), write it into the card and
-    re-measure the held-out figures with it. Returns the card."""
+                      max_false_per_frame: float = 0.0, zoom: bool = True) -> dict[str, Any]:
+    """Choose a model folder's read check (and its closer look, with ``zoom``) on the
+    training frames its card's config names (the same split, corrections and extra boxes as
+    training), write it into the card and re-measure the held-out figures with it. Returns
+    the card."""
     from alpr.detector.config import DetDataConfig
     from alpr.detector.data import frame_items, frame_key, load_extra_boxes
 
@@ -218,7 +262,11 @@ def retune_read_check(model_dir: Path, recognizer: Any, min_score: float = 0.2,
     known = [[b for kind in ("plate", "ignore") for b in extra.get(frame_key(it.image), {})
               .get(kind, [])] for it in train]
     det = PlateDetector.load(model_dir, read_check=False)
-    check, _ = pick_read_check(det, recognizer, train, [load_rgb(it.image) for it in train],
-                               min_score, max_false_per_frame, known)
+    frames = [load_rgb(it.image) for it in train]
+    check, _ = pick_read_check(det, recognizer, train, frames, min_score, max_false_per_frame,
+                               known)
+    if check is not None and zoom:
+        check = pick_zoom(det, recognizer, check, train, frames, known,
+                          max_false_per_frame=max_false_per_frame)
     return set_read_check(model_dir, check, val, [load_rgb(it.image) for it in val],
                           recognizer)

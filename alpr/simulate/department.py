@@ -444,20 +444,16 @@ class Department:
             frames.append(frame)
         if len(self._backgrounds) > 4096:
             self._backgrounds.clear()
-        from alpr.detector.pipeline import read_detections
+        from alpr.detector.pipeline import find_plates
 
-        # the best box as the pipeline keeps it: one at the threshold, else (the detector's
-        # read check) the best lower-scored box the recognizer reads confidently
-        rc, th = self.detector.read_check, self.detector.threshold
-        found = self.detector.detect_batch(frames, floor=rc.min_score if rc else None)
-        unsure = [i for i, ds in enumerate(found) if ds and ds[0].score < th]
-        if rc is not None and unsure:
-            checked = read_detections([frames[i] for i in unsure], [found[i] for i in unsure],
-                                      self.rec)
+        # the best box as the pipeline keeps it: one at the threshold, else what the
+        # detector's read check keeps (the pipeline itself, on those frames only)
+        found = self.detector.detect_batch(frames)
+        unsure = [i for i, ds in enumerate(found) if not ds]
+        if self.detector.read_check is not None and unsure:
+            checked = find_plates([frames[i] for i in unsure], self.detector, self.rec)
             for i, fps in zip(unsure, checked, strict=True):
-                found[i] = [fp.detection for fp in fps
-                            if rc.accepts(fp.read.text, fp.read.confidence, fp.detection.box,
-                                          frames[i].shape)]
+                found[i] = [fp.detection for fp in fps]
         out_p, out_v = [], []
         for p, v, frame, dets in zip(kept, views, frames, found, strict=True):
             if not dets:
