@@ -97,11 +97,7 @@ def main() -> None:
           f"threshold {det.threshold}\n")
     alone = PlateDetector.load(args.detector, read_check=False)
     if det.read_check is not None:
-        rc = det.read_check
-        print(f"read check: boxes scored {rc.min_score}..{det.threshold} kept when read with "
-              f"confidence >= {rc.min_confidence} as a whole plate ({rc.min_chars}-"
-              f"{rc.max_chars} characters with a digit 1-9, {rc.border_px} px clear of the "
-              f"edge)\n")
+        print(det.read_check.describe(det.threshold) + "\n")
     print(f"{'set':40s} frames  recall  precision  false/frame  read strict  read O/0")
     all_items = []
     sets = []

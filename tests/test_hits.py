@@ -83,12 +83,18 @@ def test_manual_entry_retro_matches_and_is_removed_by_its_owner(world):
     assert ingest_rows(gov, op, [(1, read("7ABC123", "CA"))]).hits == 0
 
 
-def test_verification_records_the_plate_and_state_seen(world):
-    gov, admin, (op, _), hot = world
+def one_hit(world):
+    """The world's hot list loaded and one read (ABC1234, VA) that hits it: its hit id."""
+    gov, _, (op, _), hot = world
     load_list(gov, op, hot)
     ingest_rows(gov, op, [(1, read("ABC1234", "VA"))])
     with gov.Session() as s:
-        hit_id = s.scalar(select(Hit.id))
+        return s.scalar(select(Hit.id))
+
+
+def test_verification_records_the_plate_and_state_seen(world):
+    gov, _, (op, _), _ = world
+    hit_id = one_hit(world)
     for bad, field in ((("ABC 12#4", "VA"), "seen_plate"), (("ABC1?34", "VA"), "seen_plate"),
                        (("ABC1234", "Atlantis"), "seen_state")):
         with pytest.raises(ValueError, match=field):
@@ -103,11 +109,8 @@ def test_verification_records_the_plate_and_state_seen(world):
 
 
 def test_hit_verification_before_action(world):
-    gov, admin, (op, _), hot = world
-    load_list(gov, op, hot)
-    ingest_rows(gov, op, [(1, read("ABC1234", "VA"))])
-    with gov.Session() as s:
-        hit_id = s.scalar(select(Hit.id))
+    gov, admin, (op, _), _ = world
+    hit_id = one_hit(world)
     with pytest.raises(ValueError, match="visually verified"):
         verify_hit(gov, op, hit_id, chars_match=True, state_match=False, dispatch_confirmed=True,
                    outcome="confirmed")

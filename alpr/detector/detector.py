@@ -93,6 +93,14 @@ class ReadCheck:
                 return False
         return True
 
+    def describe(self, threshold: float) -> str:
+        """One line for reports: what the check keeps."""
+        return (f"read check: boxes scored {self.min_score}..{threshold} kept when read as a "
+                f"whole plate ({self.min_chars}-{self.max_chars} characters with a digit 1-9, "
+                f"{self.border_px} px clear of the edge) with confidence >= "
+                f"{self.min_confidence}" + (f"; a frame with no plate gets a closer look at up "
+                                            f"to {self.zoom_size} px" if self.zoom_size else ""))
+
     def accepts(self, text: str, confidence: float,
                 box: tuple[int, int, int, int] | None = None,
                 shape: tuple[int, ...] | None = None) -> bool:

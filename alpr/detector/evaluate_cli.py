@@ -50,9 +50,7 @@ def run_evaluate_frames(args: argparse.Namespace) -> int:
     dets, texts = detect_and_read(det, [load_rgb(it.image) for it in labels.items], rec)
     report = build_report(labels.items, dets, texts)
     if det.read_check is not None:
-        rc = det.read_check
-        print(f"detector threshold {det.threshold}; read check: boxes scored {rc.min_score} and "
-              f"up kept when read with confidence >= {rc.min_confidence} "
+        print(f"detector threshold {det.threshold}; {det.read_check.describe(det.threshold)} "
               f"({sum(d.score < det.threshold for ds in dets for d in ds)} kept so; "
               f"--no-read-check for the detector alone)")
     print(report.summary())

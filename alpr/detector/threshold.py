@@ -118,14 +118,21 @@ def pick_read_check(detector: PlateDetector, recognizer: Any, items: list[Labell
     for k, (it, ps) in enumerate(zip(items, plates, strict=True)):
         if not ps:
             continue
-        boxes = np.array([p.detection.box for p in ps], np.float64)
-        good = iou(boxes, np.array([it.box], np.float64))[:, 0] >= IOU_THRESHOLD
-        if known is not None and known[k]:
-            good |= iou(boxes, np.array(known[k], np.float64)).max(axis=1) >= IOU_THRESHOLD
+        good = _on_plates([p.detection.box for p in ps], it, known[k] if known else None)
         probe = ReadCheck(min_score, 0.0)
         kinds += [(not g, probe.plausible(p.read.text, p.detection.box, frames[k].shape),
                    p.read.confidence) for g, p in zip(good, ps, strict=True)]
     return choose_read_check(kinds, len(items), min_score, th, max_false_per_frame)
+
+
+def _on_plates(boxes: list[tuple[int, int, int, int]], item: LabelledCrop,
+               known: list[Box] | None) -> np.ndarray:
+    """Per box: on the frame's labelled plate or on a known box (IoU >= the threshold)."""
+    b = np.array(boxes, np.float64).reshape(-1, 4)
+    good: np.ndarray = iou(b, np.array([item.box], np.float64))[:, 0] >= IOU_THRESHOLD
+    if known:
+        good |= iou(b, np.array(known, np.float64)).max(axis=1) >= IOU_THRESHOLD
+    return good
 
 
 def choose_read_check(candidates: list[tuple[bool, bool, float]], frames: int,
@@ -188,10 +195,7 @@ def pick_zoom(detector: PlateDetector, recognizer: Any, check: ReadCheck,
                   if check.accepts(p.read.text, p.read.confidence, p.detection.box, f.shape)]
             if not ps:
                 continue
-            boxes = np.array([p.detection.box for p in ps], np.float64)
-            good = iou(boxes, np.array([it.box], np.float64))[:, 0] >= IOU_THRESHOLD
-            if known is not None and known[k]:
-                good |= iou(boxes, np.array(known[k], np.float64)).max(axis=1) >= IOU_THRESHOLD
+            good = _on_plates([p.detection.box for p in ps], it, known[k] if known else None)
             kept += len(ps)
             false += int((~good).sum())
         counts.append((size, looked, kept, false))
