@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -141,6 +142,22 @@ def test_smoke_department_went_in_through_governance(smoke_department) -> None: 
     from alpr.jurisdictions import codes
 
     assert seen and all(p and st in codes() for _, p, st, _ in seen)
+    # every read keeps the crop the camera read, with its hash: verified reads become
+    # labelled crops (notebook 01), labelled with the plate the officer saw
+    import hashlib
+
+    from alpr.governance.verified_crops import collect_verified_crops
+
+    with gov.Session() as s:
+        images = s.execute(select(Read.image_path, Read.image_sha256).limit(50)).all()
+    assert images and all(hashlib.sha256(Path(p).read_bytes()).hexdigest() == h
+                          for p, h in images)
+    got = collect_verified_crops(gov, admin, d.out / "verified-crops")
+    labelled = {(p, st) for _, p, st, _ in seen}
+    rows = got.labels.read_text().splitlines()[1:]
+    assert got.crops == len(rows) > 0 and not got.skipped
+    assert {(r.split(",")[2], r.split(",")[1]) for r in rows} <= labelled
+    gov.engine.dispose()
     confirmed = [(p, read) for o, p, _, read in seen if o == "confirmed"]
     assert sum(p == read for p, read in confirmed) >= 0.8 * len(confirmed)  # mostly read right
     assert ingests and n_reads == res.reads_stored > 1000

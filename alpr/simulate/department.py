@@ -404,6 +404,7 @@ class Department:
             at = p.at.replace(microsecond=0) + dt.timedelta(microseconds=n)
             self.truth[(p.camera, _naive(at))] = (p.vehicle.plate, p.vehicle.state)
             x, y, w, h = v.box
+            image, sha = self._keep_crop(p.camera, at, v.crop)
             rows.append({"read_at": at.isoformat(), "camera": p.camera, "plate": rd.text,
                          "state": None if rd.state == "UNK" else rd.state,
                          "confidence": min(max(float(rd.confidence), 0.0), 1.0),
@@ -411,6 +412,7 @@ class Department:
                          "char_confidences": [round(min(max(float(c), 0.0), 1.0), 4)
                                               for c in rd.char_confidences],
                          "box_x": x, "box_y": y, "box_w": w, "box_h": h,
+                         "image_path": image, "image_sha256": sha,
                          "model_version": self.model_version})
         for c0 in range(0, 24, CHUNK_HOURS):
             lo, hi = _utc(day, c0), _utc(day, c0 + CHUNK_HOURS)
@@ -423,6 +425,18 @@ class Department:
             self.result.reads_rejected += len(rep.rejected)
             self.result.hits += rep.hits
             self._verify(d, hi)
+
+    def _keep_crop(self, camera: str, at: dt.datetime, crop: np.ndarray) -> tuple[str, str]:
+        """The plate crop the camera read, as a JPEG under ``reads/CAMERA/DAY/`` (what the
+        store's image path and hash refer to: galleries, evidence, verified crops)."""
+        folder = self.out / "reads" / camera / at.date().isoformat()
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{at:%H%M%S}-{at.microsecond:06d}.jpg"
+        _, buf = cv2.imencode(".jpg", cv2.cvtColor(crop, cv2.COLOR_RGB2BGR),
+                               [cv2.IMWRITE_JPEG_QUALITY, 90])
+        data = buf.tobytes()
+        path.write_bytes(data)
+        return str(path.resolve()), hashlib.sha256(data).hexdigest()
 
     def _detect(self, d: int, day: dt.date, kept: list[Pass], views: list[PlateView]
                 ) -> tuple[list[Pass], list[PlateView]]:
