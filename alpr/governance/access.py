@@ -18,7 +18,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from alpr.governance import audit
-from alpr.governance.passwords import hash_password, verify_password
+from alpr.governance.passwords import hash_password, unusable_hash, verify_password
 from alpr.governance.permissions import permission
 from alpr.store.db import sessions
 from alpr.store.schema import CERTIFICATIONS, ROLES, Camera, Certification, User
@@ -167,26 +167,34 @@ class Governance:
             user = s.execute(select(User).where(User.username == username)).scalar_one()
             user.locked, user.failed_logins = False, 0
 
-    def login(self, username: str, password: str) -> Actor:
-        """Authenticate; failed attempts are counted and lock the account at the threshold."""
+    def login(self, username: str, password: str, lock: bool = True) -> Actor:
+        """Authenticate; failed attempts are counted and lock the account at the threshold.
+
+        ``lock=False`` neither counts a failure nor locks: the dashboards' sign-in, open to
+        anyone who can reach it, throttles by address and account instead, so an outsider
+        cannot lock every administrator out (docs/security.md). The password hash is checked
+        for unknown and locked users too, so the time taken does not tell them apart; the
+        attempted name is recorded cut to the audit trail's 64 characters."""
+        name = username[:64]
         with self._tx() as s:
             user = s.execute(select(User).where(User.username == username)).scalar_one_or_none()
-            if user is not None and user.active and not user.locked and verify_password(
-                    password, user.password_hash):
+            matches = verify_password(password, user.password_hash if user is not None
+                                      else unusable_hash())
+            if user is not None and user.active and not user.locked and matches:
                 user.failed_logins = 0
                 audit.append(s, username, "login", username)
                 return Actor(user.id, user.username, user.role)
             reason = "unknown user or wrong password"
             if user is not None and user.locked:
                 reason = "account is locked"
-            elif user is not None:
+            elif user is not None and lock:
                 user.failed_logins += 1
                 if user.failed_logins >= self.lockout_threshold:
                     user.locked = True
                     reason = (f"wrong password; account locked after {user.failed_logins} "
                               f"failed logins")
-            audit.append(s, username, "login", username, {"reason": reason}, allowed=False)
-        raise AccessDenied(f"{username}: login denied: {reason}")
+            audit.append(s, name, "login", name, {"reason": reason}, allowed=False)
+        raise AccessDenied(f"{name}: login denied: {reason}")
 
     # -- cameras (policy II.B: equipment out of expected function is removed from service) --
     def add_camera(self, actor: Actor, name: str, kind: str, unit: str | None = None,
