@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from alpr.matcher.rules import MatchConfig
@@ -234,23 +234,44 @@ def _serve(args: argparse.Namespace) -> int:
     if not 0 < args.port < 65536:
         print(f"error: --port {args.port}: must be between 1 and 65535", file=sys.stderr)
         return 2
-    return _serve_store(url, args.port, args.address, args.show, not args.no_diagnostics)
+    if bool(args.ssl_certfile) != bool(args.ssl_keyfile):
+        print("error: --ssl-certfile and --ssl-keyfile: give both (HTTPS) or neither",
+              file=sys.stderr)
+        return 2
+    for flag, path in (("--ssl-certfile", args.ssl_certfile), ("--ssl-keyfile", args.ssl_keyfile)):
+        if path and not Path(path).is_file():
+            print(f"error: {flag} {path}: no such file", file=sys.stderr)
+            return 2
+    return _serve_store(url, args.port, args.address, args.show, not args.no_diagnostics,
+                        secure_cookies=True if args.secure_cookies else None,
+                        trust_proxy_headers=args.trust_proxy_headers,
+                        ssl_certfile=args.ssl_certfile, ssl_keyfile=args.ssl_keyfile)
 
 
 def _serve_store(url: str, port: int, address: str | None, show: bool,
-                 diagnostics: bool) -> int:
-    """Serve the dashboards (blocks until Ctrl-C), with the camera diagnostics plugged in."""
+                 diagnostics: bool, **security: Any) -> int:
+    """Serve the dashboards (blocks until Ctrl-C), with the camera diagnostics plugged in.
+    ``security``: :func:`alpr.dashboards.serve`'s cookie, proxy and TLS options."""
     from alpr.dashboards import serve
+    from alpr.dashboards.server import secure_cookies_from_env
+    from alpr.dashboards.signin import SignInPolicy
 
+    try:  # settings from the environment: a wrong one is named before anything starts
+        secure_cookies_from_env()
+        SignInPolicy.from_env()
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     health = None
     if diagnostics:
         from alpr.health.dashboard import DiagnosticsHealth
 
         health = DiagnosticsHealth()
     host = address or "localhost"
-    print(f"ALPR dashboards for {url} at http://{host}:{port}/ (sign in as an "
+    scheme = "https" if security.get("ssl_certfile") else "http"
+    print(f"ALPR dashboards for {url} at {scheme}://{host}:{port}/ (sign in as an "
           f"administrator or auditor; Ctrl-C stops)", flush=True)
-    serve(url, port=port, address=address, show=show, health=health)
+    serve(url, port=port, address=address, show=show, health=health, **security)
     return 0
 
 
@@ -333,6 +354,9 @@ def build_parser() -> argparse.ArgumentParser:
     from alpr.records_cli import add_evidence_parsers
 
     add_evidence_parsers(sub)
+    from alpr.users_cli import add_parsers as add_users_parsers
+
+    add_users_parsers(sub)
     from alpr.report_cli import add_parsers as add_report_parsers
 
     add_report_parsers(sub)
@@ -363,6 +387,15 @@ def build_parser() -> argparse.ArgumentParser:
     sv.add_argument("--no-diagnostics", action="store_true",
                     help="equipment page from the store's figures only (no image alignment, "
                          "drift or patrol diagnostics)")
+    sv.add_argument("--secure-cookies", action="store_true",
+                    help="mark cookies Secure (HTTPS only) even when this server speaks plain "
+                         "HTTP, e.g. behind a TLS proxy (default: $ALPR_SECURE_COOKIES, else "
+                         "only for requests that came over HTTPS)")
+    sv.add_argument("--ssl-certfile", help="serve HTTPS with this certificate (PEM)")
+    sv.add_argument("--ssl-keyfile", help="the certificate's private key (PEM)")
+    sv.add_argument("--trust-proxy-headers", action="store_true",
+                    help="take the client's address from X-Forwarded-For/X-Real-Ip (only "
+                         "behind a reverse proxy that sets them); sign-in throttling goes by it")
     sv.set_defaults(func=_serve)
 
     h = sub.add_parser("hotlist", help="hot-list tools")

@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import func, select
 
 from alpr.dashboards import model_source
-from alpr.dashboards.auth import BAD_LOGIN, check_login
 from alpr.dashboards.filters import Filters, parse
 from alpr.dashboards.sample import HIT_READS, SampleConfig, build
+from alpr.dashboards.signin import BAD_LOGIN, check_login
 from alpr.dashboards.stats import wilson_interval
 from alpr.dashboards.store import DashboardStore, actor_for, allowed_pages, clear_cache
 from alpr.governance import compliance
@@ -191,12 +191,14 @@ def test_sign_in_rules(dept):
     gov, sample = dept
     assert check_login(gov, "chief", sample.password) is None
     assert check_login(gov, "audit1", sample.password) is None
-    assert "role 'operator' may not" in check_login(gov, "ofc1", sample.password)
-    assert "no current alpr_training and sled_ncic" in check_login(gov, "retired",
-                                                                     sample.password)
-    assert check_login(gov, "chief", "wrong password") == BAD_LOGIN
+    # One answer for every failure, right password or not; the audit trail says why.
+    for user, password in (("ofc1", sample.password), ("retired", sample.password),
+                           ("chief", "wrong password"), ("nobody", "wrong password")):
+        assert check_login(gov, user, password) == BAD_LOGIN
     denied = [r for r in audit_rows(gov, "dashboards.login") if not r[2]]
     assert [r[0] for r in denied] == ["ofc1", "retired"]
+    assert "role 'operator' may not" in json.loads(denied[0][3])["reason"]
+    assert "no current alpr_training and sled_ncic" in json.loads(denied[1][3])["reason"]
 
 
 def test_views_build_without_a_server(dept):

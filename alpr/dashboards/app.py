@@ -9,10 +9,13 @@ from __future__ import annotations
 import html
 import threading
 from typing import Any
+from urllib.parse import urlencode
 
 import panel as pn
 
+from alpr.dashboards.auth import SESSION_COOKIE
 from alpr.dashboards.health_source import HealthSource
+from alpr.dashboards.sessions import SessionTable, WebSession
 from alpr.dashboards.store import DashboardStore, actor_for, allowed_pages
 from alpr.dashboards.views import common
 from alpr.governance.access import AccessDenied, Governance
@@ -22,15 +25,33 @@ _LOCK = threading.Lock()
 _STATE: dict[str, Any] = {}
 
 
-def configure(db_url: str | None = None, health: HealthSource | None = None) -> Governance:
-    """Use the store at ``db_url`` (see :func:`alpr.store.db.resolve_url`) for every page."""
+def configure(db_url: str | None = None, health: HealthSource | None = None,
+              sessions: SessionTable | None = None) -> Governance:
+    """Use the store at ``db_url`` (see :func:`alpr.store.db.resolve_url`) for every page,
+    and ``sessions`` to tell who is signed in (:func:`alpr.dashboards.server.serve`)."""
     with _LOCK:
         old = _STATE.get("gov")
         if old is not None:
             old.engine.dispose()
         gov = Governance(make_engine(resolve_url(db_url)))
-        _STATE.update(gov=gov, health=health, models=None)
+        _STATE.update(gov=gov, health=health, models=None, sessions=sessions)
         return gov
+
+
+def signed_in() -> WebSession | None:
+    """This page's server-side session, from the session cookie of the request that opened
+    it. The cookie is read from the server's own request object: it is kept out of the
+    session token Bokeh embeds in the page (see :func:`alpr.dashboards.server.serve`)."""
+    with _LOCK:
+        table = _STATE.get("sessions")
+    doc = pn.state.curdoc
+    context = doc.session_context if doc is not None else None
+    request = getattr(getattr(context, "request", None), "_request", None)
+    cookies = getattr(request, "cookies", None) or {}
+    cookie = cookies.get(SESSION_COOKIE)
+    if table is None or cookie is None:
+        return None
+    return table.get(getattr(cookie, "value", cookie))
 
 
 def governance() -> Governance:
@@ -57,28 +78,48 @@ def _args() -> dict[str, str]:
             if k in common.FILTER_KEYS and v}
 
 
-def _message(title: str, text: str, kind: str = "danger") -> pn.Column:
-    return pn.Column(f"# {title}", pn.pane.Alert(text, alert_type=kind),
-                     pn.pane.HTML('<a href="/">Back to the dashboards</a> · '
-                                  '<a href="/logout">sign out</a>'))
+# What each filter in the address must be: the "bad address" message names the filter and
+# its rule, never the value (text from an address is not shown on the page).
+FILTER_RULES = {"start": "a date YYYY-MM-DD", "end": "a date YYYY-MM-DD, not before start",
+                "camera": "a camera in the store", "unit": "a unit in the store",
+                "user": "a user in the store"}
+
+
+def bad_address(exc: ValueError) -> str:
+    """The message for a filter the address got wrong (which one and its rule).
+
+    >>> bad_address(ValueError("camera '<b>x</b>': no such camera in the store"))
+    'The address has a camera filter this page cannot use: it must be a camera in the store.'
+    """
+    key = str(exc).split(" ", 1)[0]
+    if key not in FILTER_RULES:
+        return "The address has a filter this page cannot use."
+    return f"The address has a {key} filter this page cannot use: it must be {FILTER_RULES[key]}."
+
+
+def _message(title: str, text: str, kind: str = "danger", csrf: str = "") -> pn.Column:
+    links = '<a href="/">Back to the dashboards</a> · '
+    links += common.sign_out(csrf) if csrf else '<a href="/login">sign in</a>'
+    return pn.Column(f"# {title}", pn.pane.Alert(html.escape(text), alert_type=kind),
+                     pn.pane.HTML(links))
 
 
 def page(name: str) -> Any:
     """The servable page ``name`` for the signed-in user, or why it cannot be shown."""
-    username = pn.state.user
-    if not username or username == "guest":
+    session = signed_in()
+    if session is None:
         # Only reachable when served without the auth provider: never show data then.
         return _message("Sign in required", "Sign in at /login to use the dashboards.")
     gov = governance()
     try:
-        actor = actor_for(gov, username)
+        actor = actor_for(gov, session.username)
         store = DashboardStore(gov, actor, name, args=_args(), health=_STATE.get("health"))
     except AccessDenied as exc:
         reason = str(exc).split("denied: ", 1)[-1]
         return _message("Not authorised", f"{common.TITLES.get(name, name)}: {reason}. "
-                        "This attempt has been recorded.")
+                        "This attempt has been recorded.", csrf=session.csrf)
     except ValueError as exc:
-        return _message("Bad address", str(exc), "warning")
+        return _message("Bad address", bad_address(exc), "warning", csrf=session.csrf)
     from alpr.dashboards.views import compliance, equipment, misreads, model
 
     body = {"equipment": equipment.view, "misreads": misreads.view,
@@ -87,23 +128,26 @@ def page(name: str) -> Any:
     template = pn.template.BootstrapTemplate(
         title=f"ALPR · {common.TITLES[name]}", header_background="#123456",
         sidebar=[common.filters(store, with_user=name == "compliance")],
-        header=[common.nav(store, allowed_pages(actor.role))], main=[body],
+        header=[common.nav(store, allowed_pages(actor.role), session.csrf)], main=[body],
         sidebar_width=280)
     return template
 
 
 def home() -> Any:
     """The landing page: the pages this user may open."""
-    username = pn.state.user
-    if not username or username == "guest":
+    session = signed_in()
+    if session is None:
         return _message("Sign in required", "Sign in at /login to use the dashboards.")
     try:
-        actor = actor_for(governance(), username)
+        actor = actor_for(governance(), session.username)
     except AccessDenied as exc:
-        return _message("Not authorised", str(exc))
-    q = html.escape("?" + "&".join(f"{k}={v}" for k, v in _args().items()))
+        return _message("Not authorised", str(exc), csrf=session.csrf)
+    args = _args()
+    q = html.escape("?" + urlencode(args)) if args else ""
     links = "".join(f'<li><a href="/{p}{q}">{common.TITLES[p]}</a></li>'
                     for p in allowed_pages(actor.role))
-    return pn.Column(f"# ALPR dashboards\nSigned in as **{actor.username}** ({actor.role}).",
-                     pn.pane.HTML(f'<ul id="pages">{links or "<li>none for this role</li>"}'
-                                  '</ul><a href="/logout">sign out</a>'))
+    who = html.escape(f"{actor.username} ({actor.role})")
+    return pn.Column("# ALPR dashboards", pn.pane.HTML(
+        f'<p>Signed in as <strong>{who}</strong>.</p>'
+        f'<ul id="pages">{links or "<li>none for this role</li>"}</ul>'
+        f'{common.sign_out(session.csrf)}'))

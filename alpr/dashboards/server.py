@@ -1,11 +1,13 @@
 """``alpr serve``: the dashboards on a Panel (Bokeh/Tornado) server behind the store login.
 
 Serves the app files in ``dashboards/`` (as ``panel serve`` does) when the checkout has them,
-else the same pages from the package.
+else the same pages from the package; sign-in, sessions and security headers come from
+:mod:`alpr.dashboards.auth` and :mod:`alpr.dashboards.headers`.
 """
 
 from __future__ import annotations
 
+import atexit
 import os
 import secrets
 import threading
@@ -13,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from alpr.dashboards.health_source import HealthSource
+from alpr.dashboards.signin import SignInPolicy
 from alpr.dashboards.store import PAGES
 
 APP_DIR = Path(__file__).resolve().parents[2] / "dashboards"
@@ -64,29 +67,67 @@ def _warm_up() -> None:
         frame, "v", "warm-up", "v"))).get_root()
 
 
+def secure_cookies_from_env(env: dict[str, str] | None = None) -> bool | None:
+    """``$ALPR_SECURE_COOKIES``: 1/true/yes or 0/false/no; unset: None (Secure when the
+    request came over HTTPS)."""
+    raw = (os.environ if env is None else env).get("ALPR_SECURE_COOKIES", "").strip().lower()
+    if not raw:
+        return None
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"ALPR_SECURE_COOKIES {raw!r}: must be 1/true/yes or 0/false/no")
+
+
 def serve(db_url: str | None = None, port: int = 5006, address: str | None = None,
           show: bool = False, health: HealthSource | None = None,
           cookie_secret: str | None = None, threaded: bool = False,
-          warm_up: bool = True, **kwargs: Any) -> Any:
+          warm_up: bool = True, secure_cookies: bool | None = None,
+          trust_proxy_headers: bool = False, signin: SignInPolicy | None = None,
+          ssl_certfile: str | None = None, ssl_keyfile: str | None = None,
+          **kwargs: Any) -> Any:
     """Serve the dashboards for the store at ``db_url``; blocks unless ``threaded``.
 
-    ``cookie_secret`` signs the session cookies (default ``$ALPR_COOKIE_SECRET`` or a fresh
-    random one, so sessions end when the server restarts). Returns Panel's server (or its
-    thread with ``threaded=True``; call ``.stop()`` to end it)."""
+    Sessions live in this server process (they end at sign-out or when it restarts).
+    ``secure_cookies``: mark cookies Secure (default ``$ALPR_SECURE_COOKIES``, else when the
+    request came over HTTPS, e.g. with ``ssl_certfile``/``ssl_keyfile``).
+    ``trust_proxy_headers``: take the client's address from X-Forwarded-For/X-Real-Ip (only
+    behind a reverse proxy that sets them; sign-in throttling goes by that address).
+    ``signin``: throttling and failure timing (default :meth:`SignInPolicy.from_env`).
+    ``cookie_secret`` is Panel's (default ``$ALPR_COOKIE_SECRET`` or a fresh random one).
+    Returns Panel's server (or its thread with ``threaded=True``; call ``.stop()``)."""
     import panel as pn
 
     from alpr.dashboards import app
-    from alpr.dashboards.auth import StoreAuthProvider
+    from alpr.dashboards.auth import FORM_COOKIE, SESSION_COOKIE, CookiePolicy, StoreAuthProvider
+    from alpr.dashboards.headers import server_options
+    from alpr.dashboards.sessions import SessionTable
+    from alpr.dashboards.signin import SignIn
 
-    gov = app.configure(db_url, health)
+    if secure_cookies is None:
+        secure_cookies = secure_cookies_from_env()
+    if secure_cookies is None and ssl_certfile:
+        secure_cookies = True
+    policy = signin or SignInPolicy.from_env()
+    sessions = SessionTable()
+    gov = app.configure(db_url, health, sessions)
     if warm_up:
         _warm_up()
         warm = getattr(health, "warm", None)
         if warm is not None:  # e.g. camera diagnostics: align every frame before the first view
             with gov.Session() as s:
                 warm(s)
-    pn.config.param.update(_oauth_expiry=0.5)  # session cookies last 12 hours: a shift
     secret = cookie_secret or os.environ.get("ALPR_COOKIE_SECRET") or secrets.token_hex(32)
+    sign_in = SignIn(gov, policy)
+    atexit.register(sign_in.close)  # the refused attempts not yet written to the audit
+    provider = StoreAuthProvider(sign_in, sessions, CookiePolicy(secure_cookies))
+    if ssl_certfile:
+        kwargs.update(ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile)
     return pn.serve(applications(), port=port, address=address, show=show, threaded=threaded,
                     title={"/": "ALPR dashboards", **{p: f"ALPR {p}" for p in PAGES}},
-                    auth_provider=StoreAuthProvider(gov), cookie_secret=secret, **kwargs)
+                    auth_provider=provider, cookie_secret=secret,
+                    # The session cookie stays out of the token Bokeh writes into each page
+                    # (the page's script could read it there); pages read it server-side.
+                    exclude_cookies=[SESSION_COOKIE, FORM_COOKIE], exclude_headers=["Cookie"],
+                    use_xheaders=trust_proxy_headers, **server_options(), **kwargs)

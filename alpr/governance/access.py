@@ -164,7 +164,9 @@ class Governance:
     def unlock(self, actor: Actor, username: str) -> None:
         with self._tx() as s:
             self.authorize(s, actor, "users.manage", username, {"unlock": True})
-            user = s.execute(select(User).where(User.username == username)).scalar_one()
+            user = s.execute(select(User).where(User.username == username)).scalar_one_or_none()
+            if user is None:
+                raise ValueError(f"username {username!r}: no such user")
             user.locked, user.failed_logins = False, 0
 
     def login(self, username: str, password: str, lock: bool = True) -> Actor:

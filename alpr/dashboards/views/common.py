@@ -32,8 +32,17 @@ def filters(store: DashboardStore, with_user: bool = False) -> pn.Column:
                                       styles={"font-size": "0.85em"}))
 
 
-def nav(store: DashboardStore, pages: list[str]) -> Any:
-    """Links to the pages this user may open, carrying the current filters."""
+def sign_out(csrf: str, colour: str = "inherit") -> str:
+    """The sign-out button: a POST to /logout carrying the session's CSRF token."""
+    return (f'<form method="post" action="/logout" style="display:inline;margin:0">'
+            f'<input type="hidden" name="csrf" value="{html.escape(csrf)}">'
+            f'<button type="submit" class="alpr-sign-out" style="background:none;border:0;'
+            f'padding:0;color:{colour};text-decoration:underline;cursor:pointer;'
+            f'font:inherit">sign out</button></form>')
+
+
+def nav(store: DashboardStore, pages: list[str], csrf: str = "") -> Any:
+    """Links to the pages this user may open, carrying the current filters, and sign-out."""
     def links(*_: Any) -> pn.pane.HTML:
         q = html.escape(store.filters.query_string())
         items = " · ".join(
@@ -42,8 +51,7 @@ def nav(store: DashboardStore, pages: list[str]) -> Any:
             if p in PAGES)
         who = html.escape(f"{store.actor.username} ({store.actor.role})")
         return pn.pane.HTML(f'<nav id="alpr-nav" style="color:white;font-size:1.05em">{items}'
-                            f'&nbsp;&nbsp;|&nbsp;&nbsp;{who} · <a href="/logout" '
-                            f'style="color:white">sign out</a></nav>')
+                            f'&nbsp;&nbsp;|&nbsp;&nbsp;{who} · {sign_out(csrf, "white")}</nav>')
     return pn.panel(pn.bind(links, *[store.param[k] for k in FILTER_KEYS]))
 
 
