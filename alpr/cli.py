@@ -183,18 +183,14 @@ def _match_config(args: argparse.Namespace) -> MatchConfig:
 
 
 def _match(args: argparse.Namespace) -> int:
-    import datetime as dt
-
     from alpr.matcher.stream import run_match
+    from alpr.utc import parse_utc
 
     try:
-        at = dt.datetime.fromisoformat(args.at) if args.at else None
-    except ValueError:
-        print(f"error: --at {args.at!r}: not an ISO date-time (2024-05-31T18:00:00-04:00)",
-              file=sys.stderr)
+        at = parse_utc(args.at, "--at") if args.at else None
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return 2
-    if at is not None and at.tzinfo is None:
-        at = at.replace(tzinfo=dt.UTC)
     return run_match(args.hotlist, args.reads, args.format, _match_config(args), at=at)
 
 
@@ -374,8 +370,8 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--reads", required=True, metavar="READS.jsonl",
                    help='one {"id", "text", "state", "char_confidences"} object a line; - = stdin')
     m.add_argument("--format", choices=["jsonl", "table"], default="jsonl")
-    m.add_argument("--at", help="match as of this ISO time (default now): entries expired "
-                                "by then do not match")
+    m.add_argument("--at", help="match as of this ISO time with its UTC offset (default "
+                                "now): entries expired by then do not match")
     _add_tolerance(m)
     m.set_defaults(func=_match)
 

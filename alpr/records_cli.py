@@ -25,7 +25,7 @@ def _login(args: argparse.Namespace) -> tuple[Governance, Actor]:
     from alpr.governance.access import Governance
     from alpr.store.db import make_engine
 
-    gov = Governance(make_engine(args.db))
+    gov = Governance(make_engine(args.db), image_root=getattr(args, "image_root", None))
     password = os.environ.get("ALPR_PASSWORD")
     if not password:
         try:
@@ -48,6 +48,23 @@ def _as_user(args: argparse.Namespace, work: Callable[[Governance, Actor], T]) -
         return None
 
 
+def _utc_option(name: str) -> Callable[[str], dt.datetime]:
+    """An argparse type: an ISO date-time with a UTC offset, in UTC (a naive one refused)."""
+    from alpr.utc import parse_utc
+
+    def parse(text: str) -> dt.datetime:
+        try:
+            return parse_utc(text, name)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+    return parse
+
+
+IMAGE_ROOT_HELP = ("folder the store's images live under (default: $ALPR_IMAGE_ROOT, else "
+                   "images/ beside an SQLite store, else data/images); nothing outside it is "
+                   "stored, exported or deleted")
+
+
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--user", required=True, help="acting user (password: $ALPR_PASSWORD or prompt)")
     p.add_argument("--db", help="database URL (default: $ALPR_DATABASE_URL or data/alpr.db)")
@@ -57,6 +74,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     ing = sub.add_parser("ingest", help="store reads (JSONL or CSV), validated row by row")
     ing.add_argument("reads", type=Path, help="reads .jsonl or .csv")
     ing.add_argument("--batch-size", type=int, default=5000)
+    ing.add_argument("--image-root", type=Path, help=IMAGE_ROOT_HELP)
     _common(ing)
     ing.set_defaults(func=_ingest)
 
@@ -64,17 +82,21 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     se.add_argument("--plate", help="plate, or pattern with ? (one char) and * (any run)")
     se.add_argument("--purpose", required=True, help="law-enforcement purpose (recorded)")
     se.add_argument("--case", dest="case_number", help="case number (recorded; required)")
-    se.add_argument("--since", type=dt.datetime.fromisoformat)
-    se.add_argument("--until", type=dt.datetime.fromisoformat)
+    se.add_argument("--since", type=_utc_option("--since"),
+                    help="reads at or after this ISO time, with its UTC offset")
+    se.add_argument("--until", type=_utc_option("--until"),
+                    help="reads before this ISO time, with its UTC offset")
     _common(se)
     se.set_defaults(func=_search)
 
     ret = sub.add_parser("retention", help="retention of reads")
     rs = ret.add_subparsers(dest="retention_command", required=True)
     pu = rs.add_parser("purge", help="delete reads past retention unless held")
-    pu.add_argument("--days", type=int, default=365, help="retention period for reads")
-    pu.add_argument("--dry-run", action="store_true", help="report what would be deleted")
-    pu.add_argument("--image-root", type=Path, help="folder relative image paths are under")
+    pu.add_argument("--days", type=int, default=365,
+                    help="retention period for reads, in days (> 0; default 365)")
+    pu.add_argument("--dry-run", action="store_true",
+                    help="report exactly what the run would delete (reads and image files)")
+    pu.add_argument("--image-root", type=Path, help=IMAGE_ROOT_HELP)
     _common(pu)
     pu.set_defaults(func=_purge)
 
@@ -82,6 +104,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
 def add_hotlist_load(hsub: argparse._SubParsersAction) -> None:
     ld = hsub.add_parser("load", help="import a hot-list file into the store as a new version")
     ld.add_argument("file", type=Path, help="NCIC-style ;-delimited file or CSV")
+    ld.add_argument("--confirm-shrink", action="store_true",
+                    help="administrators: load a version with under half the entries of the "
+                         "current one (refused otherwise; the drop is audited)")
     _common(ld)
     ld.set_defaults(func=_hotlist_load)
 
@@ -89,18 +114,21 @@ def add_hotlist_load(hsub: argparse._SubParsersAction) -> None:
 def _hotlist_load(args: argparse.Namespace) -> int:
     from alpr.contracts.gates import check_hotlist
     from alpr.contracts.model import ContractFileError
-    from alpr.governance.hotlists import load_list
+    from alpr.governance.hotlists import load_list_checked
 
     try:  # the contract first: a wrong file is refused before anything is stored
         contract = check_hotlist(args.file)
     except (ContractFileError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    loaded = _as_user(args, lambda gov, actor: load_list(gov, actor, args.file))
+    loaded = _as_user(args, lambda gov, actor: load_list_checked(
+        gov, actor, args.file, confirm_shrink=args.confirm_shrink))
     if loaded is None:
         return 2
-    version_id, hot = loaded
+    version_id, hot, shrink = loaded
     print(f"hot-list version {version_id}: {hot.report()}")
+    if shrink is not None:
+        print(f"WARNING: {shrink}")
     return 1 if hot.rejections or contract.failures else 0
 
 
@@ -118,7 +146,7 @@ def _ingest(args: argparse.Namespace) -> int:
         return 2
     for err in report.rejected:
         print(f"rejected {args.reads}: {err}", file=sys.stderr)
-    dropped = len(gate.report.bad_lines)
+    dropped = len(gate.left_out)
     print(f"{report}" + (f"; {dropped} more left out by the reads contract" if dropped else ""))
     return 1 if report.rejected or dropped else 0
 
@@ -140,9 +168,12 @@ def _search(args: argparse.Namespace) -> int:
 def _purge(args: argparse.Namespace) -> int:
     from alpr.governance.records import RetentionPolicy, purge
 
-    report = _as_user(args, lambda gov, actor: purge(
-        gov, actor, RetentionPolicy(reads_days=args.days), dry_run=args.dry_run,
-        image_root=args.image_root))
+    try:
+        policy = RetentionPolicy(reads_days=args.days)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    report = _as_user(args, lambda gov, actor: purge(gov, actor, policy, dry_run=args.dry_run))
     if report is None:
         return 2
     print(report)
@@ -155,7 +186,7 @@ def add_evidence_parsers(sub: argparse._SubParsersAction) -> None:
     ex = evs.add_parser("export", help="write a hit's evidence package")
     ex.add_argument("hit_id", type=int)
     ex.add_argument("--out", required=True, type=Path)
-    ex.add_argument("--image-root", type=Path, help="folder relative image paths are under")
+    ex.add_argument("--image-root", type=Path, help=IMAGE_ROOT_HELP)
     _common(ex)
     ex.set_defaults(func=_evidence_export)
     ve = evs.add_parser("verify", help="check a package against its manifest")
@@ -166,8 +197,7 @@ def add_evidence_parsers(sub: argparse._SubParsersAction) -> None:
 def _evidence_export(args: argparse.Namespace) -> int:
     from alpr.governance.evidence import export
 
-    manifest = _as_user(args, lambda gov, actor: export(gov, actor, args.hit_id, args.out,
-                                                        image_root=args.image_root))
+    manifest = _as_user(args, lambda gov, actor: export(gov, actor, args.hit_id, args.out))
     if manifest is None:
         return 2
     print(f"evidence package written; manifest {manifest}")

@@ -50,6 +50,13 @@ def db_url(request, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _isolated_image_root(tmp_path, monkeypatch):
+    """Each test's store keeps its images in its own folder (the store's image root), never
+    in the checkout's data/images."""
+    monkeypatch.setenv("ALPR_IMAGE_ROOT", str(tmp_path / "images"))
+
+
+@pytest.fixture(autouse=True)
 def _isolated_mlflow(tmp_path, monkeypatch):
     """Each test gets its own MLflow store; nothing is written into the checkout."""
     monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")

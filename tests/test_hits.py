@@ -175,7 +175,8 @@ def test_evidence_export_and_verify(world, tmp_path, capsys):
 
     gov, admin, (op, _), hot = world
     load_list(gov, op, hot)
-    img = tmp_path / "frame.jpg"
+    gov.images.root.mkdir(parents=True, exist_ok=True)  # images live under the image root
+    img = gov.images.root / "frame.jpg"
     img.write_bytes(b"\xff\xd8 plate image bytes")
     sha = hashlib.sha256(img.read_bytes()).hexdigest()
     ingest_rows(gov, op, [(1, {**read("ABC1234", "VA"), "image_path": str(img),

@@ -55,9 +55,9 @@ def test_match_expiry_cut_off_with_at(tmp_path, capsys):
     (tmp_path / "l.csv").write_text("plate,state,category,expires_at\n7ABC123,CA,SV,2024-05-01\n")
     (tmp_path / "r.jsonl").write_text('{"id": 1, "text": "7ABC123"}\n')
     args = ["match", "--hotlist", str(tmp_path / "l.csv"), "--reads", str(tmp_path / "r.jsonl")]
-    assert main([*args, "--at", "2024-05-01T23:00:00"]) == 0
+    assert main([*args, "--at", "2024-05-01T23:00:00Z"]) == 0
     assert json.loads(capsys.readouterr().out)["matches"][0]["kind"] == "exact"
-    assert main([*args, "--at", "2024-05-02T00:00:00"]) == 0
+    assert main([*args, "--at", "2024-05-02T00:00:00Z"]) == 0
     assert json.loads(capsys.readouterr().out)["matches"] == []
     assert main([*args, "--at", "tomorrow"]) == 2
     assert "--at 'tomorrow'" in capsys.readouterr().err

@@ -108,9 +108,10 @@ def test_search_needs_purpose_and_case_and_is_recorded(world):
 
 def test_purge_deletes_expired_reads_and_images_but_never_held_ones(world, tmp_path):
     gov, admin, op, *_ = world
-    img = tmp_path / "old.jpg"
+    gov.images.root.mkdir(parents=True, exist_ok=True)  # images live under the image root
+    img = gov.images.root / "old.jpg"
     img.write_bytes(b"jpeg")
-    kept_img = tmp_path / "held.jpg"
+    kept_img = gov.images.root / "held.jpg"
     kept_img.write_bytes(b"jpeg")
     ingest_rows(gov, op, [
         (1, read("OLD001", when="2025-01-01T00:00:00Z", image_path=str(img))),

@@ -63,10 +63,12 @@ class ReadsGate:
     def __init__(self, path: Path, log: Log = _stderr, chunk: int = READS_CHUNK) -> None:
         self.path, self.log, self.chunk = Path(path), log, chunk
         self._reports: list[ContractReport] = []
+        self._typed: set[int] = set()  # lines passed on as their own error (see rows())
 
     def rows(self) -> Iterator[tuple[int, dict[str, Any] | RowError]]:
         from alpr.contracts.frames import reads_frame
         from alpr.store.read_rows import iter_rows
+        from alpr.store.read_rows import validate as check_row
 
         contract = get_contract("reads")
         it = iter_rows(self.path)
@@ -74,17 +76,37 @@ class ReadsGate:
             block = list(islice(it, self.chunk))
             if not block and self._reports:
                 return
-            report = validate(contract, reads_frame(block), source=str(self.path))
+            # A row the store would refuse for its types or lengths (an object where text is
+            # due, a megabyte string) goes on as its error, reported by ingestion row by row;
+            # the contract checks the rest.
+            wrong: dict[int, RowError] = {}
+            for line, row in block:
+                if not isinstance(row, RowError):
+                    checked = check_row(row, line)
+                    if isinstance(checked, RowError):
+                        wrong[line] = checked
+            self._typed |= set(wrong)
+            framed = [(line, wrong.get(line, row)) for line, row in block]
+            report = validate(contract, reads_frame(framed), source=str(self.path))
             self._reports.append(report)
             _enforce(report, self.log)
             bad = report.bad_lines
-            yield from (r for r in block if r[0] not in bad)
+            for line, row in block:
+                if line in wrong:
+                    yield line, wrong[line]
+                elif line not in bad:
+                    yield line, row
             if len(block) < self.chunk:
                 return
 
     @property
     def report(self) -> ContractReport:
         return merge(self._reports, str(self.path))
+
+    @property
+    def left_out(self) -> frozenset[int]:
+        """Lines the contract left out that were not passed on as errors to report."""
+        return self.report.bad_lines - self._typed
 
 
 def check_hotlist(path: Path, log: Log = _stderr) -> ContractReport:

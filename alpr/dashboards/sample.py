@@ -118,7 +118,7 @@ def build(url: str, config: SampleConfig = SampleConfig(), today: dt.date | None
     each read that hits the hot list."""
     today = today or dt.date.today()
     upgrade(url)
-    gov = Governance(make_engine(url), today=lambda: today)
+    gov = Governance(make_engine(url), today=lambda: today, image_root=images)
     if images is not None:
         images.mkdir(parents=True, exist_ok=True)
     try:

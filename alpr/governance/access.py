@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, func, select
@@ -21,6 +22,7 @@ from alpr.governance import audit
 from alpr.governance.passwords import hash_password, unusable_hash, verify_password
 from alpr.governance.permissions import permission
 from alpr.store.db import sessions
+from alpr.store.images import ImageRoot
 from alpr.store.schema import CERTIFICATIONS, ROLES, Camera, Certification, User
 
 LOCKOUT_THRESHOLD = 5
@@ -49,11 +51,15 @@ class Governance:
     """Policy-enforcing API over the records store."""
 
     def __init__(self, engine: Engine, today: Callable[[], dt.date] = dt.date.today,
-                 lockout_threshold: int = LOCKOUT_THRESHOLD) -> None:
+                 lockout_threshold: int = LOCKOUT_THRESHOLD,
+                 image_root: Path | str | None = None) -> None:
         self.engine = engine
         self.Session = sessions(engine)
         self.today = today
         self.lockout_threshold = lockout_threshold
+        # where reads' images live; ingest, evidence and retention touch nothing outside it
+        self.images = ImageRoot.for_store(engine.url.render_as_string(hide_password=False),
+                                          image_root)
 
     # -- transactions and auditing ------------------------------------------------------
     @contextmanager

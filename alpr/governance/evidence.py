@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import or_, select
 
 from alpr.governance.access import Actor, Governance
+from alpr.store.images import ImageRoot
 from alpr.store.schema import (
     AuditEntry,
     Camera,
@@ -78,13 +79,15 @@ def export(gov: Governance, actor: Actor, hit_id: int, out: Path,
         _dump(out / "audit_excerpt.json", [_row(a) for a in audit_rows])
         image_note = "no image recorded"
         if read.image_path:
-            src = Path(read.image_path)
-            src = src if src.is_absolute() or image_root is None else image_root / src
-            if src.is_file():
+            # confined again at export: the row may have been edited since ingest
+            images = gov.images if image_root is None else ImageRoot.for_store(
+                gov.engine.url.render_as_string(hide_password=False), image_root)
+            src, why = images.existing(read.image_path)
+            if src is None:
+                image_note = f"{why} at export time: not copied"
+            else:  # a file changed since ingest is copied too: verify names the change
                 shutil.copy2(src, out / ("image" + src.suffix.lower()))
                 image_note = "copied"
-            else:
-                image_note = f"image {src} not found at export time"
     for f in sorted(out.iterdir()):
         files[f.name] = _sha256(f)
     _dump(out / MANIFEST, {

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import insert, or_, select
 from sqlalchemy.orm import Session
 
+from alpr.governance import audit
 from alpr.governance.access import Actor, Governance
 from alpr.hotlist.entries import HotListEntry
 from alpr.hotlist.importers import HotList, load_hotlist
@@ -34,6 +35,7 @@ from alpr.store.schema import (
     Shift,
     User,
 )
+from alpr.utc import require_utc
 
 MAX_LIST_AGE = dt.timedelta(hours=24)
 
@@ -42,16 +44,73 @@ def _aware(ts: dt.datetime) -> dt.datetime:
     return ts if ts.tzinfo else ts.replace(tzinfo=dt.UTC)
 
 
+SHRINK_LIMIT = 0.5  # a new version with fewer entries than this share of the last is held
+
+
+@dataclass(frozen=True)
+class Shrink:
+    """A confirmed load much smaller than the version it replaces."""
+
+    previous_version: int
+    previous_entries: int
+    entries: int
+    confirmed_by: str
+
+    def __str__(self) -> str:
+        return (f"entries dropped from {self.previous_entries} (version "
+                f"{self.previous_version}) to {self.entries}, confirmed by {self.confirmed_by}")
+
+
+def _shrink(gov: Governance, s: Session, actor: Actor, hot: HotList, confirm: bool
+            ) -> Shrink | None:
+    """Refuse a version under half the current one's entries unless an administrator
+    confirms it; a confirmed drop is audited in the load's transaction."""
+    v = hot.version
+    last = s.execute(select(HotListVersion).where(HotListVersion.source == v.source)
+                     .order_by(HotListVersion.loaded_at.desc(), HotListVersion.id.desc())
+                     .limit(1)).scalar_one_or_none()
+    if last is None or v.rows_loaded >= SHRINK_LIMIT * last.rows_loaded:
+        return None
+    detail = {"previous_version": last.id, "previous_entries": last.rows_loaded,
+              "entries": v.rows_loaded, "rows_rejected": v.rows_rejected,
+              "sha256": v.sha256}
+    if not confirm:
+        raise gov._deny(
+            actor.username, "hotlists.load", v.source,
+            f"the new version of {v.source!r} has {v.rows_loaded} entries, under half of the "
+            f"{last.rows_loaded} in the current version {last.id} (a truncated or wrong "
+            f"file?): nothing was loaded; an administrator may load it with "
+            f"--confirm-shrink")
+    gov.authorize(s, actor, "hotlists.confirm_shrink", v.source, detail)
+    audit.append(s, actor.username, "hotlists.shrunk", v.source, detail)
+    return Shrink(last.id, last.rows_loaded, v.rows_loaded, actor.username)
+
+
 def load_list(gov: Governance, actor: Actor, path: Path,
-              now: dt.datetime | None = None) -> tuple[int, HotList]:
+              now: dt.datetime | None = None, confirm_shrink: bool = False
+              ) -> tuple[int, HotList]:
     """Import a hot-list file as a new version (bad rows reported in the returned list);
-    ``now`` (default: the clock) is the load time, e.g. for a simulated department."""
+    ``now`` (default: the clock) is the load time, e.g. for a simulated department.
+
+    A version with under half the entries of the source's current one is refused unless
+    ``confirm_shrink`` and the actor is an administrator (see :func:`load_list_checked`)."""
+    version_id, hot, _ = load_list_checked(gov, actor, path, now, confirm_shrink)
+    return version_id, hot
+
+
+def load_list_checked(gov: Governance, actor: Actor, path: Path,
+                      now: dt.datetime | None = None, confirm_shrink: bool = False
+                      ) -> tuple[int, HotList, Shrink | None]:
+    """:func:`load_list`, also returning the confirmed shrink (None if the list did not
+    shrink by half)."""
+    now = require_utc(now, "now") if now is not None else None
     hot = load_hotlist(path, now=now)
     v = hot.version
     with gov._tx() as s:
         gov.authorize(s, actor, "hotlists.load", v.source,
                       {"sha256": v.sha256, "rows_loaded": v.rows_loaded,
                        "rows_rejected": v.rows_rejected})
+        shrink = _shrink(gov, s, actor, hot, confirm_shrink)
         row = HotListVersion(source=v.source, sha256=v.sha256, format=v.format,
                              loaded_at=v.loaded_at, loaded_by=actor.id, rows_read=v.rows_read,
                              rows_loaded=v.rows_loaded, rows_rejected=v.rows_rejected,
@@ -64,7 +123,7 @@ def load_list(gov: Governance, actor: Actor, path: Path,
                  "expires_at": e.expires_at, "created_at": now} for e in hot.entries]
         for i in range(0, len(rows), 5000):
             s.execute(insert(HotListEntryRow), rows[i:i + 5000])
-        return row.id, hot
+        return row.id, hot, shrink
 
 
 def _latest_versions(s: Session) -> list[HotListVersion]:

@@ -34,6 +34,8 @@ PERMISSIONS: dict[str, Permission] = {
     "equipment.report": Permission(("operator", "administrator"), clause="VI.A.4, VI.B.2"),
     "compliance.view": Permission(("administrator", "auditor"), clause="II.A"),
     "hotlists.load": Permission(("operator", "administrator"), clause="III.C"),
+    # a new version under half the size of the current one (a truncated or wrong file)
+    "hotlists.confirm_shrink": Permission(("administrator",), clause="III.C"),
     "hotlists.manual": Permission(("operator", "administrator"), clause="IV.D"),
     "hotlists.view": Permission(("operator", "administrator", "auditor"), clause="IV.D.2"),
     "shifts.start": Permission(("operator",), clause="III.B, III.C"),

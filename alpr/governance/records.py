@@ -15,14 +15,20 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Table, and_, delete, exists, insert, or_, select, text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from alpr.datasets import RowError
 from alpr.governance.access import Actor, Governance
 from alpr.plate_text import PlateTextError, normalize_plate
 from alpr.store import partitions
+from alpr.store.images import ImagePathError, ImageRoot
 from alpr.store.partitions import ensure_partitions
 from alpr.store.read_rows import iter_rows, validate
 from alpr.store.schema import Camera, HistoricalSearch, Read, RetentionHold
+from alpr.utc import require_utc
+
+MAX_CASE_NUMBER = 64  # the store's column length, checked on SQLite too
 
 
 @dataclass
@@ -31,10 +37,64 @@ class IngestReport:
     rejected: list[RowError] = field(default_factory=list)
     batches: int = 0
     hits: int = 0
+    already_stored: int = 0  # same camera, time and read key as a stored read (a re-run)
 
     def __str__(self) -> str:
-        return (f"stored {self.stored} reads in {self.batches} batch(es); rejected "
-                f"{len(self.rejected)}; hits {self.hits}")
+        return (f"stored {self.stored} reads in {self.batches} batch(es); already stored "
+                f"{self.already_stored}; rejected {len(self.rejected)}; hits {self.hits}")
+
+
+def _naive_utc(ts: dt.datetime) -> dt.datetime:
+    return ts.astimezone(dt.UTC).replace(tzinfo=None) if ts.tzinfo else ts
+
+
+def _key(row: dict[str, Any]) -> tuple[int, dt.datetime, str]:
+    return row["camera_id"], _naive_utc(row["read_at"]), row["read_key"]
+
+
+def _stored_keys(s: Session, good: list[dict[str, Any]]) -> set[tuple[int, dt.datetime, str]]:
+    """Natural keys of ``good`` already in the store (one indexed range query a batch)."""
+    times = [g["read_at"] for g in good]
+    found = s.execute(select(Read.camera_id, Read.read_at, Read.read_key).where(
+        Read.camera_id.in_({g["camera_id"] for g in good}),
+        Read.read_at >= min(times), Read.read_at <= max(times),
+        Read.read_key.in_({g["read_key"] for g in good})))
+    return {(c, _naive_utc(t), k) for c, t, k in found}
+
+
+def _is_duplicate(exc: SQLAlchemyError) -> bool:
+    text = str(getattr(exc, "orig", exc))
+    return "uq_reads_natural_key" in text or "reads.read_key" in text
+
+
+def _insert(s: Session, rows: list[tuple[int, dict[str, Any]]], report: IngestReport
+            ) -> list[tuple[int, dict[str, Any]]]:
+    """Insert the rows; returns (read id, row) of those stored. When the batch as a whole
+    is refused (a writer racing on the same reads, a constraint), each row is tried on its
+    own: a duplicate counts as already stored, any other refusal is reported for its line."""
+    table = Read.__table__  # Core insert: far less overhead than ORM bulk
+    assert isinstance(table, Table)
+    stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+    try:
+        with s.begin_nested():
+            ids = list(s.connection().execute(stmt, [r for _, r in rows]).scalars())
+        return list(zip(ids, [r for _, r in rows], strict=True))
+    except SQLAlchemyError:
+        pass
+    stored = []
+    for line, row in rows:
+        try:
+            with s.begin_nested():
+                rid = s.connection().execute(stmt, [row]).scalar_one()
+            stored.append((rid, row))
+        except SQLAlchemyError as exc:
+            if _is_duplicate(exc):
+                report.already_stored += 1
+            else:
+                why = str(getattr(exc, "orig", exc)).splitlines()[0][:200]
+                report.rejected.append(RowError(line, "(row)", row.get("plate", ""),
+                                                f"the store refused the row: {why}"))
+    return stored
 
 
 def ingest_rows(gov: Governance, actor: Actor, rows: Iterable[tuple[int, dict[str, Any] | RowError]],
@@ -62,7 +122,7 @@ def ingest_rows(gov: Governance, actor: Actor, rows: Iterable[tuple[int, dict[st
         with gov._tx() as s:
             gov.authorize(s, actor, "reads.ingest", source, {"rows": len(batch)})
             cams = {c.name: c for c in s.execute(select(Camera)).scalars()}
-            good = []
+            good: list[tuple[int, dict[str, Any]]] = []
             for line, row in batch:
                 cam = cams.get(row["camera"])
                 if cam is None:
@@ -74,24 +134,38 @@ def ingest_rows(gov: Governance, actor: Actor, rows: Iterable[tuple[int, dict[st
                         f"camera is out of service ({cam.out_of_service_reason}); its reads are "
                         f"not accepted until it is restored (policy II.B)"))
                 else:
-                    good.append({**{k: v for k, v in row.items() if k != "camera"},
-                                 "camera_id": cam.id, "ingested_by": actor.id})
+                    try:
+                        image = (gov.images.stored(row["image_path"]) if row["image_path"]
+                                 else None)
+                    except ImagePathError as exc:
+                        report.rejected.append(RowError(line, "image_path",
+                                                        str(row["image_path"])[:60], str(exc)))
+                        continue
+                    good.append((line, {**{k: v for k, v in row.items() if k != "camera"},
+                                        "image_path": image, "camera_id": cam.id,
+                                        "ingested_by": actor.id}))
+            if good:  # a re-run or a resumed ingest: reads already stored are counted, not kept
+                known = _stored_keys(s, [g for _, g in good])
+                fresh = []
+                for line, g in good:
+                    if _key(g) in known:
+                        report.already_stored += 1
+                    else:
+                        known.add(_key(g))
+                        fresh.append((line, g))
+                good = fresh
             if good:
-                ensure_partitions(s.connection(), (g["read_at"] for g in good))
-                table = Read.__table__  # Core insert: far less overhead than ORM bulk
-                assert isinstance(table, Table)
-                ids = list(s.connection().execute(
-                    insert(table).returning(table.c.id, sort_by_parameter_order=True),
-                    good).scalars())
-                if matcher is not None:
+                ensure_partitions(s.connection(), (g["read_at"] for _, g in good))
+                stored = _insert(s, good, report)
+                if matcher is not None and stored:
                     reads = [(rid, MatchRead(
                         text=g["plate"], state=g["state"], state_confidence=g["state_confidence"],
                         char_confidences=tuple(json.loads(g["char_confidences"]))
                         if g["char_confidences"] else None, id=rid))
-                        for rid, g in zip(ids, good, strict=True)]
+                        for rid, g in stored]
                     report.hits += record_hits(s, reads, matcher,
                                                at or dt.datetime.now(dt.UTC))
-            report.stored += len(good)
+                report.stored += len(stored)
             report.batches += 1
         batch.clear()
 
@@ -139,6 +213,9 @@ def search_reads(gov: Governance, actor: Actor, *, purpose: str, case_number: st
                          f"{rules.min_purpose_chars} characters is required (policy III.E)")
     if rules.require_case_number and not (case_number or "").strip():
         raise ValueError("case_number: required for historical searches (policy III.E)")
+    _check_case_number(case_number)
+    since = require_utc(since, "since") if since is not None else None
+    until = require_utc(until, "until") if until is not None else None
     query: dict[str, Any] = {"plate": plate, "camera": camera,
                              "since": since.isoformat() if since else None,
                              "until": until.isoformat() if until else None}
@@ -176,12 +253,26 @@ def search_reads(gov: Governance, actor: Actor, *, purpose: str, case_number: st
     return rows
 
 
+def _check_case_number(case_number: str | None) -> None:
+    if case_number is not None and len(case_number) > MAX_CASE_NUMBER:
+        raise ValueError(f"case_number {case_number[:20]!r}…: {len(case_number)} characters, "
+                         f"more than the {MAX_CASE_NUMBER} allowed")
+
+
 # -- retention -------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class RetentionPolicy:
-    """How long reads are kept; the department sets it (policy II.A.1)."""
+    """How long reads are kept; the department sets it (policy II.A.1). A period of zero
+    or fewer days would purge every read, including today's: it is refused."""
 
     reads_days: int = 365
+
+    def __post_init__(self) -> None:
+        if isinstance(self.reads_days, bool) or not isinstance(self.reads_days, int) \
+                or self.reads_days <= 0:
+            raise ValueError(f"--days {self.reads_days}: the retention period must be a "
+                             f"positive whole number of days (reads older than it are "
+                             f"purged; 0 or less would purge every read)")
 
 
 def place_hold(gov: Governance, actor: Actor, case_number: str, reason: str,
@@ -189,6 +280,10 @@ def place_hold(gov: Governance, actor: Actor, case_number: str, reason: str,
     """Preserve reads (of ``plate``, or all) in a time window for an investigation."""
     if len((reason or "").strip()) < 10:
         raise ValueError("reason: at least 10 characters explaining the investigation")
+    if not (case_number or "").strip():
+        raise ValueError("case_number: required for a hold")
+    _check_case_number(case_number)
+    starts_at, ends_at = require_utc(starts_at, "starts_at"), require_utc(ends_at, "ends_at")
     if not starts_at < ends_at:
         raise ValueError(f"ends_at {ends_at}: must be after starts_at {starts_at}")
     norm = normalize_plate(plate) if plate else None
@@ -234,16 +329,63 @@ class PurgeReport:
     images_deleted: int
     dry_run: bool
     partitions_dropped: list[str] = field(default_factory=list)
+    images_shared: int = 0  # files of purged reads that a kept read or frame still uses
+    images_refused: list[str] = field(default_factory=list)  # paths outside the image root
 
     def __str__(self) -> str:
         verb = "would delete" if self.dry_run else "deleted"
         text = (f"reads older than {self.cutoff:%Y-%m-%d}: {self.expired}; under a hold (kept): "
                 f"{self.held}; {verb} {self.deleted} reads and {self.images_deleted} image "
                 f"file(s)")
+        if self.images_shared:
+            text += f"; {self.images_shared} image file(s) kept, still used by kept reads"
+        if self.images_refused:
+            text += (f"; {len(self.images_refused)} image path(s) outside the image root "
+                     f"left alone (first: {self.images_refused[0]})")
         if self.partitions_dropped:
             verb = "would drop" if self.dry_run else "dropped"
             text += f"; {verb} whole partitions: {', '.join(self.partitions_dropped)}"
         return text
+
+
+@dataclass
+class _ImagePlan:
+    files: list[Path] = field(default_factory=list)  # to delete once the rows are gone
+    shared: int = 0
+    refused: list[str] = field(default_factory=list)
+
+
+def _image_plan(s: Session, images: ImageRoot, targets: list[Any]) -> _ImagePlan:
+    """Which image files of the reads to purge go with them: those under the image root that
+    no kept read (held, or within retention) and no camera frame still refers to."""
+    from alpr.store.schema import CameraFrame
+
+    plan = _ImagePlan()
+    doomed = {t.id for t in targets}
+    names: dict[Path, set[str]] = {}  # file -> the forms the rows give it
+    for t in targets:
+        if not t.image_path:
+            continue
+        try:
+            path = images.confine(t.image_path)
+        except ImagePathError as exc:
+            plan.refused.append(f"read {t.id}: {exc}")
+            continue
+        if path.is_file():
+            names.setdefault(path, set()).add(t.image_path)
+    forms = sorted({f for v in names.values() for f in v} | {str(p) for p in names})
+    used: set[str] = set()
+    for i in range(0, len(forms), 1000):
+        chunk = forms[i:i + 1000]
+        used |= {ip for rid, ip in s.execute(select(Read.id, Read.image_path).where(
+            Read.image_path.in_(chunk))) if rid not in doomed and ip}
+        used |= set(s.scalars(select(CameraFrame.path).where(CameraFrame.path.in_(chunk))))
+    for path, given in names.items():
+        if (given | {str(path)}) & used:
+            plan.shared += 1
+        else:
+            plan.files.append(path)
+    return plan
 
 
 def _whole_partitions(s: Any, cutoff: dt.datetime) -> list[partitions.Partition]:
@@ -272,8 +414,14 @@ def _drop_partition(s: Any, part: partitions.Partition) -> None:
 def purge(gov: Governance, actor: Actor, policy: RetentionPolicy = RetentionPolicy(),
           now: dt.datetime | None = None, dry_run: bool = False,
           image_root: Path | None = None) -> PurgeReport:
-    """Delete reads past retention, and their images, unless a hold preserves them."""
-    now = now or dt.datetime.now(dt.UTC)
+    """Delete reads past retention, and their images, unless a hold preserves them.
+
+    Only files under the image root (``image_root``, default the store's) are deleted, and a
+    file only when no kept read still uses it. A dry run reports the same counts of reads
+    and files as the run would delete."""
+    now = require_utc(now, "now") if now is not None else dt.datetime.now(dt.UTC)
+    images = gov.images if image_root is None else ImageRoot.for_store(
+        gov.engine.url.render_as_string(hide_password=False), image_root)
     cutoff = now - dt.timedelta(days=policy.reads_days)
     with gov._tx() as s:
         gov.authorize(s, actor, "retention.purge", "reads",
@@ -284,7 +432,7 @@ def purge(gov: Governance, actor: Actor, policy: RetentionPolicy = RetentionPoli
                                                                        ~_held())
         targets = s.execute(doomed).all()
         deleted = len(targets)  # or, in a dry run, would be
-        files = [p for p in (_image(t.image_path, image_root) for t in targets) if p]
+        plan = _image_plan(s, images, list(targets))
         whole = _whole_partitions(s, cutoff)
         if not dry_run and whole:  # a whole month goes at once: no row-by-row delete
             for part in whole:
@@ -306,26 +454,23 @@ def purge(gov: Governance, actor: Actor, policy: RetentionPolicy = RetentionPoli
 
         audit.append(s, actor.username, "retention.purged" if not dry_run else "retention.dry_run",
                      "reads", {"cutoff": cutoff.isoformat(), "expired": expired, "held": held,
-                               "deleted": deleted, "image_files": len(files),
+                               "deleted": deleted, "image_files": len(plan.files),
+                               "image_files_shared": plan.shared,
+                               "image_paths_refused": len(plan.refused),
                                "partitions_dropped": [p.name for p in whole]})
-    images = 0
-    if not dry_run:  # only once the rows are gone for good
-        for path in files:
-            if path.is_file():
-                path.unlink()
-                images += 1
-    return PurgeReport(cutoff, expired, held, deleted, images, dry_run, [p.name for p in whole])
+    removed = len(plan.files) if dry_run else 0
+    if not dry_run:  # only once the rows are gone for good; confined again at use time
+        for path in plan.files:
+            again, _ = images.existing(str(path))
+            if again is not None:
+                again.unlink()
+                removed += 1
+    return PurgeReport(cutoff, expired, held, deleted, removed, dry_run,
+                       [p.name for p in whole], plan.shared, plan.refused)
 
 
 def _utc(ts: dt.datetime) -> dt.datetime:
     return ts if ts.tzinfo else ts.replace(tzinfo=dt.UTC)
-
-
-def _image(path: str | None, root: Path | None) -> Path | None:
-    if not path:
-        return None
-    p = Path(path)
-    return p if p.is_absolute() or root is None else root / p
 
 
 def _count() -> Any:

@@ -19,6 +19,7 @@ import pandas as pd
 from sqlalchemy import select
 
 from alpr.governance.access import Actor, Governance
+from alpr.store.images import ImageRoot
 from alpr.store.schema import Hit, HitVerification, HotListEntryRow, Read
 
 
@@ -59,6 +60,8 @@ def collect_verified_crops(gov: Governance, actor: Actor, out_dir: Path,
             .join(HotListEntryRow, HotListEntryRow.id == Hit.entry_id)
             .order_by(Read.id)).all()
     df = pd.DataFrame([r._asdict() for r in rows])
+    images = gov.images if image_root is None else ImageRoot.for_store(
+        gov.engine.url.render_as_string(hide_password=False), image_root)
     out = Path(out_dir)
     (out / "images").mkdir(parents=True, exist_ok=True)
     result = CollectedCrops(labels=out / "labels.csv", crops=0)
@@ -83,9 +86,11 @@ def collect_verified_crops(gov: Governance, actor: Actor, out_dir: Path,
                                           f"the plate seen was not recorded: its true text is "
                                           f"unknown")
                 continue
-            src = _image(r.image_path, image_root)
-            if src is None or not src.is_file():
-                result.skipped.append(f"read {r.read_id}: image {r.image_path!r} not found")
+            src, why = images.existing(r.image_path)
+            if src is None:
+                result.skipped.append(f"read {r.read_id}: image {r.image_path!r} not found"
+                                      if why and "not found" in why else
+                                      f"read {r.read_id}: {why}")
                 continue
             name = f"images/read{r.read_id}{src.suffix.lower()}"
             shutil.copyfile(src, out / name)
@@ -129,8 +134,3 @@ def _given(v: object) -> str | None:
     return str(v).strip()
 
 
-def _image(path: str | None, root: Path | None) -> Path | None:
-    if not path:
-        return None
-    p = Path(path)
-    return p if p.is_absolute() or root is None else Path(root) / p

@@ -22,6 +22,7 @@ from alpr.hotlist.entries import HotListEntry, normalize_entry_plate
 from alpr.hotlist.versions import ListVersion
 from alpr.jurisdictions import UNKNOWN, codes, get_jurisdiction, is_jurisdiction
 from alpr.plate_text import PlateTextError
+from alpr.utc import parse_utc
 
 CSV_REQUIRED = ("plate", "state", "category")
 CSV_OPTIONAL = ("reference", "expires_at")
@@ -51,19 +52,19 @@ class HotList:
 
 
 def parse_expiry(text: str) -> dt.datetime:
-    """An ISO date (valid through that day, UTC) or date-time (UTC if no zone given).
+    """An ISO date (valid through that day, UTC) or a date-time with a UTC offset, in UTC;
+    a date-time without one is refused (its zone is unknown).
 
     >>> parse_expiry("2024-05-01").isoformat()
     '2024-05-02T00:00:00+00:00'
     >>> parse_expiry("2024-05-01T12:30-04:00").isoformat()
-    '2024-05-01T12:30:00-04:00'
+    '2024-05-01T16:30:00+00:00'
     """
     text = text.strip()
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
         day = dt.date.fromisoformat(text)
         return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), dt.UTC)
-    value = dt.datetime.fromisoformat(text)
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    return parse_utc(text, "expires_at")
 
 
 class _Builder:
@@ -109,8 +110,8 @@ class _Builder:
                 expires_at = parse_expiry(expires_raw)
             except ValueError:
                 errors.append(RowError(line, "expires_at", expires_raw,
-                                       "not an ISO date (2024-05-31) or date-time "
-                                       "(2024-05-31T18:00:00-04:00)"))
+                                       "not an ISO date (2024-05-31) or a date-time with a "
+                                       "UTC offset (2024-05-31T18:00:00-04:00)"))
         if errors or plate is None:
             self.rejections.extend(errors)
             self.rejected_lines.add(line)

@@ -2,17 +2,45 @@
 
 from __future__ import annotations
 
+import io
+import re
+import warnings
 from pathlib import Path
 
 import cv2
 import numpy as np
+from PIL import Image, UnidentifiedImageError
 
 MEAN = np.array([0.5, 0.5, 0.5], dtype=np.float32)
 STD = np.array([0.25, 0.25, 0.25], dtype=np.float32)
 
 
+MAX_PIXELS = 50_000_000  # an 8K frame is 33 Mpx; decoding 50 Mpx takes ~150 MB
+
+
 class ImageReadError(ValueError):
-    """Raised when a file is missing, empty or not a decodable image."""
+    """Raised when a file is missing, empty, too large or not a decodable image."""
+
+
+def check_pixels(data: bytes, name: str | Path, limit: int = MAX_PIXELS) -> None:
+    """Refuse an image of more than ``limit`` pixels from its header, before decoding: a
+    small compressed file can decode to gigabytes (a 0.9 MB PNG of 900 Mpx is 2.7 GB).
+
+    A file Pillow cannot identify is left to the decoder, which reports it."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as im:  # reads the header only
+                width, height = im.size
+        pixels = width * height
+    except Image.DecompressionBombError as exc:  # Pillow's own, far higher limit
+        found = re.search(r"\((\d+) pixels\)", str(exc))
+        pixels = int(found[1]) if found else limit + 1
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+        return
+    if pixels > limit:
+        raise ImageReadError(f"{name}: {pixels:,} pixels, more than the {limit:,} allowed "
+                             f"(refused before decoding)")
 
 
 def load_rgb(path: str | Path) -> np.ndarray:
@@ -25,6 +53,7 @@ def load_rgb(path: str | Path) -> np.ndarray:
     data = p.read_bytes()
     if not data:
         raise ImageReadError(f"{p}: file is empty")
+    check_pixels(data, p)
     img = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_COLOR)
     if img is None or img.size == 0:
         raise ImageReadError(f"{p}: not a readable image (corrupt or unsupported format)")

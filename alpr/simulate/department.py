@@ -428,8 +428,9 @@ class Department:
 
     def _keep_crop(self, camera: str, at: dt.datetime, crop: np.ndarray) -> tuple[str, str]:
         """The plate crop the camera read, as a JPEG under ``reads/CAMERA/DAY/`` (what the
-        store's image path and hash refer to: galleries, evidence, verified crops)."""
-        folder = self.out / "reads" / camera / at.date().isoformat()
+        store's image path and hash refer to: galleries, evidence, verified crops), under
+        the store's image root, where ingestion accepts images."""
+        folder = self.gov.images.root / "reads" / camera / at.date().isoformat()
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{at:%H%M%S}-{at.microsecond:06d}.jpg"
         _, buf = cv2.imencode(".jpg", cv2.cvtColor(crop, cv2.COLOR_RGB2BGR),

@@ -6,6 +6,7 @@ retention holds, and the tamper-evident audit log. Rules that protect data integ
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -22,6 +23,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from alpr.store.times import UTCDateTime
 
 ROLES = ("operator", "administrator", "data_staff", "auditor")
 CERTIFICATIONS = ("alpr_training", "sled_ncic")
@@ -132,6 +135,11 @@ class AuditHead(Base):
     count: Mapped[int] = mapped_column(Integer)
 
 
+def _plate_key(context: Any) -> str:
+    """The natural key of a read inserted without one: its plate (see ``Read.read_key``)."""
+    return f"plate:{context.get_current_parameters()['plate']}"
+
+
 class Read(Base):
     """One plate read by a camera: what the recognizer saw, with its evidence trail."""
 
@@ -144,12 +152,23 @@ class Read(Base):
         CheckConstraint("image_sha256 IS NULL OR length(image_sha256) = 64",
                         name="ck_reads_image_sha256"),
         CheckConstraint("(box_w IS NULL) = (box_h IS NULL)", name="ck_reads_box"),
+        # SQLite does not enforce VARCHAR lengths: these checks do, on both databases
+        CheckConstraint("state IS NULL OR length(state) <= 3", name="ck_reads_state"),
+        CheckConstraint("model_version IS NULL OR length(model_version) <= 100",
+                        name="ck_reads_model_version"),
+        CheckConstraint("image_path IS NULL OR length(image_path) <= 1024",
+                        name="ck_reads_image_path"),
+        CheckConstraint("char_confidences IS NULL OR length(char_confidences) <= 2000",
+                        name="ck_reads_char_confidences"),
+        CheckConstraint("length(read_key) BETWEEN 1 AND 120", name="ck_reads_read_key"),
+        # the natural key: a re-run or a resumed ingest stores nothing twice (migration 0010)
+        UniqueConstraint("camera_id", "read_at", "read_key", name="uq_reads_natural_key"),
         Index("ix_reads_camera_time", "camera_id", "read_at"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
                                     primary_key=True)
-    read_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    read_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
     camera_id: Mapped[int] = mapped_column(ForeignKey("cameras.id", ondelete="RESTRICT"))
     plate: Mapped[str] = mapped_column(String(10), index=True)
     state: Mapped[str | None] = mapped_column(String(3))
@@ -164,6 +183,9 @@ class Read(Base):
     image_sha256: Mapped[str | None] = mapped_column(String(64))
     model_version: Mapped[str | None] = mapped_column(String(100))
     ingested_by: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    # "id:<the reader's read id>" when the reads file gives one, else "plate:<plate>";
+    # unique with the camera and the time (a partitioned table's keys include read_at)
+    read_key: Mapped[str] = mapped_column(String(120), default=_plate_key)
 
 
 class HistoricalSearch(Base):
@@ -174,11 +196,13 @@ class HistoricalSearch(Base):
     __table_args__ = (
         CheckConstraint("length(purpose) >= 10", name="ck_searches_purpose"),
         CheckConstraint("result_count >= 0", name="ck_searches_result_count"),
+        CheckConstraint("case_number IS NULL OR length(case_number) <= 64",
+                        name="ck_searches_case_number"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
-    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     query: Mapped[str] = mapped_column(Text)  # JSON
     purpose: Mapped[str] = mapped_column(Text)
     case_number: Mapped[str | None] = mapped_column(String(64))
@@ -192,17 +216,19 @@ class RetentionHold(Base):
     __table_args__ = (
         CheckConstraint("length(reason) >= 10", name="ck_holds_reason"),
         CheckConstraint("starts_at < ends_at", name="ck_holds_window"),
+        CheckConstraint("length(case_number) BETWEEN 1 AND 64", name="ck_holds_case_number"),
+        CheckConstraint("plate IS NULL OR length(plate) BETWEEN 1 AND 10", name="ck_holds_plate"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_number: Mapped[str] = mapped_column(String(64))
     reason: Mapped[str] = mapped_column(Text)
     plate: Mapped[str | None] = mapped_column(String(10))  # None: every plate in the window
-    starts_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    ends_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    starts_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    ends_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    released_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    released_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     released_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
 
 
@@ -300,6 +326,8 @@ class HotListVersion(Base):
         CheckConstraint("length(sha256) = 64", name="ck_hotlist_versions_sha256"),
         CheckConstraint("rows_loaded >= 0 AND rows_rejected >= 0 AND rows_read >= 0",
                         name="ck_hotlist_versions_counts"),
+        CheckConstraint("length(source) BETWEEN 1 AND 200 AND length(format) <= 10",
+                        name="ck_hotlist_versions_source"),
         Index("ix_hotlist_versions_source_time", "source", "loaded_at"),
     )
 
@@ -307,7 +335,7 @@ class HotListVersion(Base):
     source: Mapped[str] = mapped_column(String(200))
     sha256: Mapped[str] = mapped_column(String(64))
     format: Mapped[str] = mapped_column(String(10))
-    loaded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    loaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     loaded_by: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     rows_read: Mapped[int] = mapped_column(Integer)
     rows_loaded: Mapped[int] = mapped_column(Integer)
@@ -328,6 +356,9 @@ class HotListEntryRow(Base):
         CheckConstraint("(removed_at IS NULL) = (removed_by IS NULL) AND "
                         "(removed_at IS NULL) = (removal_reason IS NULL)",
                         name="ck_entries_removal"),
+        CheckConstraint("length(category) <= 40 AND (reference IS NULL OR length(reference) "
+                        "<= 200) AND (case_number IS NULL OR length(case_number) <= 64)",
+                        name="ck_entries_lengths"),
         Index("ix_hotlist_entries_plate", "plate"),
     )
 
@@ -340,12 +371,12 @@ class HotListEntryRow(Base):
     category: Mapped[str] = mapped_column(String(40))
     priority: Mapped[int] = mapped_column(Integer)
     reference: Mapped[str | None] = mapped_column(String(200))
-    expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     entered_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     purpose: Mapped[str | None] = mapped_column(Text)
     case_number: Mapped[str | None] = mapped_column(String(64))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    removed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    removed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     removed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     removal_reason: Mapped[str | None] = mapped_column(Text)
 
@@ -365,14 +396,14 @@ class Hit(Base):
     # On PostgreSQL the foreign key is (read_id, read_at) -> reads (id, read_at), because a
     # time-partitioned table's keys must include the partition key (migration 0006).
     read_id: Mapped[int] = mapped_column(ForeignKey("reads.id", ondelete="RESTRICT"), index=True)
-    read_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    read_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     entry_id: Mapped[int] = mapped_column(ForeignKey("hotlist_entries.id", ondelete="RESTRICT"),
                                           index=True)
     kind: Mapped[str] = mapped_column(String(12))
     substitutions: Mapped[str] = mapped_column(Text, default="[]")  # JSON
     state_agreement: Mapped[str] = mapped_column(String(10))
     score: Mapped[float] = mapped_column(Float)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     retro: Mapped[bool] = mapped_column(Boolean, default=False)
 
 

@@ -32,10 +32,28 @@ def run_migrations_online() -> None:
 
 
 def _run(connection: Connection) -> None:
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        # A batch migration re-creates a table; with foreign keys on, dropping the old copy
+        # of a table others refer to (reads, hot-list entries) fails inside the transaction.
+        # The pragma only takes effect outside a transaction, hence the driver connection;
+        # every key is checked again before the migrations commit.
+        connection.connection.dbapi_connection.execute(  # type: ignore[union-attr]
+            "PRAGMA foreign_keys=OFF")
     context.configure(connection=connection, target_metadata=target_metadata,
-                      render_as_batch=connection.dialect.name == "sqlite")
-    with context.begin_transaction():
-        context.run_migrations()
+                      render_as_batch=sqlite)
+    try:
+        with context.begin_transaction():
+            context.run_migrations()
+            if sqlite:
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise RuntimeError(f"migration left rows whose foreign keys point "
+                                       f"nowhere: {broken[:5]}")
+    finally:
+        if sqlite:
+            connection.connection.dbapi_connection.execute(  # type: ignore[union-attr]
+                "PRAGMA foreign_keys=ON")
 
 
 if context.is_offline_mode():
