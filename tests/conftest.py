@@ -50,6 +50,16 @@ def db_url(request, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _isolated_audit_keys(tmp_path, monkeypatch):
+    """Each test's stores get their audit keys and checkpoints under tmp_path (a SQLite
+    store's sit beside it anyway); nothing from the developer's environment leaks in."""
+    for name in ("ALPR_AUDIT_KEY", "ALPR_AUDIT_KEY_FILE", "ALPR_AUDIT_CHECKPOINT_DIR",
+                 "ALPR_AUDIT_CHECKPOINT_EVERY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("ALPR_AUDIT_KEY_DIR", str(tmp_path / "audit-keys"))
+
+
+@pytest.fixture(autouse=True)
 def _isolated_image_root(tmp_path, monkeypatch):
     """Each test's store keeps its images in its own folder (the store's image root), never
     in the checkout's data/images."""

@@ -9,9 +9,12 @@ audit trail; a denial is committed even when the caller's own work is rolled bac
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
+import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -38,13 +41,26 @@ class AccessDenied(PermissionError):
         # transaction has ended: see Governance._tx
 
 
+# Signs the Actors this process's governance layer issues; never stored, so an Actor made
+# by hand (or in another process) is refused.
+_ACTOR_SECRET = secrets.token_bytes(32)
+
+
+class Refused(AccessDenied, ValueError):
+    """Bad input that is also a refused act (policy): recorded in the audit trail as a
+    denial, and a ``ValueError`` for callers that check the input."""
+
+
 @dataclass(frozen=True)
 class Actor:
-    """An authenticated user, as returned by :meth:`Governance.login`."""
+    """An authenticated user, as returned by :meth:`Governance.login`: ``token`` is the
+    governance layer's HMAC over the user and the store, so an ``Actor(...)`` built by the
+    caller is refused (and the attempt recorded)."""
 
     id: int
     username: str
     role: str
+    token: str = field(default="", repr=False, compare=False)
 
 
 class Governance:
@@ -55,6 +71,8 @@ class Governance:
                  image_root: Path | str | None = None) -> None:
         self.engine = engine
         self.Session = sessions(engine)
+        audit.govern(self.Session)  # audit rows and record digests are written at commit
+        self._store = engine.url.render_as_string(hide_password=False)
         self.today = today
         self.lockout_threshold = lockout_threshold
         # where reads' images live; ingest, evidence and retention touch nothing outside it
@@ -78,6 +96,53 @@ class Governance:
                     audit.append(s, user, action, target, {"reason": reason}, allowed=False)
             raise
 
+    def _token(self, user_id: int, username: str, role: str) -> str:
+        msg = "\x1f".join((self._store, str(user_id), username, role)).encode()
+        return hmac.new(_ACTOR_SECRET, msg, hashlib.sha256).hexdigest()
+
+    def _issue(self, user: User) -> Actor:
+        """The Actor for ``user`` as the store holds it now, signed by this process."""
+        return Actor(user.id, user.username, user.role,
+                     self._token(user.id, user.username, user.role))
+
+    def signed_in(self, username: str) -> Actor:
+        """The Actor of a user whose sign-in the caller has already checked (the dashboards'
+        signed session cookie), loaded from the store; unknown, inactive or locked users are
+        refused and recorded. Not a sign-in: everything else uses :meth:`login`."""
+        with self._tx() as s:
+            user = s.execute(select(User).where(User.username == username)).scalar_one_or_none()
+            if user is None or not user.active or user.locked:
+                raise self._deny(username[:64], "session", username[:200],
+                                 "no such active, unlocked user")
+            return self._issue(user)
+
+    def authenticate(self, session: Session, actor: Actor, action: str,
+                     target: str = "") -> User:
+        """The store's user behind ``actor``: refused (and recorded) when the Actor was not
+        issued by this process for this store, or no longer matches the user's record."""
+        good = isinstance(actor, Actor) and hmac.compare_digest(
+            actor.token or "", self._token(actor.id, actor.username, actor.role))
+        user = session.get(User, actor.id) if good else None
+        if not good:
+            reason = (f"the Actor (id {getattr(actor, 'id', None)!r}, role "
+                      f"{getattr(actor, 'role', None)!r}) was not issued by this store's "
+                      f"governance layer: sign in with Governance.login")
+        elif user is None or user.username != actor.username:
+            reason = f"the Actor's user (id {actor.id}) is not in the store"
+        elif user.role != actor.role:
+            reason = (f"the user's role changed since sign-in ({actor.role!r} -> "
+                      f"{user.role!r}): sign in again")
+        else:
+            return user
+        raise self._deny(str(getattr(actor, "username", "?"))[:64], action, target, reason)
+
+    def refuse(self, actor: Actor, action: str, target: str, message: str) -> Refused:
+        """The exception for an act the procedure refuses (a search without a case number,
+        acting on an unconfirmed hit): a ``ValueError`` whose message names the field and
+        the rule; raise it inside ``_tx`` and it is recorded as a denial like ``_deny``."""
+        name = str(getattr(actor, "username", "?"))[:64]
+        return Refused(message, record=(name, action, target[:200], message))
+
     def _deny(self, username: str, action: str, target: str, reason: str) -> AccessDenied:
         """The exception for a denied act; raise it inside ``_tx`` to have it recorded."""
         return AccessDenied(f"{username}: {action} denied: {reason}",
@@ -97,7 +162,7 @@ class Governance:
                   detail: dict[str, Any] | None = None) -> User:
         """Check ``actor`` may do ``action`` now; audit it, or record the denial and raise."""
         rule = permission(action)
-        user = session.get(User, actor.id)
+        user: User | None = self.authenticate(session, actor, action, target)
         reason = None
         if user is None or not user.active:
             reason = "no such active user"
@@ -124,13 +189,15 @@ class Governance:
         with self._tx() as s:
             if s.scalar(select(func.count()).select_from(User)):
                 raise AccessDenied("bootstrap: users already exist; an administrator must "
-                                   "create further users")
+                                   "create further users",
+                                   record=(username[:64], "users.bootstrap", username[:200],
+                                           "users already exist"))
             user = self._new_user(s, username, full_name, "administrator", password)
             for kind in CERTIFICATIONS:
                 s.add(Certification(user_id=user.id, kind=kind, issued_on=self.today(),
                                     expires_on=certified_until, recorded_by=user.id))
             audit.append(s, username, "users.bootstrap", username)
-            return Actor(user.id, user.username, user.role)
+            return self._issue(user)
 
     def _new_user(self, s: Session, username: str, full_name: str, role: str,
                   password: str) -> User:
@@ -150,7 +217,7 @@ class Governance:
         with self._tx() as s:
             self.authorize(s, actor, "users.manage", username, {"role": role})
             user = self._new_user(s, username, full_name, role, password)
-            return Actor(user.id, user.username, user.role)
+            return self._issue(user)
 
     def record_certification(self, actor: Actor, username: str, kind: str,
                              issued_on: dt.date, expires_on: dt.date) -> None:
@@ -191,7 +258,7 @@ class Governance:
             if user is not None and user.active and not user.locked and matches:
                 user.failed_logins = 0
                 audit.append(s, username, "login", username)
-                return Actor(user.id, user.username, user.role)
+                return self._issue(user)
             reason = "unknown user or wrong password"
             if user is not None and user.locked:
                 reason = "account is locked"

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import insert, or_, select
 from sqlalchemy.orm import Session
 
-from alpr.governance import audit
+from alpr.governance import audit, record_digests
 from alpr.governance.access import Actor, Governance
 from alpr.hotlist.entries import HotListEntry
 from alpr.hotlist.importers import HotList, load_hotlist
@@ -183,7 +183,8 @@ def record_hits(s: Session, reads: Sequence[tuple[int, MatchRead]], matcher: Mat
                  s.execute(select(Read.id, Read.read_at).where(Read.id.in_(ids)))}
         for f in found:
             f["read_at"] = times[f["read_id"]]
-        s.execute(insert(Hit), found)
+        ids = list(s.scalars(insert(Hit).returning(Hit.id), found))
+        record_digests.track(s, "hit", ids)
     return len(found)
 
 
@@ -269,12 +270,13 @@ def start_shift(gov: Governance, actor: Actor, unit: str, now: dt.datetime | Non
         gov.authorize(s, actor, "shifts.start", unit)
         latest = _latest_versions(s)
         if not latest:
-            raise ValueError("no hot list is loaded: load the most current list before the "
-                             "shift starts (policy III.C)")
+            raise gov.refuse(actor, "shifts.start", unit, "no hot list is loaded: load the "
+                             "most current list before the shift starts (policy III.C)")
         oldest = min(latest, key=lambda v: _aware(v.loaded_at))
         age = now - _aware(oldest.loaded_at)
         if age > max_age:
-            raise ValueError(f"hot list {oldest.source!r} is {age} old (more than {max_age}): "
+            raise gov.refuse(actor, "shifts.start", unit,
+                             f"hot list {oldest.source!r} is {age} old (more than {max_age}): "
                              f"load the most current list before the shift starts (III.C)")
         shift = Shift(user_id=actor.id, unit=unit, started_at=now, hotlist_version_id=oldest.id,
                       hotlist_age_seconds=int(age.total_seconds()), hotlist_current=True)
@@ -294,12 +296,16 @@ def verify_hit(gov: Governance, actor: Actor, hit_id: int, *, chars_match: bool,
     officer saw on it: the true label of the read's image, which makes even a misread's crop
     training data (:func:`alpr.governance.verified_crops.collect_verified_crops`).
     """
+    refusal = None
     if outcome == "confirmed" and not (chars_match and state_match and dispatch_confirmed):
-        raise ValueError("outcome 'confirmed' needs the characters and the state visually "
-                         "verified and the hit confirmed through dispatch/NCIC (III.D, IV.B)")
-    if action_taken and outcome != "confirmed":
-        raise ValueError("action_taken: a hit is not probable cause; act only on a confirmed "
-                         "hit (IV.B.2)")
+        refusal = ("outcome 'confirmed' needs the characters and the state visually "
+                   "verified and the hit confirmed through dispatch/NCIC (III.D, IV.B)")
+    elif action_taken and outcome != "confirmed":
+        refusal = ("action_taken: a hit is not probable cause; act only on a confirmed "
+                   "hit (IV.B.2)")
+    if refusal is not None:  # recorded as a denied verification
+        with gov._tx():
+            raise gov.refuse(actor, "hits.verify", str(hit_id), refusal)
     seen_plate, seen_state = _seen(seen_plate, seen_state)
     with gov._tx() as s:
         gov.authorize(s, actor, "hits.verify", str(hit_id),
@@ -355,7 +361,8 @@ def end_shift(gov: Governance, actor: Actor, shift_id: int,
         if shift is None:
             raise ValueError(f"shift {shift_id}: no such shift")
         if shift.user_id != actor.id:
-            raise ValueError(f"shift {shift_id}: only the operator on the shift may end it")
+            raise gov.refuse(actor, "shifts.start", str(shift_id),
+                             f"shift {shift_id}: only the operator on the shift may end it")
         if shift.ended_at is not None:
             raise ValueError(f"shift {shift_id}: already ended at {shift.ended_at}")
         if now <= _aware(shift.started_at):

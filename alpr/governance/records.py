@@ -19,6 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from alpr.datasets import RowError
+from alpr.governance import record_digests
 from alpr.governance.access import Actor, Governance
 from alpr.plate_text import PlateTextError, normalize_plate
 from alpr.store import partitions
@@ -157,6 +158,7 @@ def ingest_rows(gov: Governance, actor: Actor, rows: Iterable[tuple[int, dict[st
             if good:
                 ensure_partitions(s.connection(), (g["read_at"] for _, g in good))
                 stored = _insert(s, good, report)
+                record_digests.track(s, "read", [rid for rid, _ in stored])
                 if matcher is not None and stored:
                     reads = [(rid, MatchRead(
                         text=g["plate"], state=g["state"], state_confidence=g["state_confidence"],
@@ -208,11 +210,15 @@ def search_reads(gov: Governance, actor: Actor, *, purpose: str, case_number: st
                  until: dt.datetime | None = None, camera: str | None = None,
                  rules: SearchRules = SearchRules()) -> list[dict[str, Any]]:
     """Search historical reads; every search is recorded with its purpose and result count."""
+    refusal = None
     if len((purpose or "").strip()) < rules.min_purpose_chars:
-        raise ValueError(f"purpose: a law-enforcement purpose of at least "
-                         f"{rules.min_purpose_chars} characters is required (policy III.E)")
-    if rules.require_case_number and not (case_number or "").strip():
-        raise ValueError("case_number: required for historical searches (policy III.E)")
+        refusal = (f"purpose: a law-enforcement purpose of at least "
+                   f"{rules.min_purpose_chars} characters is required (policy III.E)")
+    elif rules.require_case_number and not (case_number or "").strip():
+        refusal = "case_number: required for historical searches (policy III.E)"
+    if refusal is not None:  # a search outside procedure is a refused act: recorded
+        with gov._tx():
+            raise gov.refuse(actor, "search.history", plate or "*", refusal)
     _check_case_number(case_number)
     since = require_utc(since, "since") if since is not None else None
     until = require_utc(until, "until") if until is not None else None
@@ -400,6 +406,21 @@ def _whole_partitions(s: Any, cutoff: dt.datetime) -> list[partitions.Partition]
     return out
 
 
+def _track_purged(s: Session, read_ids: list[int]) -> None:
+    """Record the purge's deletions (reads, their hits and verifications) with the purge's
+    audit row, so verify tells them from deletions no audited act made."""
+    from alpr.store.schema import Hit, HitVerification
+
+    for i in range(0, len(read_ids), 5000):
+        chunk = read_ids[i:i + 5000]
+        hit_ids = list(s.scalars(select(Hit.id).where(Hit.read_id.in_(chunk))))
+        ver_ids = list(s.scalars(select(HitVerification.id).where(
+            HitVerification.hit_id.in_(hit_ids)))) if hit_ids else []
+        record_digests.track(s, "read", chunk, deleted=True)
+        record_digests.track(s, "hit", hit_ids, deleted=True)
+        record_digests.track(s, "verification", ver_ids, deleted=True)
+
+
 def _drop_partition(s: Any, part: partitions.Partition) -> None:
     """Delete the partition's unacted hits, then detach and drop the month at once."""
     from alpr.store.schema import Hit, HitVerification
@@ -433,6 +454,8 @@ def purge(gov: Governance, actor: Actor, policy: RetentionPolicy = RetentionPoli
         targets = s.execute(doomed).all()
         deleted = len(targets)  # or, in a dry run, would be
         plan = _image_plan(s, images, list(targets))
+        if not dry_run:
+            _track_purged(s, [t.id for t in targets])
         whole = _whole_partitions(s, cutoff)
         if not dry_run and whole:  # a whole month goes at once: no row-by-row delete
             for part in whole:

@@ -120,6 +120,9 @@ class AuditEntry(Base):
     allowed: Mapped[bool] = mapped_column(Boolean)
     prev_hash: Mapped[str] = mapped_column(String(64))
     row_hash: Mapped[str] = mapped_column(String(64))
+    # the audit key's fingerprint: row_hash is its HMAC-SHA256; None on the unkeyed SHA-256
+    # rows written before migration 0009 (a legacy segment sealed by an audit.rekeyed row)
+    key_id: Mapped[str | None] = mapped_column(String(16))
 
 
 class AuditHead(Base):
@@ -138,6 +141,23 @@ class AuditHead(Base):
 def _plate_key(context: Any) -> str:
     """The natural key of a read inserted without one: its plate (see ``Read.read_key``)."""
     return f"plate:{context.get_current_parameters()['plate']}"
+
+
+class RecordDigest(Base):
+    """The SHA-256 of an audited record as it was after the audited act ``audit_id`` wrote it
+    (``DELETED``-style all-zero digest: the act deleted it). Append-only; the audit row
+    commits to its digests, so ``alpr audit verify`` reports records changed since."""
+
+    __tablename__ = "record_digests"
+    __table_args__ = (
+        CheckConstraint("length(digest) = 64", name="ck_record_digests_digest"),
+        Index("ix_record_digests_record", "kind", "record_id"),
+    )
+
+    audit_id: Mapped[int] = mapped_column(Integer, primary_key=True)  # audit_log.id
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    record_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64))
 
 
 class Read(Base):
