@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from sqlalchemy import Select
+
+    from alpr.governance.anchors import Anchor
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
@@ -19,41 +22,102 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
 
     au = sub.add_parser("audit", help="the tamper-evident audit trail")
     aus = au.add_subparsers(dest="audit_command", required=True)
-    ver = aus.add_parser("verify", help="exit 0 if the hash chain is intact, else name the "
-                                        "first bad row")
+    ver = aus.add_parser("verify", help="exit 0 if the keyed chain is intact, contains every "
+                                        "anchor and no audited record changed; 1 names the "
+                                        "first bad row or each problem; 2: cannot verify "
+                                        "(no key)")
     ver.add_argument("--db", help="database URL")
-    ver.add_argument("--expect-head", help="chain head hash exported earlier (`alpr audit head`)")
+    ver.add_argument("--anchor", action="append", default=[], metavar="FILE",
+                     help="a checkpoint kept outside the store (`alpr audit checkpoint`): "
+                          "its row must still be in the chain, which must extend it; "
+                          "repeatable; the store's own checkpoint folder is always checked")
+    ver.add_argument("--expect-head", action="append", default=[], metavar="ANCHOR",
+                     help="alias of --anchor that also takes `alpr audit head`'s line "
+                          "'COUNT HASH' (or a file holding it)")
     ver.set_defaults(func=_verify)
     head = aus.add_parser("head", help="print the chain's row count and newest hash, to keep "
                                        "outside the database")
     head.add_argument("--db", help="database URL")
     head.set_defaults(func=_head)
+    cp = aus.add_parser("checkpoint", help="write a signed checkpoint of the chain's head "
+                                           "(an anchor) to keep outside the store")
+    cp.add_argument("--db", help="database URL")
+    cp.add_argument("--out", required=True, metavar="FILE",
+                    help="where to write it (a new file; never overwritten)")
+    cp.set_defaults(func=_checkpoint)
 
 
 def _upgrade(args: argparse.Namespace) -> int:
-    from alpr.store.db import upgrade
+    from alpr.store.audit_key import AuditKeyError, ensure_key
+    from alpr.store.db import resolve_url, upgrade
 
+    try:
+        key, created = ensure_key(resolve_url(args.db))
+    except (AuditKeyError, OSError) as exc:
+        print(f"alpr db upgrade: {exc}", file=sys.stderr)
+        return 2
+    if created:
+        print(f"audit key created at {key.source} (mode 0600): back it up and keep it "
+              f"outside the database's backups; without it the audit cannot be verified")
     url = upgrade(args.db)
     print(f"store at {url.split('@')[-1]} is at the latest schema")
     return 0
 
 
+def _anchors(args: argparse.Namespace) -> list[Anchor]:
+    from alpr.governance.anchors import load, parse
+
+    out = [load(Path(f)) for f in args.anchor]
+    for given in args.expect_head:
+        path = Path(given)
+        out.append(load(path) if path.is_file() else parse(given, "--expect-head"))
+    return out
+
+
 def _verify(args: argparse.Namespace) -> int:
+    from alpr.governance.anchors import AnchorError
     from alpr.governance.audit import verify
+    from alpr.store.audit_key import AuditKeyError
     from alpr.store.db import make_engine, sessions
 
-    engine = make_engine(args.db)
-    with sessions(engine)() as s:
-        report = verify(s)
-        head = s.execute(_head_query()).first()
-    engine.dispose()
-    if report.ok and args.expect_head and (head is None or head[1] != args.expect_head):
-        # An anchor kept outside the database must still be in the chain.
-        print(f"audit chain does not reach the expected head {args.expect_head[:12]}…",
-              file=sys.stderr)
-        return 1
+    try:
+        anchors = _anchors(args)
+        engine = make_engine(args.db)
+        with sessions(engine)() as s:
+            report = verify(s, anchors)
+        engine.dispose()
+    except (AnchorError, AuditKeyError, ValueError) as exc:
+        print(f"alpr audit verify: {exc}", file=sys.stderr)
+        return 2
     print(report, file=sys.stdout if report.ok else sys.stderr)
+    if report.status == "unverifiable":
+        return 2
     return 0 if report.ok else 1
+
+
+def _checkpoint(args: argparse.Namespace) -> int:
+    from alpr.governance.audit import checkpoint
+    from alpr.store.audit_key import AuditKeyError
+    from alpr.store.db import make_engine, sessions
+
+    out = Path(args.out)
+    try:
+        engine = make_engine(args.db)
+        with sessions(engine)() as s:
+            anchor = checkpoint(s)
+        engine.dispose()
+        with open(out, "x") as fh:
+            fh.write(anchor.dumps())
+    except FileExistsError:
+        print(f"--out {out}: already exists; checkpoints are never overwritten", file=sys.stderr)
+        return 2
+    except (AuditKeyError, ValueError, OSError) as exc:
+        print(f"alpr audit checkpoint: {exc}", file=sys.stderr)
+        return 2
+    print(f"checkpoint of row {anchor.id} ({anchor.count} rows) written to {out}: keep it "
+          f"outside the store; `alpr audit verify --anchor {out}` checks the chain still "
+          f"contains it")
+    return 0
 
 
 def _head_query() -> Select[int, str]:

@@ -26,8 +26,8 @@ from alpr.dashboards import compliance_table, queries
 from alpr.dashboards.filters import Filters, parse
 from alpr.dashboards.health_source import HealthSource, StoreHealth
 from alpr.governance import compliance
-from alpr.governance.access import AccessDenied, Actor, Governance
-from alpr.store.schema import Camera, User
+from alpr.governance.access import Actor, Governance
+from alpr.store.schema import Camera
 
 PAGES = ("equipment", "misreads", "compliance", "model")
 ALL = "(all)"
@@ -46,12 +46,9 @@ def clear_cache() -> None:
 
 
 def actor_for(gov: Governance, username: str) -> Actor:
-    """The :class:`Actor` for a signed-in user name (the session cookie holds only the name)."""
-    with gov.Session() as s:
-        row = s.execute(select(User.id, User.role).where(User.username == username)).one_or_none()
-    if row is None:
-        raise AccessDenied(f"{username}: no such user")
-    return Actor(row[0], username, row[1])
+    """The :class:`Actor` for a signed-in user name (the signed session cookie holds only
+    the name), issued by the store's governance layer."""
+    return gov.signed_in(username)
 
 
 def allowed_pages(role: str) -> list[str]:

@@ -178,8 +178,8 @@ class Governance:
                           f"certified personnel may operate the system or access records)")
         if reason is not None:
             raise self._deny(actor.username, action, target, reason)
-        audit.append(session, actor.username, action, target, detail)
         assert user is not None
+        audit.append(session, user.username, action, target, detail)
         return user
 
     # -- users --------------------------------------------------------------------------

@@ -96,15 +96,18 @@ def restore(gov: Governance, actor: Actor, camera: str) -> None:
         open_reports = s.execute(select(EquipmentReport.id).where(
             EquipmentReport.camera_id == cam.id, EquipmentReport.resolved_at.is_(None))).all()
         if last is None or not (last.functional and last.alignment_ok):
-            raise ValueError(f"camera {camera!r}: needs a passing equipment check before it "
+            raise gov.refuse(actor, "cameras.manage", camera,
+                             f"camera {camera!r}: needs a passing equipment check before it "
                              f"returns to service (policy II.B)")
         latest_report = s.scalar(select(func.max(EquipmentReport.reported_at)).where(
             EquipmentReport.camera_id == cam.id, EquipmentReport.kind != "vendor_maintenance"))
         if latest_report is not None and _aware(last.checked_at) < _aware(latest_report):
-            raise ValueError(f"camera {camera!r}: the last passing check predates the latest "
+            raise gov.refuse(actor, "cameras.manage", camera,
+                             f"camera {camera!r}: the last passing check predates the latest "
                              f"problem report; check it again after the repair (policy II.B)")
         if open_reports:
-            raise ValueError(f"camera {camera!r}: {len(open_reports)} unresolved report(s); "
+            raise gov.refuse(actor, "cameras.manage", camera,
+                             f"camera {camera!r}: {len(open_reports)} unresolved report(s); "
                              f"deficiencies must be corrected first (policy II.B)")
         cam.in_service, cam.out_of_service_reason = True, None
 

@@ -14,6 +14,8 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from alpr.store.audit_key import ensure_key
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -77,12 +79,14 @@ def alembic_config(url: str) -> Any:
 
 
 def upgrade(url: str | None = None, revision: str = "head") -> str:
-    """Apply migrations up to ``revision``; returns the resolved URL."""
+    """Apply migrations up to ``revision``, first creating the store's audit key when it
+    has none (:mod:`alpr.store.audit_key`); returns the resolved URL."""
     from alembic import command
 
     url = resolve_url(url)
     if url.startswith("sqlite:///"):
         Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+    ensure_key(url)  # the audit key lives outside the database; never overwritten
     command.upgrade(alembic_config(url), revision)
     return url
 

@@ -6,7 +6,12 @@ Revision ID: 0009
 Revises: 0008
 Create Date: 2026-12-01
 
+record_digests.audit_id names its audit row without a foreign key: the chain, not a
+constraint someone with the file can switch off, is what ties them together.
 ``add_column`` (not a batch rebuild) keeps the append-only triggers on audit_log in place.
+A store that already has audit rows gets its key (created beside it when missing, see
+alpr.store.audit_key) and a keyed ``audit.rekeyed`` row that seals the legacy rows.
+Downgrading drops the key ids: the keyed rows then no longer verify as SHA-256 rows.
 """
 
 from collections.abc import Sequence
@@ -28,11 +33,26 @@ def upgrade() -> None:
     sa.Column('record_id', sa.String(length=64), nullable=False),
     sa.Column('digest', sa.String(length=64), nullable=False),
     sa.CheckConstraint('length(digest) = 64', name='ck_record_digests_digest'),
-    sa.ForeignKeyConstraint(['audit_id'], ['audit_log.id'], ondelete='RESTRICT'),
     sa.PrimaryKeyConstraint('audit_id', 'kind', 'record_id')
     )
     op.create_index('ix_record_digests_record', 'record_digests', ['kind', 'record_id'])
     _append_only('record_digests')
+    _seal_legacy_rows()
+
+
+def _seal_legacy_rows() -> None:
+    from sqlalchemy.orm import Session
+
+    from alpr.governance.audit import seal_legacy
+    from alpr.store.audit_key import ensure_key
+
+    bind = op.get_bind()
+    if not bind.execute(sa.text("SELECT count(*) FROM audit_log")).scalar():
+        return
+    ensure_key(bind.engine.url.render_as_string(hide_password=False))
+    session = Session(bind=bind)
+    seal_legacy(session)
+    session.flush()
 
 
 def _append_only(table: str) -> None:
