@@ -9,6 +9,8 @@ resolution (crops as small as ~100x50 px) and JPEG artefacts.
 
 from __future__ import annotations
 
+import math
+import random
 from functools import lru_cache
 
 import albumentations as A
@@ -121,4 +123,46 @@ def augment_image(image: np.ndarray, rng_seed: int | None = None,
     pipeline = _cached(s)
     seed_pipeline(pipeline, rng_seed)
     out = pipeline(image=image)["image"]
+    return np.ascontiguousarray(out, dtype=np.uint8)
+
+
+FRAME_PLATE_HEIGHT = (22.0, 60.0)  # plate heights, px, that real camera frames hand the reader
+
+
+def frame_degrade(image: np.ndarray, rng: random.Random, plate_height: float | None = None,
+                  heights: tuple[float, float] = FRAME_PLATE_HEIGHT) -> np.ndarray:
+    """A crop made to look cut out of a camera frame: the plate brought down to 22-60 px high
+    (log-uniform) through the lens's blur, then sensor noise and JPEG at quality 30-80.
+
+    ``plate_height`` is the plate's height in ``image`` (default: the image's own height);
+    a plate already smaller than the drawn height keeps its size. The pipeline's own resize to
+    the network's input happens later, as at run time. The output is uint8, (h, w, 3).
+
+    >>> out = frame_degrade(np.zeros((150, 320, 3), np.uint8), random.Random(0))
+    >>> 22 <= out.shape[0] <= 60 and out.dtype == np.uint8
+    True
+    """
+    h, w = image.shape[:2]
+    plate_h = float(plate_height or h)
+    target = math.exp(rng.uniform(math.log(heights[0]), math.log(heights[1])))
+    scale = min(1.0, target / plate_h)
+    out = image
+    if scale < 1.0:
+        # optics before sampling: a point spreads over 0.3-1.3 output pixels
+        sigma = rng.uniform(0.3, 1.3) / scale
+        out = cv2.GaussianBlur(out, (0, 0), sigmaX=sigma)
+        size = (max(8, int(round(w * scale))), max(6, int(round(h * scale))))
+        out = cv2.resize(out, size, interpolation=cv2.INTER_AREA)
+    elif rng.random() < 0.5:
+        out = cv2.GaussianBlur(out, (0, 0), sigmaX=rng.uniform(0.3, 1.0))
+    if rng.random() < 0.8:  # sensor noise: luminance plus a little chroma
+        std = rng.uniform(2.0, 10.0)
+        gen = np.random.default_rng(rng.randrange(2**32))
+        noise = gen.normal(0.0, std, out.shape[:2])[:, :, None] \
+            + gen.normal(0.0, std * 0.3, out.shape)
+        out = np.clip(out.astype(np.float32) + noise, 0, 255).astype(np.uint8)
+    quality = rng.randint(30, 80)
+    ok, buf = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, quality])
+    if ok:
+        out = cv2.imdecode(buf, cv2.IMREAD_UNCHANGED)
     return np.ascontiguousarray(out, dtype=np.uint8)

@@ -104,7 +104,8 @@ def _read(args: argparse.Namespace) -> int:
             except ImageReadError as exc:
                 failures += 1
                 results.append({"image": path, "error": str(exc)})
-        reads = rec.read_crops([img for _, img in good])
+        reads = rec.read_crops([img for _, img in good],
+                               reread=not getattr(args, "no_reread", False))
         for (pos, _), read in zip(good, reads, strict=True):
             results[pos]["plates"] = [read.to_dict()]
         for result in results:
@@ -145,6 +146,22 @@ def _calibrate(args: argparse.Namespace) -> int:
     from alpr.datasets import LabelFileError
     from alpr.train.recalibrate import recalibrate
 
+    if args.config is not None:
+        from alpr.train.recalibrate import recalibrate_on_tune
+
+        try:
+            cal = recalibrate_on_tune(Path(args.model), args.config)
+        except (LabelFileError, ValueError, FileNotFoundError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        print(f"calibration (tune side of {args.config}) written to "
+              f"{Path(args.model) / 'card.json'}: char temperature "
+              f"{cal['char_temperature']}, state temperature {cal['state_temperature']}")
+        return 0
+    if args.labels is None:
+        print("error: --labels: give a labels CSV, or --config for a training config's tune "
+              "side", file=sys.stderr)
+        return 2
     if not Path(args.labels).is_file():
         print(f"error: {args.labels}: labels file not found", file=sys.stderr)
         return 2
@@ -313,6 +330,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="full frames: keep only boxes at the detection threshold (by default a "
                         "box scored a little lower is kept when the recognizer reads it "
                         "confidently; see the detector's model card)")
+    r.add_argument("--no-reread", action="store_true",
+                   help="read each plate once (by default a read under confidence 0.9 is "
+                        "read again from a few tighter, looser and shifted views and their "
+                        "posteriors combined; see docs/recognizer.md)")
     r.set_defaults(func=_read)
 
     e = sub.add_parser("evaluate", help="measure a recognizer on labelled crops, or the "
@@ -335,7 +356,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("calibrate", help="re-fit a model's confidence calibration on crops")
     c.add_argument("--model", required=True, help="model folder whose card.json to update")
-    c.add_argument("--labels", required=True, type=Path, help="image,state,plate CSV")
+    c.add_argument("--labels", type=Path, help="image,state,plate CSV")
+    c.add_argument("--config", type=Path,
+                   help="instead of --labels: a training config; fits on the tune side of "
+                        "its split (docs/evaluation.md), never the test side")
     c.add_argument("--val-fraction", type=float,
                    help="use only the hash-split held-out part (as training does)")
     c.add_argument("--corrections", type=Path, help="image,old,new label corrections CSV")

@@ -37,7 +37,10 @@ def test_smoke_training_writes_a_loadable_model_with_its_card(tmp_path, crops):
     assert card["command"] == "pytest smoke"
     assert card["config"]["name"] == "smoke"
     assert card["alphabet"].startswith("ABC") and "CA" in card["states"]
-    assert card["data"]["train_real_crops"] + card["data"]["val_real_crops"] == 24
+    sides = card["split"]
+    assert sides["train"]["crops"] + sides["tune"]["crops"] + sides["test"]["crops"] == 24
+    assert card["data"]["train_real_crops"] == sides["train"]["crops"]
+    assert card["data"]["val_real_crops"] == sides["tune"]["crops"] > 0
     assert {"char_temperature", "state_temperature"} <= set(card["calibration"])
     rec = Recognizer.load(folder)
     read = rec.read_crop(np.full((64, 128, 3), 200, np.uint8))
@@ -83,20 +86,33 @@ def test_invalid_config_names_the_field(tmp_path):
         load_config(bad)
 
 
-def test_mlflow_tracking_registry_and_promotion_gate(tmp_path, crops):
+def test_mlflow_tracking_registry_and_promotion_gate(tmp_path, crops, capsys):
     import mlflow
 
     train(smoke(tmp_path / "a", crops, tracking=True, register_as="alpr-plate-ocr"),
           progress=False)
+    client = mlflow.MlflowClient()
+    runs = mlflow.search_runs(experiment_names=["alpr-plate-ocr"], order_by=["start_time"])
+    first = runs.iloc[0]
+    # with no champion yet, the 4-step model is compared with the shipped model on the test
+    # side of the split and is worse: it must not become the champion
+    assert first["tags.gate_baseline"] == "shipped model"
+    assert first["metrics.gate_champion_score"] > first["metrics.gate_new_score"]
+    assert first["tags.gate_decision"] == "kept_champion"
+    assert first["tags.gate_side"].startswith("test (")
+    out = capsys.readouterr().out
+    assert "promotion gate on the test side" in out and "not promoted: the shipped model" in out
+    with pytest.raises(Exception, match="champion"):
+        client.get_model_version_by_alias("alpr-plate-ocr", "champion")
+
+    client.set_registered_model_alias("alpr-plate-ocr", "champion", "1")
     train(smoke(tmp_path / "b", crops, tracking=True, register_as="alpr-plate-ocr"),
           progress=False)
-    client = mlflow.MlflowClient()
-    versions = client.search_model_versions("name='alpr-plate-ocr'")
-    assert len(versions) == 2
-    runs = mlflow.search_runs(experiment_names=["alpr-plate-ocr"], order_by=["start_time"])
-    first, second = runs.iloc[0], runs.iloc[1]
-    assert first["tags.gate_decision"] == "promoted"
+    assert len(client.search_model_versions("name='alpr-plate-ocr'")) == 2
+    second = mlflow.search_runs(experiment_names=["alpr-plate-ocr"],
+                                order_by=["start_time"]).iloc[1]
     # the second run was compared with the champion on the same crops, and the rule held
+    assert second["tags.gate_baseline"] == "champion"
     decision = second["tags.gate_decision"]
     new, champ = second["metrics.gate_new_score"], second["metrics.gate_champion_score"]
     assert decision == ("promoted" if new > champ else "kept_champion")
@@ -108,7 +124,16 @@ def test_mlflow_tracking_registry_and_promotion_gate(tmp_path, crops):
     assert rec.read_crop(np.zeros((40, 80, 3), np.uint8)).state
 
 
-@pytest.mark.slow
+def test_init_from_resolves_against_the_project_not_the_current_folder(tmp_path, crops,
+                                                                       monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    cfg = smoke(tmp_path, crops, init_from="models/plate-ocr",
+                model={"height": 64, "width": 128, "width_mult": 1.0, "rnn_hidden": 128})
+    folder = train(cfg, progress=False)
+    assert folder is not None and (folder / "model.pt").exists()
+    assert "from models/plate-ocr; new: none" in capsys.readouterr().out
+
+
 def test_ddp_two_cpu_processes_with_gloo(tmp_path, crops):
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     out = tmp_path / "ddp"

@@ -331,8 +331,8 @@ def read_split(path: Path) -> Frame:
             cfg = load_config(path)
         except (ValueError, FileNotFoundError) as exc:
             raise ContractFileError(str(exc)) from None
-        train, evaluation = split_items(cfg.data)
-        return split_frame(train, evaluation)
+        sides = split_items(cfg.data)
+        return split_frame(sides.train, [*sides.tune, *sides.test])
     raw = _csv(path, ("image", "state", "plate", "split"), "split")
     return _split_data(raw)
 

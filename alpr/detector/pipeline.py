@@ -20,6 +20,7 @@ import numpy as np
 
 from alpr.detector.detector import Detection, PlateDetector
 from alpr.recognizer.recognizer import PlateRead, Recognizer
+from alpr.recognizer.reread import REREAD_BELOW, frame_views
 
 CROP_MARGIN = (0.04, 0.08)  # (x, y) share of the box added on each side before reading
 
@@ -60,21 +61,48 @@ def plate_crop(frame: np.ndarray, box: tuple[int, int, int, int],
 
 
 def read_detections(frames: list[np.ndarray], detections: list[list[Detection]],
-                    recognizer: Recognizer) -> list[list[FramePlate]]:
-    """Read the given detections of each frame in one recognizer batch."""
+                    recognizer: Recognizer, reread: bool = False) -> list[list[FramePlate]]:
+    """Read the given detections of each frame in one recognizer batch (with ``reread``,
+    unsure reads again from several views: :func:`reread_unsure`)."""
     crops = [plate_crop(f, d.box) for f, ds in zip(frames, detections, strict=True) for d in ds]
     reads = iter(recognizer.read_crops(crops) if crops else [])
-    return [[FramePlate(replace(next(reads), box=d.box), d.score) for d in ds]
-            for ds in detections]
+    plates = [[FramePlate(replace(next(reads), box=d.box), d.score) for d in ds]
+              for ds in detections]
+    return reread_unsure(frames, plates, recognizer) if reread else plates
 
 
-def find_plates(frames: list[np.ndarray], detector: PlateDetector, recognizer: Recognizer
-                ) -> list[list[FramePlate]]:
+def reread_unsure(frames: list[np.ndarray], plates: list[list[FramePlate]],
+                  recognizer: Recognizer) -> list[list[FramePlate]]:
+    """Each plate read under :data:`~alpr.recognizer.reread.REREAD_BELOW` read again from
+    a few views of its box in the frame, their posteriors combined
+    (:meth:`Recognizer.read_views`); the box and detection stay as they were."""
+    unsure = [(i, j) for i, ps in enumerate(plates) for j, p in enumerate(ps)
+              if p.read.confidence < REREAD_BELOW and p.read.box is not None]
+    if not unsure:
+        return plates
+    again = recognizer.read_views([frame_views(frames[i], plates[i][j].read.box)  # type: ignore[arg-type]
+                                   for i, j in unsure])
+    out = [list(ps) for ps in plates]
+    for (i, j), r in zip(unsure, again, strict=True):
+        out[i][j] = replace(out[i][j], read=replace(r, box=out[i][j].read.box))
+    return out
+
+
+def find_plates(frames: list[np.ndarray], detector: PlateDetector, recognizer: Recognizer,
+                reread: bool = True) -> list[list[FramePlate]]:
     """Detect and read every plate in each frame, with the detector's read check.
 
     Without a read check this is the detections at the threshold, read. With one, the
-    candidates down to its ``min_score`` are read too and kept when their read passes.
+    candidates down to its ``min_score`` are read too and kept when their read passes. With
+    ``reread`` (the default), a kept plate whose read is unsure is then read again from
+    several views (:func:`reread_unsure`); which boxes are kept does not change.
     """
+    kept = _find_plates(frames, detector, recognizer)
+    return reread_unsure(frames, kept, recognizer) if reread else kept
+
+
+def _find_plates(frames: list[np.ndarray], detector: PlateDetector, recognizer: Recognizer
+                 ) -> list[list[FramePlate]]:
     rc = detector.read_check
     if rc is None:
         return read_detections(frames, detector.detect_batch(frames), recognizer)
@@ -104,11 +132,12 @@ def find_plates(frames: list[np.ndarray], detector: PlateDetector, recognizer: R
 
 
 def read_frames(frames: list[np.ndarray], detector: PlateDetector | None = None,
-                recognizer: Recognizer | None = None) -> list[list[FramePlate]]:
+                recognizer: Recognizer | None = None, reread: bool = True
+                ) -> list[list[FramePlate]]:
     """Every plate in each RGB uint8 frame (H, W, 3), best detection first.
 
     Loads the shipped detector and recognizer when none are given.
     """
     detector = detector or PlateDetector.load()
     recognizer = recognizer or Recognizer.load()
-    return find_plates(frames, detector, recognizer)
+    return find_plates(frames, detector, recognizer, reread=reread)

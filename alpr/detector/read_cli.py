@@ -47,7 +47,7 @@ def read_frames_cli(args: argparse.Namespace) -> int:
                 failures += 1
                 results.append({"image": path, "error": str(exc)})
         frames = [f for _, f in good]
-        plates = find_plates(frames, det, rec)
+        plates = find_plates(frames, det, rec, reread=not getattr(args, "no_reread", False))
         for (pos, _), found in zip(good, plates, strict=True):
             results[pos]["plates"] = [p.to_dict() for p in found]
         for result in results:

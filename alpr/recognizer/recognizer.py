@@ -17,6 +17,7 @@ from alpr.model_uri import resolve_model_folder, shipped_model_dir
 from alpr.recognizer.artifact import ONNX, ModelArtifact, load_artifact
 from alpr.recognizer.decode import Candidate, greedy_decode, softmax
 from alpr.recognizer.preprocess import batch_inputs
+from alpr.recognizer.reread import REREAD_BELOW, combine, crop_views
 
 DEFAULT_MODEL_NAME = "plate-ocr"
 
@@ -103,13 +104,51 @@ class Recognizer:
         return c.numpy(), s.numpy()
 
     def read_crops(self, images: list[np.ndarray], batch_size: int = 256,
-                   top_k: int = 5) -> list[PlateRead]:
-        """Read a list of RGB crops (H, W, 3) uint8."""
+                   top_k: int = 5, reread: bool = False) -> list[PlateRead]:
+        """Read a list of RGB crops (H, W, 3) uint8; with ``reread``, a read under
+        :data:`~alpr.recognizer.reread.REREAD_BELOW` is read again from a few views of its
+        crop (:meth:`read_views`)."""
         out: list[PlateRead] = []
         for i in range(0, len(images), batch_size):
             batch = batch_inputs(images[i:i + batch_size], self.spec.height, self.spec.width)
             chars, states = self.logits(batch)
             out.extend(self._decode(c, s, top_k) for c, s in zip(chars, states, strict=True))
+        if reread:
+            unsure = [i for i, r in enumerate(out) if r.confidence < REREAD_BELOW]
+            again = self.read_views([crop_views(images[i]) for i in unsure], top_k)
+            for i, r in zip(unsure, again, strict=True):
+                out[i] = r
+        return out
+
+    def read_views(self, views: list[list[np.ndarray]], top_k: int = 5) -> list[PlateRead]:
+        """One read per plate from several views of it (:mod:`alpr.recognizer.reread`): the
+        text with the highest CTC probability averaged over the views (its confidence), the
+        state with the highest averaged probability."""
+        flat = [v for vs in views for v in vs]
+        chars_l, states_l = [], []
+        for i in range(0, len(flat), 256):
+            c, s = self.logits(batch_inputs(flat[i:i + 256], self.spec.height, self.spec.width))
+            chars_l.append(c)
+            states_l.append(s)
+        if not flat:
+            return []
+        chars = softmax(np.concatenate(chars_l) / self.char_temperature, axis=-1)
+        states = softmax(np.concatenate(states_l) / self.state_temperature, axis=-1)
+        out, k = [], 0
+        for vs in views:
+            cp, sp = list(chars[k:k + len(vs)]), list(states[k:k + len(vs)])
+            k += len(vs)
+            firsts = [greedy_decode(p, self.labels.alphabet, top_k=top_k) for p in cp]
+            cands = [c.text for r in firsts for c in r.candidates] + [r.text for r in firsts]
+            ranked, si, s_conf = combine(cp, sp, cands, self.labels.alphabet)
+            text, conf = ranked[0] if ranked else ("", 0.0)
+            same = [r.char_confidences for r in firsts if r.text == text]
+            char_conf = tuple(float(np.mean(c)) for c in zip(*same, strict=True)) if same \
+                else tuple(conf ** (1 / max(1, len(text))) for _ in text)
+            out.append(PlateRead(text=text, confidence=conf, char_confidences=char_conf,
+                                 state=self.labels.states[si], state_confidence=s_conf,
+                                 candidates=tuple(Candidate(t, round(p, 6))
+                                                  for t, p in ranked[:top_k])))
         return out
 
     def read_crop(self, image: np.ndarray) -> PlateRead:

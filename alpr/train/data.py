@@ -7,19 +7,23 @@ augmentations as synthetic plates. Each batch draws real crops with the stage's
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import cv2
 import numpy as np
 import torch
 from torch.utils.data import IterableDataset, get_worker_info
 
-from alpr.datasets import LabelledCrop, load_crops, load_frames, split
+from alpr.datasets import LabelledCrop, load_crops, load_frames
 from alpr.plate_text import fold_o_to_zero
 from alpr.recognizer.labels import LabelSpace
 from alpr.recognizer.preprocess import load_rgb, to_input
+from alpr.splits import Split, split_by_plate
 from alpr.train.config import DataConfig, ModelConfig
 
 FRAME_MARGIN = 0.25  # context kept around a frame's plate box, as a share of the box
@@ -60,39 +64,29 @@ def crop_with_margin(img: np.ndarray, box: tuple[int, int, int, int],
     return img[y0:y1, x0:x1].copy(), (x - x0, y - y0, w, h)
 
 
-def split_items(cfg: DataConfig) -> tuple[list[LabelledCrop], list[LabelledCrop]]:
-    """(train items, validation items) of the configured real sets, split by file-name hash.
-
-    A plate text on the validation side is kept out of training altogether (the split
-    contract: no plate text on both sides) — demo plates such as ``SAMPLE`` from several
-    states, or one car in both the crops and the frames, would otherwise be seen in training
-    and then "read" in validation. The validation side never changes for it.
-    """
-    train: list[LabelledCrop] = []
-    val: list[LabelledCrop] = []
-    for path in cfg.real_crops:
-        items = load_crops(path, corrections=cfg.corrections).items
-        tr, va = split(items, cfg.val_fraction)
-        train += tr
-        val += va
-    for path in cfg.real_frames:
-        items = load_frames(path, corrections=cfg.corrections).items
-        share = cfg.val_fraction if cfg.frames_val_fraction is None else cfg.frames_val_fraction
-        tr, va = split(items, share) if cfg.frames_val else (items, [])
-        train += tr
-        val += va
-    held_out = {fold_o_to_zero(it.plate) for it in val}  # O and 0: one glyph on US plates
-    return [it for it in train if fold_o_to_zero(it.plate) not in held_out], val
+def split_items(cfg: DataConfig) -> Split:
+    """The configured real sets split by plate text into train, tune and test
+    (:func:`alpr.splits.split_by_plate`): no plate text on two sides, nothing dropped."""
+    crop_sets = [load_crops(p, corrections=cfg.corrections).items for p in cfg.real_crops]
+    crop_sets += [load_crops(p, corrections=cfg.corrections, require_state=False).items
+                  for p in cfg.text_crops]
+    frame_sets = [load_frames(p, corrections=cfg.corrections).items for p in cfg.real_frames]
+    heldout = (0.3 if cfg.frames_val_fraction is None else cfg.frames_val_fraction) \
+        if cfg.frames_val else None
+    return split_by_plate(crop_sets, frame_sets, tune=cfg.val_fraction, test=cfg.test_fraction,
+                          frames_heldout=heldout)
 
 
 def load_pools(cfg: DataConfig) -> tuple[RealPool, RealPool]:
-    """(train pool, validation pool) from the configured real sets, once the crop manifests
-    and the split pass their data contracts (``ContractRefused`` otherwise)."""
+    """(train pool, tune pool) from the configured real sets, once the crop manifests and the
+    split pass their data contracts (``ContractRefused`` otherwise). The test side is never
+    loaded here."""
     from alpr.contracts.gates import check_crop_manifests, check_split
 
     check_crop_manifests(cfg.real_crops, cfg.corrections)
-    tr, va = split_items(cfg)
-    check_split(tr, va)
+    sides = split_items(cfg)
+    tr, va = sides.train, sides.tune
+    check_split(tr, [*va, *sides.test])
     train, val = RealPool(), RealPool()
     for it in tr:
         train.add(it)
@@ -102,15 +96,19 @@ def load_pools(cfg: DataConfig) -> tuple[RealPool, RealPool]:
 
 
 def jitter_crop(img: np.ndarray, inner: tuple[int, int, int, int] | None,
-                rng: random.Random) -> np.ndarray:
-    """Re-crop as a detector might: each edge moved by a random share of the plate size."""
+                rng: random.Random, context: float = 0.12) -> np.ndarray:
+    """Re-crop as a detector might: each edge moved by a random share of the plate size
+    (a frame's plate: from 6% inside the box to ``context`` outside it, and the whole box
+    shifted by up to 5% of its size)."""
     h, w = img.shape[:2]
     x, y, bw, bh = inner if inner is not None else (0, 0, w, h)
-    lo, hi = (-0.06, 0.12) if inner is not None else (-0.05, 0.08)
-    x0 = x - rng.uniform(lo, hi) * bw
-    x1 = x + bw + rng.uniform(lo, hi) * bw
-    y0 = y - rng.uniform(lo, hi) * bh
-    y1 = y + bh + rng.uniform(lo, hi) * bh
+    lo, hi = (-0.06, context) if inner is not None else (-0.05, 0.08)
+    sx = rng.uniform(-0.05, 0.05) * bw if inner is not None else 0.0
+    sy = rng.uniform(-0.05, 0.05) * bh if inner is not None else 0.0
+    x0 = x + sx - rng.uniform(lo, hi) * bw
+    x1 = x + sx + bw + rng.uniform(lo, hi) * bw
+    y0 = y + sy - rng.uniform(lo, hi) * bh
+    y1 = y + sy + bh + rng.uniform(lo, hi) * bh
     pad = int(max(0, -x0, -y0, x1 - w, y1 - h)) + 1
     if pad > 1:
         img = cv2.copyMakeBorder(img, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
@@ -127,9 +125,21 @@ class MixedStream(IterableDataset):
         self.pool, self.data, self.model, self.labels = pool, data, model, labels
         self.real_fraction = real_fraction if len(pool) else 0.0
         self.seed = seed
+        self._cum: list[float] | None = None
+
+    def _draw(self, rng: random.Random) -> int:
+        """A real crop's index; crops of the text-only sets (no state) drawn at
+        ``text_crops_weight`` of the others' rate."""
+        if self._cum is None:
+            dirs = {Path(p).resolve().parent for p in self.data.text_crops}
+            w = [self.data.text_crops_weight if dirs & set(it.image.parents) else 1.0
+                 for it in self.pool.items]
+            self._cum = list(itertools.accumulate(w))
+        return min(bisect.bisect_right(self._cum, rng.random() * self._cum[-1]),
+                   len(self.pool) - 1)
 
     def __iter__(self) -> Iterator[tuple[np.ndarray, list[int], int, float]]:
-        from alpr.augment import camera_augmentations, seed_pipeline
+        from alpr.augment import camera_augmentations, frame_degrade, seed_pipeline
         from alpr.synth.render import PlateRenderer
 
         info = get_worker_info()
@@ -140,10 +150,17 @@ class MixedStream(IterableDataset):
         renderer = PlateRenderer(seed=seed, size=self.data.synth_size)
         aug = camera_augmentations(self.data.augment_strength)
         seed_pipeline(aug, seed)
+        # frame-degraded samples get a lighter camera pipeline: frame_degrade does the
+        # resolution, blur, noise and compression itself
+        light = camera_augmentations(self.data.augment_strength * 0.4)
+        seed_pipeline(light, seed + 1)
         while True:
+            plate_h: float | None = None
             if rng.random() < self.real_fraction:
-                i = rng.randrange(len(self.pool))
-                img = jitter_crop(self.pool.images[i], self.pool.inner[i], rng)
+                i = self._draw(rng)
+                inner = self.pool.inner[i]
+                img = jitter_crop(self.pool.images[i], inner, rng, self.data.frame_context)
+                plate_h = inner[3] if inner is not None else None
                 text, state = self.pool.plates[i], self.pool.states[i]
                 weight = 1.0
             else:
@@ -153,7 +170,10 @@ class MixedStream(IterableDataset):
                 img, text = plate.image, fold_o_to_zero(plate.text)
                 state = plate.state
                 weight = self.data.synth_state_weight
-            img = aug(image=img)["image"]
+            if rng.random() < self.data.frame_degrade_p:
+                img = frame_degrade(light(image=img)["image"], rng, plate_h)
+            else:
+                img = aug(image=img)["image"]
             x = to_input(img, self.model.height, self.model.width)
             state_idx = self.labels.state_index(state) if weight > 0 else -1
             yield x, self.labels.encode_text(text), state_idx, weight

@@ -33,7 +33,7 @@ from alpr.recognizer.model import ModelSpec, PlateNet, count_parameters
 from alpr.recognizer.recognizer import Recognizer
 from alpr.train import calibrate
 from alpr.train.config import TrainConfig
-from alpr.train.data import MixedStream, RealPool, collate, load_pools
+from alpr.train.data import MixedStream, RealPool, collate, load_pools, split_items
 
 
 class NonFiniteLossError(RuntimeError):
@@ -106,20 +106,36 @@ def snapshot(net: PlateNet, labels: LabelSpace, card: dict[str, Any] | None = No
 
 def calibration_set(pool: RealPool, copies: int = 3, seed: int = 0,
                     strength: float = 0.5) -> tuple[list[np.ndarray], list[str], list[str | None]]:
-    """Held-out crops plus ``copies`` jittered, camera-augmented versions of each."""
+    """Held-out (tune-side) crops as the reader gets them, plus ``copies`` versions of each:
+    the first jittered and camera-augmented, the others degraded to frame conditions
+    (:func:`alpr.augment.frame_degrade`), so the confidence is fitted where it must hold.
+
+    Frame crops are cut at their box with the pipeline's own margin, as ``alpr read`` cuts
+    a detection.
+    """
     import random
 
-    from alpr.augment import augment_image
+    from alpr.augment import augment_image, frame_degrade
+    from alpr.detector.pipeline import CROP_MARGIN
     from alpr.train.data import jitter_crop
 
-    base = val_images(pool)
+    base = []
+    for img, inner in zip(pool.images, pool.inner, strict=True):
+        if inner is not None:
+            x, y, w, h = inner
+            mx, my = int(round(w * CROP_MARGIN[0])), int(round(h * CROP_MARGIN[1]))
+            img = img[max(0, y - my):y + h + my, max(0, x - mx):x + w + mx]
+        base.append(img)
     imgs, plates, states = list(base), list(pool.plates), list(pool.states)
     rng = random.Random(seed)
     for k in range(copies):
         for i, img in enumerate(base):
-            jittered = jitter_crop(img, None, rng)
-            imgs.append(augment_image(jittered, rng_seed=seed * 1000 + k * 100_003 + i,
-                                      strength=strength))
+            if k == 0:
+                out = augment_image(jitter_crop(img, None, rng),
+                                    rng_seed=seed * 1000 + k * 100_003 + i, strength=strength)
+            else:
+                out = frame_degrade(img, rng)
+            imgs.append(out)
             plates.append(pool.plates[i])
             states.append(pool.states[i])
     return imgs, plates, states
@@ -138,15 +154,31 @@ def fit_calibration(rec: Recognizer, pool: RealPool, labels: LabelSpace) -> dict
     return {
         "char_temperature": calibrate.fit_char_temperature(list(chars), plates, labels.alphabet),
         "state_temperature": calibrate.fit_state_temperature(state_logits[keep], idx[keep]),
-        "method": f"temperature scaling on {len(imgs)} held-out crops (incl. augmented copies); "
+        "method": f"temperature scaling on {len(imgs)} tune-side crops (incl. jittered and "
+                  f"frame-degraded copies); "
                   f"char temperature: best log loss with >= {calibrate.TARGET_PRECISION:.0%} "
                   f"of reads at confidence >= {calibrate.THRESHOLD} right",
         "calibration_manifest_sha256": manifest_hash(pool.items),
     }
 
 
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def resolve_init(source: str | Path) -> Path:
+    """A config's ``init_from``: absolute as given, relative to the project folder (where
+    ``models/`` lives), not to the folder the command runs in.
+
+    >>> resolve_init("models/plate-ocr") == PROJECT_ROOT / "models" / "plate-ocr"
+    True
+    """
+    p = Path(source).expanduser()
+    return p if p.is_absolute() else PROJECT_ROOT / p
+
+
 def init_weights(net: PlateNet, source: Path) -> tuple[int, list[str]]:
     """Copy same-shaped tensors from a model folder / checkpoint; report the rest."""
+    source = resolve_init(source)
     path = source / "model.pt" if source.is_dir() else source
     if not path.exists():
         raise FileNotFoundError(f"init_from {source}: no model.pt or checkpoint there")
@@ -306,6 +338,10 @@ def finish(cfg: TrainConfig, net: PlateNet, labels: LabelSpace, train_pool: Real
             "sources": list(cfg.data.real_crops) + list(cfg.data.real_frames),
         },
         "metrics_val": report.metrics() if report else {},
+        # which figure is which (docs/evaluation.md): metrics_val is on the tune side, where
+        # calibration was fitted, so it is a validation figure; the test side is read only
+        # by the promotion gate and the benchmarks
+        "split": {"rule": "alpr.splits.split_by_plate", **split_items(cfg.data).counts()},
     }
     model_dir = save_artifact(Path(cfg.output) / "model", net, labels, card)
     write_card(model_dir)
@@ -322,19 +358,48 @@ def finish(cfg: TrainConfig, net: PlateNet, labels: LabelSpace, train_pool: Real
         mlflow.log_dict(card, "model_card.json")
         info = tracking.log_model(mlflow, model_dir, cfg.register_as)
         if cfg.register_as and report is not None:
-            gate(mlflow, cfg.register_as, info, report, val_pool)
+            gate(mlflow, cfg, info, rec)
         mlflow.end_run()
     return model_dir
 
 
-def gate(mlflow: Any, name: str, info: Any, report: EvalReport, val_pool: RealPool) -> bool:
-    """Compare with the current champion on the same validation crops, then decide."""
+def gate_pool(cfg: TrainConfig) -> tuple[RealPool, str]:
+    """The crops the promotion gate reads: the split's test side (read here once, for the
+    model about to ship), or the tune side where the data leave no test side."""
+    sides = split_items(cfg.data)
+    pool = RealPool()
+    items, side = (sides.test, "test") if sides.test else (sides.tune, "tune")
+    for it in items:
+        pool.add(it)
+    return pool, side
+
+
+def gate(mlflow: Any, cfg: TrainConfig, info: Any, new: Recognizer) -> bool:
+    """Compare the new model with the current champion (with none yet, the shipped model)
+    on the same crops of the split's test side; promote only a better one. Prints the
+    decision and both figures, and logs them to the run."""
     from alpr.train import tracking
 
-    champion_score = None
-    if tracking.has_champion(mlflow, name):
-        champ = Recognizer.load(tracking.champion_uri(name))
-        champion_score = evaluate(champ, val_pool.items, val_images(val_pool)).exact_folded
-    version = info.registered_model_version
-    return tracking.promotion_gate(mlflow, name, str(version), report.exact_folded,
-                                   champion_score)
+    name = str(cfg.register_as)
+    pool, side = gate_pool(cfg)
+    if not len(pool):
+        print("promotion gate: no test or tune crops to compare on; not promoted")
+        mlflow.set_tag("gate_decision", "kept_champion")
+        return False
+    imgs = val_images(pool)
+    has_champ = tracking.has_champion(mlflow, name)
+    if has_champ:
+        champ, label = Recognizer.load(tracking.champion_uri(name)), "champion"
+    else:
+        champ, label = Recognizer.load(), "shipped model"
+    new_score = evaluate(new, pool.items, imgs).exact_folded
+    champ_score = evaluate(champ, pool.items, imgs).exact_folded
+    version = str(info.registered_model_version)
+    promoted = tracking.promotion_gate(mlflow, name, version, new_score, champ_score,
+                                       baseline=label)
+    mlflow.set_tag("gate_side", f"{side} ({len(pool)} crops)")
+    print(f"promotion gate on the {side} side ({len(pool)} crops, "
+          f"{len({it.plate for it in pool.items})} plates): new model v{version} "
+          f"{new_score:.1%} exact (O/0), {label} {champ_score:.1%} -> "
+          f"{'promoted to champion' if promoted else f'not promoted: the {label} stays'}")
+    return promoted

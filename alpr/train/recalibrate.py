@@ -50,3 +50,29 @@ def recalibrate(model_dir: Path, labels_csv: Path, val_fraction: float | None = 
     card_path.write_text(json.dumps(card, indent=2, default=str))
     write_card(Path(model_dir))
     return card["calibration"]
+
+
+def recalibrate_on_tune(model_dir: Path, config: Path) -> dict[str, Any]:
+    """Fit temperatures on the *tune* side of a training config's split (never its test
+    side): the crops at the pipeline's margin plus jittered and frame-degraded copies
+    (:func:`alpr.train.loop.calibration_set`); only ``card.json`` changes."""
+    from alpr.train.config import load_config
+    from alpr.train.data import split_items
+    from alpr.train.loop import fit_calibration
+
+    sides = split_items(load_config(config).data)
+    if not sides.tune:
+        raise ValueError(f"{config}: its split leaves no tune-side crops to calibrate on")
+    pool = RealPool()
+    for it in sides.tune:
+        pool.add(it)
+    rec = Recognizer.load(model_dir, backend="torch")
+    uncalibrated = Recognizer(rec.artifact.__class__(rec.spec, rec.labels, rec.artifact.state_dict,
+                                                     {}), backend="torch")
+    cal = fit_calibration(uncalibrated, pool, rec.labels)
+    card_path = Path(model_dir) / CARD
+    card = json.loads(card_path.read_text())
+    card["calibration"] = {**cal, "source": f"tune side of {config}"}
+    card_path.write_text(json.dumps(card, indent=2, default=str))
+    write_card(Path(model_dir))
+    return card["calibration"]

@@ -78,10 +78,10 @@ def log_model(mlflow: Any, model_dir: Path, register_as: str | None) -> Any:
 
 
 def promotion_gate(mlflow: Any, name: str, new_version: str, new_score: float,
-                   champion_score: float | None) -> bool:
-    """Give ``new_version`` the champion alias only if it beats the current champion.
-
-    Scores are on the same evaluation set; with no champion yet, the new version wins.
+                   champion_score: float | None, baseline: str = "champion") -> bool:
+    """Give ``new_version`` the champion alias only if it beats ``champion_score`` (the
+    current champion's, or with none yet the shipped model's, on the same crops); a tie
+    keeps what is there. With no figure to compare against at all, the new version wins.
     The decision and both figures are logged to the active run.
     """
     client = mlflow.MlflowClient()
@@ -89,6 +89,7 @@ def promotion_gate(mlflow: Any, name: str, new_version: str, new_score: float,
     mlflow.log_metric("gate_new_score", new_score)
     if champion_score is not None:
         mlflow.log_metric("gate_champion_score", champion_score)
+    mlflow.set_tag("gate_baseline", baseline)
     mlflow.set_tag("gate_decision", "promoted" if promote else "kept_champion")
     if promote:
         client.set_registered_model_alias(name, CHAMPION, str(new_version))
