@@ -3,7 +3,8 @@
 A Tornado output transform, so Bokeh's and Panel's own handlers get them too. The pages'
 Content-Security-Policy allows only this server as a source; Bokeh and Panel need inline
 scripts, inline styles and ``eval`` (their generated documents and callbacks), so those are
-allowed on the pages and nowhere else: the sign-in pages run no script at all.
+allowed on the pages, and same-origin ``blob:`` scripts (Panel's ES-module shim makes
+them); nowhere else: the sign-in pages run no script at all.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from typing import Any
 from tornado.httputil import HTTPHeaders, HTTPServerRequest
 from tornado.web import OutputTransform
 
-PAGE_CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; "
+PAGE_CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval' blob:; "
+            "worker-src 'self' blob:; "
             "style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
             "font-src 'self' data:; connect-src 'self'; object-src 'none'; "
             "base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
