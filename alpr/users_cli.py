@@ -143,7 +143,11 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _unlock(args: argparse.Namespace) -> int:
-    if _as_user(args, lambda gov, actor: gov.unlock(actor, args.username) or True) is None:
+    def work(gov: Governance, actor: Actor) -> bool:
+        gov.unlock(actor, args.username)
+        return True
+
+    if _as_user(args, work) is None:
         return 2
     print(f"user {args.username} unlocked (failed logins cleared); recorded in the audit trail")
     return 0
