@@ -57,3 +57,17 @@ def test_bad_arguments() -> None:
         augment_image(np.zeros((10, 20, 3), np.float32))
     with pytest.raises(ValueError, match="shape"):
         augment_image(np.zeros((10, 20), np.uint8))
+
+
+def test_frame_degrade_brings_plates_to_frame_sizes_reproducibly(plates: list[np.ndarray]) -> None:
+    import random
+
+    from alpr.augment import frame_degrade
+
+    img = plates[0]
+    heights = [frame_degrade(img, random.Random(s)).shape[0] for s in range(40)]
+    assert min(heights) >= 22 and max(heights) <= 60 and len(set(heights)) > 10
+    again = frame_degrade(img, random.Random(7))
+    assert np.array_equal(again, frame_degrade(img, random.Random(7)))
+    small = np.full((30, 60, 3), 128, np.uint8)  # a plate already small keeps its size
+    assert frame_degrade(small, random.Random(1), heights=(40.0, 50.0)).shape == (30, 60, 3)

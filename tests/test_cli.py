@@ -150,3 +150,29 @@ def test_calibrate_checks_the_crops_then_rewrites_only_the_card(tmp_path):
     assert res.returncode == 2 and "error:" in res.stderr
     res = run_cli("calibrate", "--model", str(model), "--labels", str(tmp_path / "no.csv"))
     assert res.returncode == 2 and "not found" in res.stderr
+
+
+@pytest.mark.skipif(not (MODEL / "model.pt").exists(), reason="no shipped model in models/")
+def test_calibrate_on_a_configs_tune_side_never_its_test_side(tmp_path):
+    import shutil
+
+    from alpr.synth.writer import write_dataset
+    from alpr.train.config import load_config
+    from alpr.train.data import split_items
+
+    model = tmp_path / "model"
+    shutil.copytree(MODEL, model)
+    labels = write_dataset(tmp_path / "set", n=20, seed=6, progress=False, states=["CA", "TX"])
+    cfg = tmp_path / "cfg.yaml"
+    cfg.write_text(f"name: c\ndata: {{real_crops: [{labels}]}}\n"
+                   "stages: [{name: a, steps: 1}]\n")
+    sides = split_items(load_config(cfg).data)
+    assert sides.tune and sides.test
+    res = run_cli("calibrate", "--model", str(model), "--config", str(cfg))
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert "tune side" in res.stdout
+    cal = json.loads((model / "card.json").read_text())["calibration"]
+    assert cal["source"] == f"tune side of {cfg}"
+    assert f"on {len(sides.tune) * 4} tune-side crops" in cal["method"]  # + 3 copies each
+    res = run_cli("calibrate", "--model", str(model))
+    assert res.returncode == 2 and "--labels" in res.stderr

@@ -274,3 +274,47 @@ def retune_read_check(model_dir: Path, recognizer: Any, min_score: float = 0.2,
                           max_false_per_frame=max_false_per_frame)
     return set_read_check(model_dir, check, val, [load_rgb(it.image) for it in val],
                           recognizer)
+
+
+KNOWN_BOXES = Path(__file__).resolve().parents[2] / "training" / "detector_val_known_plates.csv"
+
+
+def retune_on_tune(model_dir: Path, recognizer: Any, config: Path,
+                   max_false_per_frame: float = 0.05,
+                   known_boxes: Path | None = KNOWN_BOXES) -> dict[str, Any]:
+    """Re-derive a detector's threshold, read check and closer look on the *tune* frames of
+    a recognizer config's split (docs/evaluation.md) — frames the detector never trained on
+    and the test side never touched: the lowest threshold with at most
+    ``max_false_per_frame`` false plates per frame there, then the read check's confidence
+    and the closer look's size adding no false plate there. Only the card changes; returns it.
+    """
+    from alpr.detector.data import frame_key, load_extra_boxes
+    from alpr.train.config import load_config
+    from alpr.train.data import split_items
+
+    items = [it for it in split_items(load_config(config).data).tune if it.box is not None]
+    if not items:
+        raise ValueError(f"{config}: its split has no tune-side frames")
+    frames = [load_rgb(it.image) for it in items]
+    extra = load_extra_boxes(known_boxes if known_boxes and Path(known_boxes).exists() else None)
+    known = [[b for kind in ("plate", "ignore") for b in extra.get(frame_key(it.image), {})
+              .get(kind, [])] for it in items]
+    det = PlateDetector.load(model_dir, threshold=min(GRID), read_check=False)
+    dets = [det.detect(f) for f in frames]
+    th = pick_threshold(items, dets, max_false_per_frame, known)
+    rep = build_report(items, [[d for d in ds if d.score >= th] for ds in dets], known=known)
+    where = f"the {len(items)} tune-side frames of {Path(config).name}'s split"
+    set_threshold(model_dir, th,
+                  f"lowest of {GRID[0]}..{GRID[-1]} with at most {max_false_per_frame} false "
+                  f"plates per frame on {where} (there: recall {rep.recall:.3f}, "
+                  f"{rep.false_per_frame:.3f} false plates per frame; other plates the labels "
+                  f"leave out not counted); set by alpr.detector.threshold.retune_on_tune")
+    det = PlateDetector.load(model_dir, read_check=False)
+    check, _ = pick_read_check(det, recognizer, items, frames, known=known)
+    if check is not None:
+        check = pick_zoom(det, recognizer, check, items, frames, known)
+        check = replace(check, method=check.method.replace(
+            f"the {len(items)} training frames", where),
+            zoom_method=(check.zoom_method or "").replace(
+                f"the {len(items)} training frames", where))
+    return set_read_check(model_dir, check, recognizer=recognizer)
