@@ -104,6 +104,9 @@ def load_list_checked(gov: Governance, actor: Actor, path: Path,
     """:func:`load_list`, also returning the confirmed shrink (None if the list did not
     shrink by half)."""
     now = require_utc(now, "now") if now is not None else None
+    if len(Path(path).name) > 200:
+        raise ValueError(f"{path}: the list's name (its file name) is longer than the 200 "
+                         f"characters a source may have")
     hot = load_hotlist(path, now=now)
     v = hot.version
     with gov._tx() as s:

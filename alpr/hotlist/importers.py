@@ -27,6 +27,7 @@ from alpr.utc import parse_utc
 CSV_REQUIRED = ("plate", "state", "category")
 CSV_OPTIONAL = ("reference", "expires_at")
 NCIC_FIELDS = "PLATE;STATE;CATEGORY[;REFERENCE]"
+MAX_REFERENCE = 200  # the store's column length
 _CANONICAL = re.compile(r"[A-Z0-9]{1,10}")
 _CODES = {c: c for c in codes()}  # one shared string per code, not one per row
 
@@ -83,6 +84,12 @@ class _Builder:
             reference: str | None = None, expires_raw: str | None = None) -> None:
         self.rows += 1
         errors: list[RowError] = []
+        if any("\x00" in (v or "") for v in (plate_raw, state_raw, category_raw, reference,
+                                                expires_raw)):
+            self.rejections.append(RowError(line, "line", plate_raw[:40],
+                                            "contains a NUL character"))
+            self.rejected_lines.add(line)
+            return
         plate_raw, state_raw, category_raw = plate_raw.strip(), state_raw.strip(), category_raw.strip()
         plate = plate_raw if _CANONICAL.fullmatch(plate_raw) else None
         if plate is None:
@@ -104,6 +111,10 @@ class _Builder:
             category = get_category(category_raw)
         except UnknownCategoryError as exc:
             errors.append(RowError(line, "category", category_raw, str(exc)))
+        if reference and len(reference.strip()) > MAX_REFERENCE:
+            errors.append(RowError(line, "reference", reference.strip()[:40] + "…",
+                                   f"{len(reference.strip())} characters, more than the "
+                                   f"{MAX_REFERENCE} allowed"))
         expires_at = None
         if expires_raw and expires_raw.strip():
             try:

@@ -121,6 +121,8 @@ def _text(row: dict[str, Any], key: str, line: int, required: bool = False) -> s
     if not isinstance(value, str):
         raise _Bad(RowError(line, key, _shown(value),
                             f"must be text, not {_kind(value)}"))
+    if "\x00" in value:  # PostgreSQL cannot store it; no reader writes it
+        raise _Bad(RowError(line, key, _shown(value), "contains a NUL character"))
     limit = MAX_TEXT.get(key)
     if limit is not None and len(value) > limit:
         raise _Bad(RowError(line, key, _shown(value),
