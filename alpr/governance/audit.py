@@ -244,11 +244,12 @@ def verify(session: Session, anchors: Iterable[Anchor] = (), checkpoints: bool =
     each anchor (given, and the store's own checkpoints) is still contained, and each
     audited record still matches its digest."""
     url = store_url(session)
+    bad_key = None
     try:
         key = load_key(url)
         where = f"looked in $ALPR_AUDIT_KEY, $ALPR_AUDIT_KEY_FILE and {key_path(url)}"
-    except AuditKeyError as exc:
-        key, where = None, str(exc)
+    except AuditKeyError as exc:  # present but unusable (exposed, malformed)
+        key, where, bad_key = None, str(exc), str(exc)
     wanted = list(anchors) + (anchor_files.load_folder(checkpoint_dir(url)) if checkpoints
                               else [])
     walk = _walk(session, key, {a.id for a in wanted})
@@ -256,6 +257,9 @@ def verify(session: Session, anchors: Iterable[Anchor] = (), checkpoints: bool =
         bad_id, reason = walk.broken
         return ChainReport(False, walk.rows, bad_id, reason, "broken")
     problems = [p for a in wanted for p in _contained(a, walk, key)]
+    if bad_key is not None:
+        return ChainReport(False, walk.rows, None, bad_key, "unverifiable", tuple(problems),
+                           len(wanted))
     if walk.keyed and key is None:
         return ChainReport(False, walk.rows, None, f"no audit key ({where}); the "
                            f"{walk.keyed} keyed rows cannot be checked", "unverifiable",
