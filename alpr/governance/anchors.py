@@ -69,8 +69,9 @@ _HEX64 = re.compile(r"[0-9a-f]{64}")
 
 
 def parse(text: str, source: str = "") -> Anchor:
-    """An anchor from a checkpoint file's JSON, or from ``alpr audit head``'s line
-    ``COUNT HASH`` (ids run 1..count, so the row is the count-th)."""
+    """An anchor from a checkpoint file's JSON, from ``alpr audit head``'s line
+    ``COUNT HASH`` (ids run 1..count, so the row is the count-th), or a bare row hash
+    (id 0: whichever row has it)."""
     text = text.strip()
     if text.startswith("{"):
         try:
@@ -84,6 +85,8 @@ def parse(text: str, source: str = "") -> Anchor:
             if isinstance(exc, AnchorError):
                 raise
             raise AnchorError(f"{source}: not an audit anchor ({exc})") from None
+    elif _HEX64.fullmatch(text):  # a bare head hash: some row must still have it
+        a = Anchor(0, text, 0, source=source)
     else:
         parts = text.split()
         if len(parts) != 2 or not parts[0].isdigit():

@@ -252,7 +252,7 @@ def verify(session: Session, anchors: Iterable[Anchor] = (), checkpoints: bool =
         key, where, bad_key = None, str(exc), str(exc)
     wanted = list(anchors) + (anchor_files.load_folder(checkpoint_dir(url)) if checkpoints
                               else [])
-    walk = _walk(session, key, {a.id for a in wanted})
+    walk = _walk(session, key, {a.id for a in wanted}, {a.hash for a in wanted if not a.id})
     if walk.broken is not None:
         bad_id, reason = walk.broken
         return ChainReport(False, walk.rows, bad_id, reason, "broken")
@@ -287,9 +287,11 @@ class _Walk:
     last_hash: str = GENESIS
     commitments: dict[int, tuple[int, str]] = field(default_factory=dict)
     hashes: dict[int, str] = field(default_factory=dict)  # of the anchored rows
+    found: set[str] = field(default_factory=set)  # anchored bare hashes seen
 
 
 def _walk(session: Session, key: AuditKey | None, anchored: set[int],
+          anchored_hashes: set[str] = frozenset(),  # type: ignore[assignment]
           sealing: bool = False) -> _Walk:
     w = _Walk()
     e = AuditEntry
@@ -335,6 +337,8 @@ def _walk(session: Session, key: AuditKey | None, anchored: set[int],
                                       str(committed.get("sha256", "")))
         if rid in anchored:
             w.hashes[rid] = row_hash
+        if row_hash in anchored_hashes:
+            w.found.add(row_hash)
         w.last_hash, expected_id, w.rows = row_hash, expected_id + 1, w.rows + 1
     head = session.get(AuditHead, 1)
     if head is not None and (head.count != w.rows or head.last_hash != w.last_hash):
@@ -361,7 +365,11 @@ def _contained(a: Anchor, w: _Walk, key: AuditKey | None) -> list[str]:
     if key is not None and a.mac is not None and not a.signature_ok(key):
         out.append(f"anchor {a}: its signature does not match the audit key (altered, or "
                    f"made for another store)")
-    if a.id > w.rows:
+    if not a.id:
+        if a.hash not in w.found:
+            out.append(f"anchor {a}: no row of the chain has this hash any more (the chain "
+                       f"was cut or rewritten)")
+    elif a.id > w.rows:
         out.append(f"anchor {a}: row {a.id} is no longer in the chain, which has {w.rows} "
                    f"rows (the newest rows were cut)")
     elif a.id and w.hashes.get(a.id) != a.hash:
