@@ -124,11 +124,11 @@ def bulk_reads(path: Path, n: int, days: int, today: dt.date, seed: int = 0) -> 
         bx, by = rng.integers(380, 420, m), rng.integers(280, 320, m)
         rows = [((t0 + dt.timedelta(seconds=int(t))).strftime("%Y-%m-%d %H:%M:%S.000000"),
                  cams[c], f"BLK{lo + i:07d}", "CA", float(cf), 0.9, int(x), int(y), 120, 40,
-                 user) for i, (t, c, cf, x, y) in enumerate(zip(secs, cam, conf, bx, by,
-                                                                strict=True))]
+                 user, f"plate:BLK{lo + i:07d}")
+                for i, (t, c, cf, x, y) in enumerate(zip(secs, cam, conf, bx, by, strict=True))]
         con.executemany("INSERT INTO reads (read_at, camera_id, plate, state, confidence, "
-                        "state_confidence, box_x, box_y, box_w, box_h, ingested_by) VALUES "
-                        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+                        "state_confidence, box_x, box_y, box_w, box_h, ingested_by, read_key) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
         con.commit()
     con.close()
     return time.perf_counter() - start

@@ -88,7 +88,9 @@ def test_verified_reads_become_labelled_crops(tmp_path):
         reads = [("ABC123", "CA", "a.png"), ("ABC128", "CA", "b.png"), ("ABC123", "NV", "c.png"),
                  ("ABC123", "CA", "gone.png"), ("ABC1Z3", "CA", "e.png"),
                  ("ABC1Z3", "CA", "f.png")]
-        c.execute(insert(Read), [{"id": i, "read_at": now, "camera_id": cam, "plate": p,
+        # a second apart: one camera reads a plate once at a given time (the natural key)
+        c.execute(insert(Read), [{"id": i, "read_at": now + dt.timedelta(seconds=i),
+                                  "camera_id": cam, "plate": p,
                                   "state": s, "confidence": 0.9, "image_path": f"img/{f}",
                                   "ingested_by": 1} for i, (p, s, f) in enumerate(reads, 1)])
         fuzzy = '[[4, "Z", "2"]]'  # reads 5 and 6 matched ABC123 with Z for 2
