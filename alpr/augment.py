@@ -163,6 +163,7 @@ def frame_degrade(image: np.ndarray, rng: random.Random, plate_height: float | N
         out = np.clip(out.astype(np.float32) + noise, 0, 255).astype(np.uint8)
     quality = rng.randint(30, 80)
     ok, buf = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, quality])
-    if ok:
-        out = cv2.imdecode(buf, cv2.IMREAD_UNCHANGED)
+    decoded = cv2.imdecode(buf, cv2.IMREAD_UNCHANGED) if ok else None
+    if decoded is not None:
+        out = decoded
     return np.ascontiguousarray(out, dtype=np.uint8)

@@ -214,13 +214,14 @@ def summarise(cases: Sequence[Case], ours: Sequence[str], ours_state: Sequence[s
     return out
 
 
-def end_to_end(frames: list[np.ndarray], det: PlateDetector, rec: Recognizer
+def end_to_end(frames: list[np.ndarray], det: PlateDetector, rec: Recognizer,
+               reread: bool = True
                ) -> tuple[list[list[Detection]], list[list[str]], list[float]]:
     """The pipeline over the frames one at a time: detections, their reads, ms per frame."""
     dets, texts, ms = [], [], []
     for f in frames:
         t0 = time.perf_counter()
-        plates = find_plates([f], det, rec)[0]
+        plates = find_plates([f], det, rec, reread=reread)[0]
         ms.append((time.perf_counter() - t0) * 1e3)
         dets.append([p.detection for p in plates])
         texts.append([p.read.text for p in plates])
@@ -309,6 +310,9 @@ def main() -> None:
     ap.add_argument("--copies", type=int, default=3, help="frame-like copies per crop")
     ap.add_argument("--json", type=Path, default=None, help="write every figure here")
     ap.add_argument("--no-peer", action="store_true")
+    ap.add_argument("--no-reread", action="store_true",
+                    help="read each plate once (default: unsure reads are re-read from several "
+                         "views, as alpr read does)")
     ap.add_argument("--peer-python", default=None)
     args = ap.parse_args()
 
@@ -361,7 +365,7 @@ def main() -> None:
     all_frames: list[np.ndarray] = []
     all_runs: tuple[list, list, list] = ([], [], [])
     for r in frames_items:
-        run = end_to_end(frames[r], det, rec)
+        run = end_to_end(frames[r], det, rec, reread=not args.no_reread)
         e2e[r] = e2e_figures(frames_items[r], *run)
         all_items += frames_items[r]
         all_frames += frames[r]
@@ -401,7 +405,7 @@ def main() -> None:
     for it, c in zip(crop_items, crops, strict=True):
         cases += frame_like_cases(it, c, args.copies)
     images = [c.image for c in cases]
-    reads = rec.read_crops(images)
+    reads = rec.read_crops(images, reread=not args.no_reread)
     ours = [r.text for r in reads]
     ours_state = [r.state for r in reads]
     peer = None

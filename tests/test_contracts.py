@@ -261,10 +261,10 @@ def test_class_balance_is_reported_not_refused():
     assert "CA" in report.notes and "class balance" in report.notes
 
 
-def test_a_held_out_plate_text_stays_out_of_training(tmp_path):
-    """Twelve crops of one plate text straddle the hash split: training keeps none of them
-    (the validation side is unchanged), and the contract refuses a split that has the text
-    on both sides."""
+def test_a_plate_text_lives_on_one_side_and_no_crop_is_dropped(tmp_path):
+    """Twelve crops of one plate text, which a file-name split would put on both sides, all
+    follow their plate to one side; nothing is dropped; and the contract still refuses a
+    split that has the text on both sides."""
     from alpr.contracts.gates import check_split
     from alpr.datasets import split, split_key
     from alpr.train.config import DataConfig
@@ -275,16 +275,16 @@ def test_a_held_out_plate_text_stays_out_of_training(tmp_path):
     for n in names:
         Image.new("RGB", (16, 8)).save(tmp_path / "images" / n)
     keys = [split_key(crop(Path(n).stem, "X", None)) for n in names[:12]]
-    assert min(keys) < 0.5 <= max(keys)  # both sides get a crop of the one plate
+    assert min(keys) < 0.5 <= max(keys)  # a file-name split would cut the one plate in two
     labels = tmp_path / "labels.csv"
     labels.write_text("image,state,plate\n" + "".join(
         f"images/{n},CA,{'SAME1' if n.startswith('p') else 'OTHER' + n[1:-4]}\n"
         for n in names))
-    train, val = load_pools(DataConfig(real_crops=(str(labels),), val_fraction=0.5))
-    assert "SAME1" not in train.plates
-    assert val.plates.count("SAME1") == sum(k < 0.5 for k in keys)
-    assert len(train) == sum(split_key(crop(Path(n).stem, "X", None)) >= 0.5
-                             for n in names[12:])
+    train, tune = load_pools(DataConfig(real_crops=(str(labels),), val_fraction=0.5,
+                                        test_fraction=0.0))
+    assert {train.plates.count("SAME1"), tune.plates.count("SAME1")} == {0, 12}
+    assert len(train) + len(tune) == 24
+    assert len(set(train.plates) & set(tune.plates)) == 0
     items = [crop(Path(n).stem, "SAME1", "CA") for n in names[:12]]
     tr, va = split(items, 0.5)
     with pytest.raises(ContractRefused, match="no plate text"):

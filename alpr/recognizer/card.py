@@ -22,6 +22,30 @@ WEAKNESSES = """\
 """
 
 
+def _figures_heading(card: dict) -> str:
+    if "split" in card:
+        sp = card["split"]
+        return (f"## Validation figures (tune side of the plate-text split: "
+                f"{sp['tune']['crops']} crops of {sp['tune']['plates']} plates; the run was "
+                f"evaluated and calibrated here, so these are not blind)")
+    if (card.get("config") or {}).get("init_from"):
+        return "## Held-out figures (real crops this run never trained on; see provenance)"
+    return "## Held-out figures (real crops never trained on)"
+
+
+def _test_section(card: dict) -> list[str]:
+    """The test side's figures, measured once for the model about to ship, with what each
+    is worth (``figures_test``: {label: text}, ``figures_test_notes``: [text])."""
+    figs = card.get("figures_test") or {}
+    if not figs:
+        return []
+    sp = card.get("split", {}).get("test", {})
+    head = (f"## Test figures (test side of the split, {sp.get('crops', '?')} crops of "
+            f"{sp.get('plates', '?')} plates, read once; benchmarks/bench_frames.py)")
+    return [head, *[f"- {k}: {v}" for k, v in figs.items()],
+            *[f"- note: {n}" for n in card.get("figures_test_notes", [])], ""]
+
+
 def render_card(folder: Path) -> str:
     card = json.loads((Path(folder) / CARD).read_text())
     m = card.get("metrics_val", {})
@@ -51,15 +75,14 @@ def render_card(folder: Path) -> str:
            f"counts as seen too)"] if (card.get("config") or {}).get("init_from") else []),
         *[f"- note: {n}" for n in card.get("notes", [])],
         "",
-        "## Held-out figures (real crops never trained on)"
-        if not (card.get("config") or {}).get("init_from")
-        else "## Held-out figures (real crops this run never trained on; see provenance)",
+        _figures_heading(card),
         f"- exact match, O folded to 0: {pct('exact_match_o_folded')} (strict: {pct('exact_match')})",
         f"- character accuracy: {pct('char_accuracy')}",
         f"- state of issuance top-1: {pct('state_top1')}",
         f"- reads with confidence >= 0.9: {pct('accepted_at_0.9')} of all, of which right: "
         f"{pct('accuracy_at_0.9')}",
         "",
+        *_test_section(card),
         "## Calibration",
         f"- char temperature {cal.get('char_temperature')}, state temperature "
         f"{cal.get('state_temperature')}",

@@ -335,7 +335,7 @@ def finish(cfg: TrainConfig, net: PlateNet, labels: LabelSpace, train_pool: Real
             "val_real_crops": len(val_pool),
             "train_manifest_sha256": manifest_hash(train_pool.items),
             "val_manifest_sha256": manifest_hash(val_pool.items),
-            "sources": list(cfg.data.real_crops) + list(cfg.data.real_frames),
+            "sources": [*cfg.data.real_crops, *cfg.data.text_crops, *cfg.data.real_frames],
         },
         "metrics_val": report.metrics() if report else {},
         # which figure is which (docs/evaluation.md): metrics_val is on the tune side, where
