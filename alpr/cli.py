@@ -144,38 +144,30 @@ def _calibrate(args: argparse.Namespace) -> int:
     from alpr.contracts.model import ContractFileError
     from alpr.contracts.runner import ContractRefused
     from alpr.datasets import LabelFileError
-    from alpr.train.recalibrate import recalibrate
+    from alpr.train.recalibrate import recalibrate, recalibrate_on_tune
 
-    if args.config is not None:
-        from alpr.train.recalibrate import recalibrate_on_tune
-
-        try:
-            cal = recalibrate_on_tune(Path(args.model), args.config)
-        except (LabelFileError, ValueError, FileNotFoundError) as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
-        print(f"calibration (tune side of {args.config}) written to "
-              f"{Path(args.model) / 'card.json'}: char temperature "
-              f"{cal['char_temperature']}, state temperature {cal['state_temperature']}")
-        return 0
-    if args.labels is None:
+    if args.config is None and args.labels is None:
         print("error: --labels: give a labels CSV, or --config for a training config's tune "
               "side", file=sys.stderr)
         return 2
-    if not Path(args.labels).is_file():
-        print(f"error: {args.labels}: labels file not found", file=sys.stderr)
-        return 2
-    try:  # the crop-manifest contract: bad rows reported (and left out), a broken set refused
-        check_crop_manifests([args.labels], args.corrections)
-    except (ContractRefused, ContractFileError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    if args.config is None:
+        if not Path(args.labels).is_file():
+            print(f"error: {args.labels}: labels file not found", file=sys.stderr)
+            return 2
+        try:  # the crop-manifest contract: bad rows reported (and left out), a broken set refused
+            check_crop_manifests([args.labels], args.corrections)
+        except (ContractRefused, ContractFileError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
     try:
-        cal = recalibrate(Path(args.model), args.labels, args.val_fraction, args.corrections)
+        cal = (recalibrate_on_tune(Path(args.model), args.config) if args.config is not None
+               else recalibrate(Path(args.model), args.labels, args.val_fraction,
+                                args.corrections))
     except (LabelFileError, ValueError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(f"calibration written to {Path(args.model) / 'card.json'}: "
+    where = f" (tune side of {args.config})" if args.config is not None else ""
+    print(f"calibration{where} written to {Path(args.model) / 'card.json'}: "
           f"char temperature {cal['char_temperature']}, "
           f"state temperature {cal['state_temperature']}")
     return 0

@@ -4,8 +4,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from split_kit import split_sides
 
-from alpr.datasets import load_crops, split
+from alpr.datasets import load_crops
 from alpr.evaluation import evaluate
 from alpr.recognizer.preprocess import load_rgb
 from alpr.recognizer.recognizer import Recognizer, default_model_dir
@@ -34,14 +35,12 @@ def test_onnx_and_torch_backends_read_the_same(shared_datasets):
     np.testing.assert_allclose([r.confidence for r in a], [r.confidence for r in b], atol=1e-3)
 
 
-def test_reads_unseen_real_plates_and_states(shared_datasets):
-    """The validation split (by the training config's hash rule) was never trained on."""
+def test_reads_real_plates_and_states_of_the_test_side(shared_datasets):
+    """The US crops of the split's test side: what the card's test figures are measured on
+    (docs/evaluation.md says which of them the shipped model's lineage saw)."""
     rec = Recognizer.load()
-    val_fraction = rec.artifact.card["config"]["data"]["val_fraction"]
-    items = load_crops(shared_datasets / "openalpr-us-crops" / "labels.csv",
-                       corrections=ROOT / "training" / "label_corrections.csv").items
-    val = split(items, val_fraction)[1]
-    report = evaluate(rec, val)
+    test = [it for it in split_sides(shared_datasets).test if it.box is None and it.state]
+    report = evaluate(rec, test)
     assert report.n >= 50
     assert report.exact_folded >= 0.9, report.summary()
     assert report.state_accuracy is not None and report.state_accuracy >= 0.9, report.summary()

@@ -78,7 +78,8 @@ def render_card(folder: Path) -> str:
           if (card.get("config") or {}).get("init_from") else []),
         *[f"- note: {n}" for n in card.get("notes", [])],
         "",
-        "## Held-out figures (real frames never trained on)",
+        (f"## Validation figures ({card['metrics_val_side']})" if card.get("metrics_val_side")
+         else "## Held-out figures (real frames never trained on)"),
         f"- detection recall at IoU >= 0.4: {_pct(m, 'recall')}; precision "
         f"{_pct(m, 'precision')}; false plates per frame "
         f"{m.get('false_plates_per_frame', float('nan')):.3f}",
@@ -108,7 +109,12 @@ def render_card(folder: Path) -> str:
         lines.append(f"| {name} | {int(s.get('frames', 0))} | {_pct(s, 'recall')} | "
                      f"{_pct(s, 'precision')} | {s.get('false_plates_per_frame', 0):.3f} | "
                      f"{_pct(s, 'end_to_end_exact_o_folded')} | {_pct(s, 'end_to_end_exact')} |")
-    lines += ["", "By score threshold (all held-out frames):", "",
+    lines += [*(["", "## Test figures (read once; benchmarks/bench_frames.py)",
+                 *[f"- {k}: {v}" for k, v in card["figures_test"].items()]]
+                if card.get("figures_test") else []),
+              "", "By score threshold (all held-out frames, before the tune-side re-choice):"
+              if card.get("metrics_val_side") else "By score threshold (all held-out frames):",
+              "",
               "| threshold | recall | precision | false/frame |", "| --- | --- | --- | --- |"]
     for r in card.get("thresholds_val", []):
         lines.append(f"| {r['threshold']} | {r['recall']:.1%} | {r['precision']:.1%} | "

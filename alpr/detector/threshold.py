@@ -317,4 +317,12 @@ def retune_on_tune(model_dir: Path, recognizer: Any, config: Path,
             f"the {len(items)} training frames", where),
             zoom_method=(check.zoom_method or "").replace(
                 f"the {len(items)} training frames", where))
-    return set_read_check(model_dir, check, recognizer=recognizer)
+    card = set_read_check(model_dir, check, items, frames, recognizer)  # re-measured there
+    card["metrics_val_side"] = (f"tune side of {Path(config).name}'s plate-text split "
+                                f"({len(items)} frames; threshold, read check and closer look "
+                                f"were chosen on them: validation figures)")
+    (Path(model_dir) / "card.json").write_text(json.dumps(card, indent=2, default=str))
+    from alpr.detector.card import write_card
+
+    write_card(Path(model_dir))
+    return card

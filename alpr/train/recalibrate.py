@@ -10,31 +10,36 @@ import json
 from pathlib import Path
 from typing import Any
 
-from alpr.datasets import load_crops, split
+from alpr.datasets import LabelledCrop, load_crops, split
 from alpr.recognizer.artifact import CARD
 from alpr.recognizer.card import write_card
 from alpr.recognizer.recognizer import Recognizer
 from alpr.train.data import RealPool
 
 
-def recalibrate(model_dir: Path, labels_csv: Path, val_fraction: float | None = None,
-                corrections: Path | None = None) -> dict[str, Any]:
-    """Fit temperatures on ``labels_csv`` (its hash-split held-out part if ``val_fraction``)
-    and write them into the model card; returns the new calibration block."""
+def _fit(model_dir: Path, items: list[LabelledCrop]) -> tuple[Recognizer, dict[str, Any]]:
+    """(the model, temperatures fitted on ``items``) with the model's own calibration off."""
     from alpr.train.loop import fit_calibration
 
-    items = load_crops(labels_csv, corrections=corrections).items
-    if val_fraction is not None:
-        items = split(items, val_fraction)[1]
-    if not items:
-        raise ValueError(f"{labels_csv}: no usable crops to calibrate on")
     pool = RealPool()
     for it in items:
         pool.add(it)
     rec = Recognizer.load(model_dir, backend="torch")
     uncalibrated = Recognizer(rec.artifact.__class__(rec.spec, rec.labels, rec.artifact.state_dict,
                                                      {}), backend="torch")
-    cal = fit_calibration(uncalibrated, pool, rec.labels)
+    return rec, fit_calibration(uncalibrated, pool, rec.labels)
+
+
+def recalibrate(model_dir: Path, labels_csv: Path, val_fraction: float | None = None,
+                corrections: Path | None = None) -> dict[str, Any]:
+    """Fit temperatures on ``labels_csv`` (its hash-split held-out part if ``val_fraction``)
+    and write them into the model card; returns the new calibration block."""
+    items = load_crops(labels_csv, corrections=corrections).items
+    if val_fraction is not None:
+        items = split(items, val_fraction)[1]
+    if not items:
+        raise ValueError(f"{labels_csv}: no usable crops to calibrate on")
+    rec, cal = _fit(model_dir, items)
     card_path = Path(model_dir) / CARD
     card = json.loads(card_path.read_text())
     card["calibration"] = {**cal, "source": str(labels_csv), "val_fraction": val_fraction}
@@ -58,18 +63,11 @@ def recalibrate_on_tune(model_dir: Path, config: Path) -> dict[str, Any]:
     (:func:`alpr.train.loop.calibration_set`); only ``card.json`` changes."""
     from alpr.train.config import load_config
     from alpr.train.data import split_items
-    from alpr.train.loop import fit_calibration
 
     sides = split_items(load_config(config).data)
     if not sides.tune:
         raise ValueError(f"{config}: its split leaves no tune-side crops to calibrate on")
-    pool = RealPool()
-    for it in sides.tune:
-        pool.add(it)
-    rec = Recognizer.load(model_dir, backend="torch")
-    uncalibrated = Recognizer(rec.artifact.__class__(rec.spec, rec.labels, rec.artifact.state_dict,
-                                                     {}), backend="torch")
-    cal = fit_calibration(uncalibrated, pool, rec.labels)
+    _, cal = _fit(model_dir, sides.tune)
     card_path = Path(model_dir) / CARD
     card = json.loads(card_path.read_text())
     card["calibration"] = {**cal, "source": f"tune side of {config}"}
