@@ -34,6 +34,10 @@ def smoke_department(tmp_path_factory: pytest.TempPathFactory) -> SmokeDepartmen
 
         out = tmp_path_factory.mktemp("smoke-department")
         url = f"sqlite:///{out / 'alpr.db'}"
-        result = simulate(SMOKE, url, out, progress=False)
+        # the department's images live under its own root (out/images), whatever the image
+        # root of the test that first asks for it: tests read them with image_root=out/images
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("ALPR_IMAGE_ROOT", str(out / "images"))
+            result = simulate(SMOKE, url, out, progress=False)
         _CACHE["smoke"] = SmokeDepartment(SMOKE, url, out, result)
     return _CACHE["smoke"]
