@@ -29,6 +29,7 @@ from alpr.health.patrol import patrol_findings
 from alpr.health.report import health_report
 from alpr.simulate.faults import read_faults
 from alpr.simulate.scene import CameraState, make_rig, render_frame
+from alpr.store.audit_key import key_path
 from alpr.store.db import make_engine
 
 FRAMES = Path(__file__).resolve().parents[1].parent / "shared" / "datasets" / \
@@ -262,6 +263,9 @@ def test_decisions_are_recorded_audited_and_enforced(smoke_department, tmp_path)
     src = Path(d.url[len("sqlite:///"):])
     db = tmp_path / "copy.db"
     shutil.copy(src, db)  # decide on a copy: the session's department stays as simulated
+    # and its audit key with it, as an operator restoring a backup would (the key lives
+    # outside the database, docs/security.md): the copy's chain goes on under the same key
+    shutil.copy(key_path(d.url), key_path(f"sqlite:///{db}"))
     gov = Governance(make_engine(f"sqlite:///{db}"), today=lambda: d.cfg.day(d.cfg.days - 1))
     admin = gov.login("admin", d.cfg.admin_password)
     cam = next(f.camera for f in read_faults(d.out / "faults.json") if f.kind == "misalignment")
@@ -290,6 +294,11 @@ def test_decisions_are_recorded_audited_and_enforced(smoke_department, tmp_path)
     assert vendor == "Vendor realigned bracket, work order 7781"
     report = {h.camera: h for h in health_report(gov, admin)}
     assert report[cam].status == "ok" and report[cam].resolved  # repaired: history only
+    from alpr.governance import audit
+
+    with gov.Session() as s:  # the decisions extend the copied chain under its own key
+        chain = audit.verify(s)
+    assert chain.ok and chain.status == "intact", str(chain)
     gov.engine.dispose()
 
 

@@ -4,12 +4,12 @@ migration, and SQLite (no partitions) gives the same answers row by row."""
 import datetime as dt
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from store_kit import add_user, department
 
 from alpr.governance.records import RetentionPolicy, ingest_rows, place_hold, purge
 from alpr.store import partitions
-from alpr.store.db import downgrade, upgrade
+from alpr.store.db import downgrade, make_engine, upgrade
 from alpr.store.schema import Hit, Read
 
 NOW = dt.datetime(2026, 6, 1, 12, tzinfo=dt.UTC)
@@ -77,6 +77,27 @@ def test_purge_drops_whole_expired_months_and_keeps_held_ones(world):
     assert ingest_rows(gov, admin, rows([("LATE001", "2026-01-15T09:00:00Z")])).stored == 1
 
 
+def test_a_month_dropped_behind_an_engine_is_created_again_by_a_new_one(world, db_url):
+    """Which months exist is remembered per engine, not per URL: after the month is gone
+    (another process's purge, a store restored or made again at the same URL) a new engine
+    creates it again rather than sending its reads to reads_default."""
+    gov, admin = world
+    assert ingest_rows(gov, admin, rows([("MAY001", "2026-05-02T10:00:00Z")])).stored == 1
+    with gov.engine.begin() as conn:
+        pg = partitions.is_partitioned(conn)
+        if pg:
+            conn.execute(text("ALTER TABLE reads DETACH PARTITION reads_y2026m05"))
+            conn.execute(text("DROP TABLE reads_y2026m05"))
+    again, admin = department_again(db_url)
+    assert ingest_rows(again, admin, rows([("MAY002", "2026-05-03T10:00:00Z")])).stored == 1
+    with again.engine.connect() as conn:
+        assert [p.name for p in partitions.partitions(conn)] == (
+            ["reads_y2026m05"] if pg else [])
+        if pg:
+            assert conn.scalar(text(f"SELECT count(*) FROM {partitions.DEFAULT}")) == 0
+    again.engine.dispose()
+
+
 def test_hits_follow_their_reads_into_partitions(world, tmp_path):
     from alpr.governance.hotlists import load_list
 
@@ -95,15 +116,17 @@ def test_hits_follow_their_reads_into_partitions(world, tmp_path):
 
 
 def test_migration_to_partitions_keeps_every_read(db_url):
+    """Reads a release at revision 0005 stored (before partitioning) keep their ids through
+    migration 0006 and those after it, and the id sequence carries on after them."""
     downgrade(db_url, "0005")
-    gov, admin = department(db_url)
-    gov.add_camera(admin, "CAM-1", "stationary")
     times = [("OLD001", "2025-11-30T23:59:59Z"), ("OLD002", "2025-12-01T00:00:00Z"),
              ("OLD003", "2026-02-14T12:00:00Z")]
-    assert ingest_rows(gov, admin, rows(times), match=False).stored == 3
-    with gov.Session() as s:
-        before = s.execute(select(Read.id, Read.plate).order_by(Read.id)).all()
-    gov.engine.dispose()
+    _store_at_0005(db_url, times)
+    engine = make_engine(db_url)
+    with engine.connect() as c:
+        before = c.execute(select(Read.id, Read.plate).order_by(Read.id)).all()
+    engine.dispose()
+    assert [p for _, p in before] == ["OLD001", "OLD002", "OLD003"]
 
     upgrade(db_url)
     gov, admin = department_again(db_url)
@@ -119,6 +142,49 @@ def test_migration_to_partitions_keeps_every_read(db_url):
         new_id = s.scalar(select(Read.id).where(Read.plate == "NEW001"))
     assert new_id == max(i for i, _ in before) + 1
     gov.engine.dispose()
+
+
+def _store_at_0005(url, times):
+    """What a release at revision 0005 had stored: administrator 'chief' (password PW,
+    certified), camera CAM-1 and the reads at ``times``, their ids from the table's own
+    sequence. Written in that revision's columns: today's governance layer writes ones that
+    came later (audit key ids and record digests in 0009, read keys in 0010)."""
+    from sqlalchemy import Boolean, Date, Float, Integer, String, column, insert, table
+    from store_kit import PW
+
+    from alpr.governance.passwords import hash_password
+    from alpr.store.schema import CERTIFICATIONS
+    from alpr.store.times import UTCDateTime
+    from alpr.utc import parse_utc
+
+    users = table("users", column("username", String), column("full_name", String),
+                  column("role", String), column("password_hash", String),
+                  column("failed_logins", Integer), column("locked", Boolean),
+                  column("active", Boolean), column("created_at", UTCDateTime()))
+    certifications = table("certifications", column("user_id", Integer), column("kind", String),
+                           column("issued_on", Date), column("expires_on", Date),
+                           column("recorded_by", Integer))
+    cameras = table("cameras", column("name", String), column("kind", String),
+                    column("in_service", Boolean))
+    reads = table("reads", column("read_at", UTCDateTime()), column("camera_id", Integer),
+                  column("plate", String), column("confidence", Float),
+                  column("ingested_by", Integer))
+    engine = make_engine(url)
+    with engine.begin() as c:
+        chief = c.execute(insert(users).values(
+            username="chief", full_name="A. Chief", role="administrator",
+            password_hash=hash_password(PW), failed_logins=0, locked=False, active=True,
+            created_at=NOW).returning(column("id", Integer))).scalar_one()
+        for kind in CERTIFICATIONS:
+            c.execute(insert(certifications).values(
+                user_id=chief, kind=kind, issued_on=dt.date(2025, 1, 1),
+                expires_on=dt.date(2027, 1, 1), recorded_by=chief))
+        cam = c.execute(insert(cameras).values(name="CAM-1", kind="stationary", in_service=True)
+                        .returning(column("id", Integer))).scalar_one()
+        for plate, t in times:
+            c.execute(insert(reads).values(read_at=parse_utc(t, "read_at"), camera_id=cam, plate=plate,
+                                           confidence=0.9, ingested_by=chief))
+    engine.dispose()
 
 
 def department_again(url):

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import text
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
 DEFAULT = "reads_default"
 _NAME = re.compile(r"^reads_y(\d{4})m(\d{2})$")
@@ -71,19 +72,24 @@ def create_partition(conn: Connection, part: Partition) -> None:
         f"FOR VALUES FROM ('{part.start.isoformat()}') TO ('{part.end.isoformat()}')"))
 
 
-_known: set[tuple[str, str]] = set()  # (database url, partition name) seen in this process
+# Partition names seen per engine in this process. Keyed by the engine, not its URL: a store
+# dropped and created again at the same URL (a restore, a test's fresh database) is met with a
+# new engine, which must look again; a name remembered from the old store would send its rows
+# to reads_default instead of creating their month.
+_known: weakref.WeakKeyDictionary[Engine, set[str]] = weakref.WeakKeyDictionary()
 
 
 def ensure_partitions(conn: Connection, times: Iterable[dt.datetime]) -> list[str]:
     """Create the monthly partitions that rows at ``times`` will need; returns new names.
 
-    Cheap to call per batch: months already seen in this process are skipped without a query.
+    Cheap to call per batch: months already seen through this engine are skipped without a
+    query.
     """
     if conn.dialect.name != "postgresql":
         return []
-    url = str(conn.engine.url)
+    known = _known.setdefault(conn.engine, set())
     wanted = {month_of(t) for t in times}
-    todo = [p for p in wanted if (url, p.name) not in _known]
+    todo = [p for p in wanted if p.name not in known]
     if not todo or not is_partitioned(conn):
         return []
     existing = {p.name for p in partitions(conn)}
@@ -95,7 +101,7 @@ def ensure_partitions(conn: Connection, times: Iterable[dt.datetime]) -> list[st
             if part.name not in {p.name for p in partitions(conn)}:
                 create_partition(conn, part)
                 created.append(part.name)
-        _known.add((url, part.name))
+        known.add(part.name)
     return created
 
 

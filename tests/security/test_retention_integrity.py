@@ -75,7 +75,10 @@ def test_dry_run_counts_what_the_run_deletes(world):
     assert all((gov.images.root / f"r{i}.jpg").is_file() for i in range(12))
     rep = purge(gov, admin, RetentionPolicy(365), now=NOW)
     assert (dry.deleted, dry.images_deleted) == (rep.deleted, rep.images_deleted) == (12, 12)
-    assert str(dry).replace("would delete", "deleted") == str(rep)
+    # the same words but the verbs (on PostgreSQL the expired month goes as a whole partition)
+    assert dry.partitions_dropped == rep.partitions_dropped
+    assert str(dry).replace("would delete", "deleted").replace("would drop", "dropped") == \
+        str(rep)
 
 
 @pytest.mark.parametrize("days", ["-5", "0"])
