@@ -51,6 +51,14 @@ class Refused(AccessDenied, ValueError):
     denial, and a ``ValueError`` for callers that check the input."""
 
 
+def user_named(session: Session, username: str) -> User:
+    """The store's user ``username``; a ValueError naming it when there is none."""
+    user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    if user is None:
+        raise ValueError(f"username {username!r}: no such user")
+    return user
+
+
 @dataclass(frozen=True)
 class Actor:
     """An authenticated user, as returned by :meth:`Governance.login`: ``token`` is the
@@ -228,18 +236,14 @@ class Governance:
         with self._tx() as s:
             self.authorize(s, actor, "certifications.record", username,
                            {"kind": kind, "expires_on": expires_on.isoformat()})
-            uid = s.scalar(select(User.id).where(User.username == username))
-            if uid is None:
-                raise ValueError(f"username {username!r}: no such user")
+            uid = user_named(s, username).id
             s.add(Certification(user_id=uid, kind=kind, issued_on=issued_on,
                                 expires_on=expires_on, recorded_by=actor.id))
 
     def unlock(self, actor: Actor, username: str) -> None:
         with self._tx() as s:
             self.authorize(s, actor, "users.manage", username, {"unlock": True})
-            user = s.execute(select(User).where(User.username == username)).scalar_one_or_none()
-            if user is None:
-                raise ValueError(f"username {username!r}: no such user")
+            user = user_named(s, username)
             user.locked, user.failed_logins = False, 0
 
     def login(self, username: str, password: str, lock: bool = True) -> Actor:

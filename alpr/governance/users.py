@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from alpr.governance.access import Actor, Governance
+from alpr.governance.access import Actor, Governance, user_named
 from alpr.governance.passwords import hash_password
 from alpr.store.schema import CERTIFICATIONS, Certification, User
 
@@ -76,7 +76,5 @@ def reset_password(gov: Governance, actor: Actor, username: str, password: str) 
     new_hash = hash_password(password)  # checks the length before anything is recorded
     with gov._tx() as s:
         gov.authorize(s, actor, "users.manage", username, {"reset_password": True})
-        user = s.execute(select(User).where(User.username == username)).scalar_one_or_none()
-        if user is None:
-            raise ValueError(f"username {username!r}: no such user")
+        user = user_named(s, username)
         user.password_hash, user.failed_logins = new_hash, 0

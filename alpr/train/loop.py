@@ -116,16 +116,11 @@ def calibration_set(pool: RealPool, copies: int = 3, seed: int = 0,
     import random
 
     from alpr.augment import augment_image, frame_degrade
-    from alpr.detector.pipeline import CROP_MARGIN
+    from alpr.detector.pipeline import plate_crop
     from alpr.train.data import jitter_crop
 
-    base = []
-    for img, inner in zip(pool.images, pool.inner, strict=True):
-        if inner is not None:
-            x, y, w, h = inner
-            mx, my = int(round(w * CROP_MARGIN[0])), int(round(h * CROP_MARGIN[1]))
-            img = img[max(0, y - my):y + h + my, max(0, x - mx):x + w + mx]
-        base.append(img)
+    base = [img if inner is None else plate_crop(img, inner)
+            for img, inner in zip(pool.images, pool.inner, strict=True)]
     imgs, plates, states = list(base), list(pool.plates), list(pool.states)
     rng = random.Random(seed)
     for k in range(copies):
