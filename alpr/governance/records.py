@@ -145,7 +145,12 @@ def ingest_rows(gov: Governance, actor: Actor, rows: Iterable[tuple[int, dict[st
                     good.append((line, {**{k: v for k, v in row.items() if k != "camera"},
                                         "image_path": image, "camera_id": cam.id,
                                         "ingested_by": actor.id}))
-            if good:  # a re-run or a resumed ingest: reads already stored are counted, not kept
+            if good:
+                # Before anything reads the reads table in this transaction: creating a month's
+                # partition locks the parent, and a writer already holding a lock on it while
+                # it waits for the creators' advisory lock would deadlock with the creator.
+                ensure_partitions(s.connection(), (g["read_at"] for _, g in good))
+                # a re-run or a resumed ingest: reads already stored are counted, not kept
                 known = _stored_keys(s, [g for _, g in good])
                 fresh = []
                 for line, g in good:
@@ -156,7 +161,6 @@ def ingest_rows(gov: Governance, actor: Actor, rows: Iterable[tuple[int, dict[st
                         fresh.append((line, g))
                 good = fresh
             if good:
-                ensure_partitions(s.connection(), (g["read_at"] for _, g in good))
                 stored = _insert(s, good, report)
                 record_digests.track(s, "read", [rid for rid, _ in stored])
                 if matcher is not None and stored:
