@@ -12,10 +12,69 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter
+from typing import Any
 
 import pandas as pd
 
 ERRORS = ("misread", "wrong_state")
+
+# What a rejected hit says about its cause (:func:`hit_error`): only the first two are the
+# recognizer's errors; a wrong list entry is the hot list's, a near match the matcher's.
+HIT_ERRORS = ("ocr_characters", "ocr_state", "wrong_entry", "near_match")
+HIT_ERROR_LABELS = {"ocr_characters": "misread characters (recognizer)",
+                    "ocr_state": "misread state (recognizer)",
+                    "wrong_entry": "wrong hot-list entry (read was right)",
+                    "near_match": "near match (read was right, listed plate differs)"}
+OCR_ERRORS = ("ocr_characters", "ocr_state")
+
+
+def hit_error(outcome: str | None, read_plate: str | None, read_state: str | None,
+              seen_plate: str | None, seen_state: str | None) -> str | None:
+    """The cause of a rejected hit, from the operator's verification and what the officer
+    saw on the vehicle (``seen_*``; ``None``: not recorded); ``None`` for a hit that was not
+    rejected (``confirmed``, ``entry_no_longer_valid``).
+
+    A ``wrong_state`` hit whose read state *is* the vehicle's state was a correct read of a
+    plate listed under another state: the list entry was wrong, not the recognizer. A
+    ``misread`` hit whose read text *is* the vehicle's plate was a correct read that the
+    matcher's tolerance joined to a similar listed plate. Without the officer's note the
+    recognizer is blamed (the conservative reading).
+
+    >>> hit_error("wrong_state", "ABC123", "NY", "ABC123", "NY")
+    'wrong_entry'
+    >>> hit_error("wrong_state", "ABC123", "NJ", "ABC123", "NY")
+    'ocr_state'
+    >>> hit_error("misread", "ABC128", "NY", "ABC123", "NY")
+    'ocr_characters'
+    >>> hit_error("misread", "ABC123", "NY", "ABC123", "NY")
+    'near_match'
+    >>> hit_error("confirmed", "ABC123", "NY", "ABC123", "NY") is None
+    True
+    """
+    if outcome == "wrong_state":
+        if seen_state and read_state and str(read_state) == str(seen_state):
+            return "wrong_entry"
+        return "ocr_state"
+    if outcome == "misread":
+        if seen_plate and read_plate and str(read_plate) == str(seen_plate):
+            return "near_match"
+        return "ocr_characters"
+    return None
+
+
+def hit_error_sql(outcome: Any, read_plate: Any, read_state: Any, seen_plate: Any,
+                  seen_state: Any) -> Any:
+    """:func:`hit_error` as an SQL ``CASE`` over the given columns (same rules)."""
+    from sqlalchemy import and_, case
+
+    return case(
+        (and_(outcome == "wrong_state", read_state.is_not(None), seen_state.is_not(None),
+              read_state == seen_state), "wrong_entry"),
+        (outcome == "wrong_state", "ocr_state"),
+        (and_(outcome == "misread", read_plate.is_not(None), seen_plate.is_not(None),
+              read_plate == seen_plate), "near_match"),
+        (outcome == "misread", "ocr_characters"),
+        else_=None)
 
 
 def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float, float]:
