@@ -276,7 +276,7 @@ def train(cfg: TrainConfig, resume: Path | None = None, progress: bool = True,
             if step % cfg.log_every == 0:
                 bar.set_postfix(ctc=f"{parts['ctc']:.3f}", state=f"{parts['state']:.3f}")
                 if mlflow:
-                    mlflow.log_metrics({"loss": float(loss), "loss_ctc": parts["ctc"],
+                    mlflow.log_metrics({"loss": loss.item(), "loss_ctc": parts["ctc"],
                                         "loss_state": parts["state"],
                                         "lr": sched.get_last_lr()[0]}, step=global_step)
             last = step == stage.steps - 1
