@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 import panel as pn
 
+from alpr.dashboards.export import typed_frame
 from alpr.dashboards.store import PAGES, DashboardStore
 
 TITLES = {"equipment": "Equipment health", "misreads": "Misreads",
@@ -83,9 +84,24 @@ def table(df: pd.DataFrame, height: int | None = None, **kw: Any) -> pn.widgets.
 
 def download(store: DashboardStore, name: str, frame: Callable[[], pd.DataFrame],
              label: str) -> pn.widgets.FileDownload:
-    """A CSV export button; each export is audited (``dashboards.export``)."""
+    """A CSV export button; each export is audited (``dashboards.export``). Prefer
+    :func:`csv_download` (typed, with the period)."""
     def csv() -> io.StringIO:
         return io.StringIO(store.export_csv(name, frame()))
+    return pn.widgets.FileDownload(callback=csv, filename=f"{name}.csv", label=label,
+                                   embed=False, width=260)
+
+
+def csv_download(store: DashboardStore, name: str,
+                 frame: pd.DataFrame | Callable[[], pd.DataFrame],
+                 label: str = "Export (CSV)") -> pn.widgets.FileDownload:
+    """A typed CSV export button for any page's table (:func:`alpr.dashboards.export.typed_frame`):
+    numbers as numbers, no data as an empty cell, the period and filters on every row. The
+    frame (or a function making it) is taken when clicked; each export is audited
+    (``dashboards.export``, with the filters and the row count)."""
+    def csv() -> io.StringIO:
+        df = frame() if callable(frame) else frame
+        return io.StringIO(store.export_csv(name, typed_frame(df, store.filters)))
     return pn.widgets.FileDownload(callback=csv, filename=f"{name}.csv", label=label,
                                    embed=False, width=260)
 
