@@ -75,11 +75,41 @@ def table(df: pd.DataFrame, height: int | None = None, **kw: Any) -> pn.widgets.
     wrap = {c: {"type": "textarea"} for c in shown.columns
             if (shown[c].dtype == object or pd.api.types.is_string_dtype(shown[c]))
             and len(shown) and shown[c].astype(str).str.len().max() > 60}
+    kw.setdefault("pagination", "local" if height is None and len(shown) > 25 else None)
+    kw.setdefault("page_size", 25)
     return pn.widgets.Tabulator(shown, disabled=True, show_index=False, height=height,
                                 sizing_mode="stretch_width", layout="fit_data_stretch",
-                                pagination="local" if height is None and len(shown) > 25
-                                else None, page_size=25, formatters=wrap,
-                                widths={c: 480 for c in wrap}, **kw)
+                                formatters=wrap, widths={c: 480 for c in wrap}, **kw)
+
+
+FAILING_TINT = "background-color: #fde2e1"  # a failing record's row in a drill-down
+
+
+def failing_first(df: pd.DataFrame, ok: str = "ok") -> pd.DataFrame:
+    """Rows whose ``ok`` is false first, then those with no judgement (empty), then the
+    compliant ones; the order within each group kept.
+
+    >>> failing_first(pd.DataFrame({"user": ["a", "b", "c"], "ok": [True, None, False]}))[
+    ...     "user"].tolist()
+    ['c', 'b', 'a']
+    """
+    if ok not in df.columns or df.empty:
+        return df.reset_index(drop=True)
+    rank = df[ok].map(lambda v: 1 if v is None or pd.isna(v) else 2 if bool(v) else 0)
+    return df.iloc[rank.argsort(kind="stable")].reset_index(drop=True)
+
+
+def drilldown_table(df: pd.DataFrame, ok: str = "ok", page_size: int = 15,
+                    **kw: Any) -> pn.widgets.Tabulator:
+    """The records behind a figure: failing rows first and tinted, ``page_size`` rows a page
+    (the box fits them: no scrolling inside a few rows), more pages when there are more."""
+    rows = failing_first(df, ok)
+    tab = table(rows, height=None, pagination="local" if len(rows) > page_size else None,
+                page_size=page_size, **kw)
+    if ok in rows.columns:
+        bad = ~rows[ok].map(lambda v: v is None or pd.isna(v) or bool(v))
+        tab.style.apply(lambda r: [FAILING_TINT if bad.iloc[r.name] else ""] * len(r), axis=1)
+    return tab
 
 
 def download(store: DashboardStore, name: str, frame: Callable[[], pd.DataFrame],
