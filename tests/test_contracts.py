@@ -9,7 +9,8 @@ from PIL import Image
 
 from alpr.contracts.frames import balance, read_crops, split_frame
 from alpr.contracts.model import ContractFileError
-from alpr.contracts.runner import ContractRefused, get_contract, validate, validate_file
+from alpr.contracts.registry import get_contract, validate_file
+from alpr.contracts.runner import ContractRefused, validate
 from alpr.datasets import LabelledCrop
 
 

@@ -28,7 +28,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
 
 def _validate(args: argparse.Namespace) -> int:
     from alpr.contracts.model import ContractFileError
-    from alpr.contracts.runner import get_contract, validate
+    from alpr.contracts.registry import get_contract
+    from alpr.contracts.runner import validate
 
     try:
         contract = get_contract(args.kind)
@@ -36,6 +37,10 @@ def _validate(args: argparse.Namespace) -> int:
             from alpr.contracts.frames import read_crops
 
             frame = read_crops(args.path, args.corrections)
+        elif args.kind == "split" and args.path.suffix.lower() in (".yaml", ".yml"):
+            from alpr.train.data import config_split_frame  # training splits it
+
+            frame = config_split_frame(args.path)
         else:
             frame = contract.read(args.path)
     except (ContractFileError, OSError) as exc:

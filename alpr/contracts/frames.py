@@ -320,19 +320,13 @@ def _split_data(raw: pd.DataFrame) -> Frame:
 
 
 def read_split(path: Path) -> Frame:
-    """A split as a CSV ``image,state,plate,split``, or a training config (YAML): its real
-    crop sets split as training splits them."""
+    """A split as a CSV ``image,state,plate,split`` (a training config's split, as training
+    makes it, comes from :func:`alpr.train.data.config_split_frame`)."""
     path = Path(path)
     if path.suffix.lower() in (".yaml", ".yml"):
-        from alpr.train.config import load_config
-        from alpr.train.data import split_items
-
-        try:
-            cfg = load_config(path)
-        except (ValueError, FileNotFoundError) as exc:
-            raise ContractFileError(str(exc)) from None
-        sides = split_items(cfg.data)
-        return split_frame(sides.train, [*sides.tune, *sides.test])
+        raise ContractFileError(f"{path}: a training config's split is read by "
+                                "alpr.train.data.config_split_frame (alpr contracts validate "
+                                "split CONFIG.yaml does so)")
     raw = _csv(path, ("image", "state", "plate", "split"), "split")
     return _split_data(raw)
 

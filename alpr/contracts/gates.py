@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from alpr.contracts.model import Frame
-from alpr.contracts.runner import ContractRefused, ContractReport, Failure, get_contract, validate
+from alpr.contracts.registry import get_contract
+from alpr.contracts.runner import ContractRefused, ContractReport, Failure, validate
 from alpr.datasets import LabelledCrop, RowError
 
 Log = Callable[[str], None]

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from alpr.contracts.model import Contract, ContractFileError, Frame
+from alpr.contracts.model import Contract, Frame
 
 EXAMPLES = 5
 _run_ids = itertools.count()
@@ -91,15 +91,6 @@ class ContractReport:
         if self.docs:
             lines.append(f"Data Docs: {self.docs}")
         return "\n".join(lines)
-
-
-def get_contract(kind: str) -> Contract:
-    from data_contracts import CONTRACTS
-
-    if kind not in CONTRACTS:
-        raise ContractFileError(f"unknown contract kind {kind!r}: one of "
-                                f"{', '.join(sorted(CONTRACTS))}")
-    return CONTRACTS[kind]
 
 
 def _quiet_context(docs_dir: Path | None) -> Any:
@@ -217,9 +208,3 @@ def _plain(v: Any) -> Any:
     if hasattr(v, "isoformat"):
         return v.isoformat()
     return v.item() if hasattr(v, "item") else v
-
-
-def validate_file(kind: str, path: Path, docs_dir: Path | None = None) -> ContractReport:
-    """Read ``path`` as ``kind`` and validate it (``ContractFileError`` if unreadable)."""
-    contract = get_contract(kind)
-    return validate(contract, contract.read(Path(path)), source=str(path), docs_dir=docs_dir)

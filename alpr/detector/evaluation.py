@@ -161,3 +161,16 @@ def evaluate_frames(detector: PlateDetector, items: list[LabelledCrop],
     """Run the detector (and the recognizer, when given) over labelled frames."""
     frames = frames if frames is not None else [load_rgb(it.image) for it in items]
     return build_report(items, *detect_and_read(detector, frames, recognizer))
+
+
+def per_set_reports(det: PlateDetector, items: list[LabelledCrop], frames: list[np.ndarray],
+                    recognizer: Any) -> dict[str, dict[str, float]]:
+    """Metrics per source set (the folder the frames came from)."""
+    out: dict[str, dict[str, float]] = {}
+    sets = sorted({it.image.parent.parent.name for it in items})
+    for name in sets:
+        idx = [i for i, it in enumerate(items) if it.image.parent.parent.name == name]
+        rep = evaluate_frames(det, [items[i] for i in idx], recognizer,
+                              frames=[frames[i] for i in idx])
+        out[name] = rep.metrics()
+    return out

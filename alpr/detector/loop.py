@@ -37,7 +37,13 @@ from alpr.detector.data import (
     plate_crops,
 )
 from alpr.detector.detector import PlateDetector
-from alpr.detector.evaluation import Box, DetectionReport, build_report, evaluate_frames
+from alpr.detector.evaluation import (
+    Box,
+    DetectionReport,
+    build_report,
+    evaluate_frames,
+    per_set_reports,
+)
 from alpr.detector.model import DetectorSpec, PlateDetNet, count_parameters
 from alpr.detector.targets import detection_loss
 from alpr.recognizer.preprocess import load_rgb
@@ -259,19 +265,6 @@ def threshold_table(net: PlateDetNet, items: list[LabelledCrop], frames: list[np
         rows.append({"threshold": th, "recall": rep.recall, "precision": rep.precision,
                      "false_plates_per_frame": rep.false_per_frame})
     return rows
-
-
-def per_set_reports(det: PlateDetector, items: list[LabelledCrop], frames: list[np.ndarray],
-                    recognizer: Any) -> dict[str, dict[str, float]]:
-    """Metrics per source set (the folder the frames came from)."""
-    out: dict[str, dict[str, float]] = {}
-    sets = sorted({it.image.parent.parent.name for it in items})
-    for name in sets:
-        idx = [i for i, it in enumerate(items) if it.image.parent.parent.name == name]
-        rep = evaluate_frames(det, [items[i] for i in idx], recognizer,
-                              frames=[frames[i] for i in idx])
-        out[name] = rep.metrics()
-    return out
 
 
 def finish(cfg: DetectorTrainConfig, net: PlateDetNet, pool: FramePool,

@@ -76,8 +76,7 @@ def set_threshold(model_dir: Path, threshold: float, method: str,
     card["score_threshold"] = th
     card["threshold_method"] = method
     if val_items:
-        from alpr.detector.evaluation import evaluate_frames
-        from alpr.detector.loop import per_set_reports
+        from alpr.detector.evaluation import evaluate_frames, per_set_reports
 
         at = PlateDetector.load(model_dir, threshold=th)
         card["metrics_val"] = evaluate_frames(at, val_items, recognizer,
@@ -230,8 +229,7 @@ def set_read_check(model_dir: Path, check: ReadCheck | None,
         card["read_check"] = check.to_dict()
     card_path.write_text(json.dumps(card, indent=2, default=str))
     if val_items and recognizer is not None:
-        from alpr.detector.evaluation import evaluate_frames
-        from alpr.detector.loop import per_set_reports
+        from alpr.detector.evaluation import evaluate_frames, per_set_reports
 
         frames = val_frames if val_frames is not None else [load_rgb(it.image)
                                                             for it in val_items]

@@ -42,7 +42,8 @@ def collect_verified_crops(gov: Governance, actor: Actor, out_dir: Path,
     own text and the entry's state when the characters and the state both matched and the hit
     was exact (a confusable, edit or wildcard hit's read need not be the plate)."""
     from alpr.contracts.frames import verifications_frame
-    from alpr.contracts.runner import get_contract, validate
+    from alpr.contracts.registry import get_contract
+    from alpr.contracts.runner import validate
 
     with gov._tx() as s:
         gov.authorize(s, actor, "reads.view", "verified reads",

@@ -19,6 +19,7 @@ import numpy as np
 import torch
 from torch.utils.data import IterableDataset, get_worker_info
 
+from alpr.contracts.model import Frame
 from alpr.datasets import LabelledCrop, load_crops, load_frames
 from alpr.plate_text import fold_o_to_zero
 from alpr.recognizer.labels import LabelSpace
@@ -75,6 +76,22 @@ def split_items(cfg: DataConfig) -> Split:
         if cfg.frames_val else None
     return split_by_plate(crop_sets, frame_sets, tune=cfg.val_fraction, test=cfg.test_fraction,
                           frames_heldout=heldout)
+
+
+def config_split_frame(path: Path) -> Frame:
+    """The split contract's frame of a training config (YAML): its real sets split as
+    training splits them (tune and test together are the evaluation side);
+    ``ContractFileError`` for a config that cannot be read."""
+    from alpr.contracts.frames import split_frame
+    from alpr.contracts.model import ContractFileError
+    from alpr.train.config import load_config
+
+    try:
+        cfg = load_config(Path(path))
+    except (ValueError, FileNotFoundError) as exc:
+        raise ContractFileError(str(exc)) from None
+    sides = split_items(cfg.data)
+    return split_frame(sides.train, [*sides.tune, *sides.test])
 
 
 def load_pools(cfg: DataConfig) -> tuple[RealPool, RealPool]:

@@ -1,0 +1,121 @@
+"""The package's import graph, read from the source (every import, those inside functions
+too): no circles between modules, and the plate vocabulary never reaches torch."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGES = ("alpr", "data_contracts")
+# plate text, jurisdictions, formats and confusions: used by every part, light to import
+VOCABULARY = ("alpr.plate_text", "alpr.jurisdictions", "alpr.formats", "alpr.confusables")
+HEAVY = ("torch", "torchvision")
+
+
+def modules() -> dict[str, Path]:
+    out = {}
+    for base in PACKAGES:
+        for path in (ROOT / base).rglob("*.py"):
+            parts = list(path.relative_to(ROOT).with_suffix("").parts)
+            if parts[-1] == "__init__":
+                parts.pop()
+            out[".".join(parts)] = path
+    return out
+
+
+def imports(path: Path) -> set[str]:
+    """Every absolute module name ``path`` imports (``from a.b import c`` gives ``a.b.c``;
+    resolving it to a module is :func:`graph`'s work)."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.update(f"{node.module}.{a.name}" for a in node.names)
+    return names
+
+
+def graph() -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    """(internal edges, external top-level packages) per module."""
+    mods = modules()
+
+    def resolve(name: str) -> str | None:
+        while name and name not in mods:
+            name = name.rpartition(".")[0]
+        return name or None
+
+    edges: dict[str, set[str]] = {}
+    external: dict[str, set[str]] = {}
+    for mod, path in mods.items():
+        found = imports(path)
+        edges[mod] = {r for n in found if (r := resolve(n)) and r != mod}
+        external[mod] = {n.split(".")[0] for n in found if resolve(n) is None}
+    return edges, external
+
+
+def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected groups of more than one module (Tarjan, iterative)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on: set[str] = set()
+    out: list[list[str]] = []
+    for start in sorted(edges):
+        if start in index:
+            continue
+        work = [(start, iter(sorted(edges[start])))]
+        index[start] = low[start] = len(index)
+        stack.append(start)
+        on.add(start)
+        while work:
+            v, it = work[-1]
+            w = next(it, None)
+            if w is not None:
+                if w not in index:
+                    index[w] = low[w] = len(index)
+                    stack.append(w)
+                    on.add(w)
+                    work.append((w, iter(sorted(edges.get(w, ())))))
+                elif w in on:
+                    low[v] = min(low[v], index[w])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[v])
+            if low[v] == index[v]:
+                group = []
+                while True:
+                    w = stack.pop()
+                    on.discard(w)
+                    group.append(w)
+                    if w == v:
+                        break
+                if len(group) > 1:
+                    out.append(sorted(group))
+    return out
+
+
+def test_cycle_finder_sees_a_circle_and_a_chain() -> None:
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+    assert cycles({"a": {"b"}, "b": set()}) == []
+
+
+def test_no_import_circles() -> None:
+    edges, _ = graph()
+    assert len(edges) > 100  # the whole package was read
+    found = cycles(edges)
+    assert not found, "import circles (imports inside functions count too): " + "; ".join(
+        " <-> ".join(g) for g in found)
+
+
+def test_the_plate_vocabulary_never_reaches_torch() -> None:
+    edges, external = graph()
+    for mod in VOCABULARY:
+        seen, todo = {mod}, [mod]
+        while todo:
+            m = todo.pop()
+            heavy = external[m] & set(HEAVY)
+            assert not heavy, f"{mod} reaches {', '.join(sorted(heavy))} through {m}"
+            todo.extend(edges[m] - seen)
+            seen.update(edges[m])
