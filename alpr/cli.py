@@ -432,9 +432,59 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+# Exit codes, for every command: 0 done; 1 done, with findings or bad rows reported (a
+# failed contract, a broken audit chain, unreadable images among good ones); 2 nothing done:
+# bad input or a store, file or model that cannot be used, said in one line on stderr;
+# 130 interrupted.
+EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def explain(exc: BaseException) -> str | None:
+    """One line for a user's mistake or a missing resource that reached the top of a
+    command, or ``None`` for a fault of the program (its traceback is the report)."""
+    from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
+
+    if isinstance(exc, (OperationalError, ProgrammingError)):
+        first = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+        if "no such table" in first or "does not exist" in first:
+            return (f"the store has no tables yet ({first}); create them with "
+                    f"`alpr db upgrade --db URL`")
+        return f"the store cannot be used: {first}"
+    if isinstance(exc, DBAPIError):
+        return f"the store refused the request: {str(exc.orig).strip().splitlines()[0]}"
+    kind = type(exc).__name__
+    module = type(exc).__module__
+    if module.startswith("mlflow"):
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else kind
+        return f"MLflow: {first} (check MLFLOW_TRACKING_URI and the model's name or alias)"
+    if kind == "EmptyDataError":
+        return "the file is empty: it has no header row and no rows"
+    if isinstance(exc, IsADirectoryError):
+        return f"{exc.filename}: is a folder; give a file"
+    if isinstance(exc, (FileNotFoundError, PermissionError, NotADirectoryError)):
+        return f"{exc.filename}: {exc.strerror}" if exc.filename else str(exc)
+    if isinstance(exc, (ValueError, OSError)):  # the package's errors name field and rule
+        return str(exc)
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run one command. Every user error ends as one ``error:`` line and exit code 2 (see
+    :data:`EXIT_BAD_INPUT`), never a traceback; set ``ALPR_DEBUG=1`` to see the traceback."""
+    import os
+
     args = build_parser().parse_args(argv)
-    return int(args.func(args))
+    try:
+        return int(args.func(args))
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as exc:
+        message = explain(exc)
+        if message is None or os.environ.get("ALPR_DEBUG"):
+            raise
+        print(f"error: {message}", file=sys.stderr)
+        return EXIT_BAD_INPUT
 
 
 if __name__ == "__main__":

@@ -38,7 +38,15 @@ def run_evaluate(args: argparse.Namespace) -> int:
     except (FileNotFoundError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    report = evaluate(rec, labels.items)
+    from alpr.evaluation import load_items
+
+    items, images, unreadable = load_items(labels.items)
+    for problem in unreadable:
+        print(f"skipped {args.labels}: {problem}", file=sys.stderr)
+    if not items:
+        print(f"error: {args.labels}: no readable image", file=sys.stderr)
+        return 2
+    report = evaluate(rec, items, images)
     print(report.summary())
     out = args.out
     if out is not None:
@@ -57,11 +65,12 @@ def run_evaluate(args: argparse.Namespace) -> int:
         with mlflow.start_run(run_name=f"evaluate {Path(args.labels).parent.name}"):
             mlflow.log_params({"labels": str(args.labels),
                                "model": str(resolve_model(args.model)),
-                               "n": report.n, "skipped_rows": len(labels.errors)})
+                               "n": report.n, "skipped_rows": len(labels.errors),
+                               "unreadable_images": len(unreadable)})
             mlflow.log_metrics(report.metrics())
             mlflow.log_text(report.summary(), "report.txt")
             if out is not None:
                 for p in plots:
                     mlflow.log_artifact(str(p), artifact_path="plots")
         print(f"logged to MLflow ({tracking.tracking_uri()}, experiment alpr-evaluations)")
-    return 0
+    return 1 if unreadable else 0  # evaluated, but some images could not be read

@@ -133,6 +133,27 @@ def evaluate_reads(items: list[LabelledCrop], reads: list[PlateRead]) -> EvalRep
     )
 
 
+def load_items(items: list[LabelledCrop]) -> tuple[list[LabelledCrop], list[np.ndarray],
+                                                  list[str]]:
+    """(the items whose image could be read, their crops, one error line per unreadable
+    image): a corrupt file among good ones is reported, not fatal."""
+    from alpr.recognizer.preprocess import ImageReadError, load_rgb
+
+    kept, images, errors = [], [], []
+    for it in items:
+        try:
+            img = load_rgb(it.image)
+        except ImageReadError as exc:
+            errors.append(str(exc))
+            continue
+        if it.box is not None:
+            x, y, w, h = it.box
+            img = img[y:y + h, x:x + w]
+        kept.append(it)
+        images.append(img)
+    return kept, images, errors
+
+
 def read_items(recognizer: Recognizer, items: list[LabelledCrop],
                images: list[np.ndarray] | None = None) -> list[PlateRead]:
     """Read each labelled crop (cutting frame boxes out of their frames)."""

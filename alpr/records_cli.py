@@ -25,9 +25,13 @@ def _login(args: argparse.Namespace) -> tuple[Governance, Actor]:
     from alpr.governance.access import Governance
     from alpr.store.db import make_engine
 
-    gov = Governance(make_engine(args.db), image_root=getattr(args, "image_root", None))
+    gov = Governance(make_engine(args.db, must_exist=True),
+                     image_root=getattr(args, "image_root", None))
     password = os.environ.get("ALPR_PASSWORD")
     if not password:
+        if not sys.stdin.isatty():  # getpass would warn, then fail: say what to do instead
+            raise ValueError(f"no password for --user {args.user}: set ALPR_PASSWORD or run "
+                             f"in a terminal to be asked")
         try:
             password = getpass.getpass(f"password for {args.user}: ")
         except EOFError:  # no terminal to ask on (a script, a pipe, CI)

@@ -49,9 +49,10 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
 
 def _upgrade(args: argparse.Namespace) -> int:
     from alpr.store.audit_key import AuditKeyError, ensure_key
-    from alpr.store.db import resolve_url, upgrade
+    from alpr.store.db import make_engine, resolve_url, upgrade
 
     try:
+        make_engine(args.db).dispose()  # a bad URL or driver, said before any file is made
         key, created = ensure_key(resolve_url(args.db))
     except (AuditKeyError, OSError) as exc:
         print(f"alpr db upgrade: {exc}", file=sys.stderr)
@@ -82,7 +83,7 @@ def _verify(args: argparse.Namespace) -> int:
 
     try:
         anchors = _anchors(args)
-        engine = make_engine(args.db)
+        engine = make_engine(args.db, must_exist=True)
         with sessions(engine)() as s:
             report = verify(s, anchors)
         engine.dispose()
@@ -102,7 +103,7 @@ def _checkpoint(args: argparse.Namespace) -> int:
 
     out = Path(args.out)
     try:
-        engine = make_engine(args.db)
+        engine = make_engine(args.db, must_exist=True)
         with sessions(engine)() as s:
             anchor = checkpoint(s)
         engine.dispose()
@@ -131,7 +132,7 @@ def _head_query() -> Select[int, str]:
 def _head(args: argparse.Namespace) -> int:
     from alpr.store.db import make_engine
 
-    engine = make_engine(args.db)
+    engine = make_engine(args.db, must_exist=True)
     with engine.connect() as c:
         row = c.execute(_head_query()).first()
     engine.dispose()

@@ -37,6 +37,9 @@ def _new_password(username: str) -> str:
     password = os.environ.get("ALPR_NEW_PASSWORD")
     if password:
         return password
+    if not sys.stdin.isatty():  # getpass would warn, then fail: say what to do instead
+        raise ValueError(f"no new password for {username}: set ALPR_NEW_PASSWORD or run in a "
+                         f"terminal to be asked")
     try:
         first = getpass.getpass(f"new password for {username}: ")
         second = getpass.getpass(f"new password for {username} again: ")

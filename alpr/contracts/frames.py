@@ -138,6 +138,9 @@ def _csv(path: Path, required: Sequence[str], what: str,
         raise ContractFileError(f"{path}: {what} file not found")
     try:
         df = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+    except pd.errors.EmptyDataError:
+        raise ContractFileError(f"{path}: empty file; a {what} CSV starts with the header "
+                                f"{','.join(required)}") from None
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise ContractFileError(f"{path}: not a readable CSV: {exc}") from None
     df.columns = [str(c).strip() for c in df.columns]
@@ -207,7 +210,8 @@ def read_hotlist(path: Path) -> Frame:
 
     path = Path(path)
     if not path.is_file():
-        raise ContractFileError(f"{path}: hot-list file not found")
+        raise ContractFileError(f"{path}: " + ("a folder, not a hot-list file" if path.is_dir()
+                                               else "hot-list file not found"))
     if path.suffix.lower() == ".csv":
         raw = _csv(path, ("plate", "state", "category"), "hot-list", allowed=HOTLIST_FIELDS)
         for col in HOTLIST_FIELDS:

@@ -25,7 +25,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     r.add_argument("--format", choices=["json", "table"], default="table")
     r.set_defaults(func=_report)
 
-    m = hs.add_parser("misreads", help="misread and hit error rates with 95% intervals: "
+    m = hs.add_parser("misreads", help="misread and hit error rates with 95%% intervals: "
                                         "overall, per camera, per jurisdiction, per character")
     _login_args(m)
     m.add_argument("--format", choices=["json", "table"], default="table")

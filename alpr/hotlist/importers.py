@@ -161,7 +161,8 @@ def _merge(first: HotListEntry, dup: HotListEntry) -> HotListEntry:
 
 def _file_hash(path: Path) -> str:
     if not path.is_file():
-        raise HotListFileError(f"{path}: hot-list file not found")
+        raise HotListFileError(f"{path}: " + ("a folder, not a hot-list file" if path.is_dir()
+                                              else "hot-list file not found"))
     h = hashlib.sha256()
     with open(path, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):

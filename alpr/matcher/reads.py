@@ -43,8 +43,11 @@ def _confidence(name: str, value: object) -> float:
     return float(value)
 
 
-def read_from_dict(obj: object) -> Read:
+def read_from_dict(obj: object, notes: list[str] | None = None) -> Read:
     """Validate one decoded JSON object into a ``Read``.
+
+    With ``notes``, bad ``char_confidences`` (an optional field) are left out and said there,
+    so a read whose text is on a list is still matched; without, they are a ``ReadError``.
 
     >>> read_from_dict({"id": 7, "text": "7abc-123", "state": "California"})
     Read(text='7ABC123', char_confidences=None, state='CA', state_confidence=None, id=7)
@@ -61,11 +64,16 @@ def read_from_dict(obj: object) -> Read:
     confs = obj.get("char_confidences")
     char_confidences = None
     if confs is not None:
-        if not isinstance(confs, list) or len(confs) != len(text):
-            raise ReadError("char_confidences", confs,
-                            f"a list of one confidence per character of {text!r} "
-                            f"({len(text)} numbers)")
-        char_confidences = tuple(_confidence("char_confidences", c) for c in confs)
+        try:
+            if not isinstance(confs, list) or len(confs) != len(text):
+                raise ReadError("char_confidences", confs,
+                                f"a list of one confidence per character of {text!r} "
+                                f"({len(text)} numbers)")
+            char_confidences = tuple(_confidence("char_confidences", c) for c in confs)
+        except ReadError as exc:
+            if notes is None:
+                raise
+            notes.append(f"{exc}; matched without them")
     state_raw = obj.get("state")
     state = None
     if state_raw is not None and state_raw != "" and state_raw != UNKNOWN:
@@ -79,10 +87,11 @@ def read_from_dict(obj: object) -> Read:
                 state_confidence=state_confidence, id=obj.get("id"))
 
 
-def parse_read_line(line: str) -> Read:
-    """One JSON line into a ``Read``; ``ReadError`` for bad JSON or a bad field."""
+def parse_read_line(line: str, notes: list[str] | None = None) -> Read:
+    """One JSON line into a ``Read``; ``ReadError`` for bad JSON or a bad field (``notes``:
+    see :func:`read_from_dict`)."""
     try:
         obj = json.loads(line)
     except json.JSONDecodeError as exc:
         raise ReadError("line", line.strip()[:80], f"not valid JSON ({exc.msg})") from exc
-    return read_from_dict(obj)
+    return read_from_dict(obj, notes)

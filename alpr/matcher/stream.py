@@ -42,12 +42,16 @@ def _batches(lines: Iterable[str], err: TextIO, counts: dict[str, int],
     for lineno, line in enumerate(lines, start=1):
         if not line.strip():
             continue
+        notes: list[str] = []
         try:
-            batch.append(parse_read_line(line))
+            batch.append(parse_read_line(line, notes))
         except ReadError as exc:
             counts["bad"] += 1
             print(f"line {lineno}: {exc} (skipped)", file=err)
             continue
+        for note in notes:  # an optional field left out: the read is still matched
+            counts["partial"] += 1
+            print(f"line {lineno}: {note}", file=err)
         if len(batch) >= size:
             yield batch
             batch = []
@@ -59,8 +63,9 @@ def match_lines(matcher: Matcher, lines: Iterable[str], out: TextIO, err: TextIO
                 fmt: str = "jsonl", now: dt.datetime | None = None,
                 batch: int = BATCH) -> dict[str, int]:
     """Match every read line, writing one output line per good read; returns counts of
-    ``reads``, ``matched`` (reads with at least one match) and ``bad`` lines."""
-    counts = {"reads": 0, "matched": 0, "bad": 0}
+    ``reads``, ``matched`` (reads with at least one match), ``bad`` lines (skipped) and
+    ``partial`` ones (matched without a bad optional field)."""
+    counts = {"reads": 0, "matched": 0, "bad": 0, "partial": 0}
     now = now or dt.datetime.now(dt.UTC)
     for reads in _batches(lines, err, counts, batch):
         for read, matches in zip(reads, matcher.match_many(reads, now), strict=True):
@@ -105,5 +110,7 @@ def run_match(hotlists: Sequence[Path], reads: str, fmt: str, config: MatchConfi
         print(f"error: {exc}", file=err)
         return 2
     print(f"{counts['reads']} reads matched against {len(matcher)} entries: "
-          f"{counts['matched']} with matches, {counts['bad']} bad lines skipped", file=err)
-    return 1 if counts["bad"] else 0
+          f"{counts['matched']} with matches, {counts['bad']} bad lines skipped"
+          + (f", {counts['partial']} matched without their bad char_confidences"
+             if counts["partial"] else ""), file=err)
+    return 1 if counts["bad"] or counts["partial"] else 0

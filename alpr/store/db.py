@@ -51,18 +51,58 @@ def _begin_immediate(conn: Any) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def make_engine(url: str | None = None) -> Engine:
-    """An engine for ``url`` (see :func:`resolve_url`); creates the SQLite folder if needed."""
+class StoreError(ValueError):
+    """A store URL that names no usable store: not a URL, no driver, no such file."""
+
+
+DRIVERS = {"psycopg": "pip install 'psycopg[binary]' (or the project's [postgres] extra)",
+           "psycopg2": "pip install psycopg2-binary", "pg8000": "pip install pg8000",
+           "asyncpg": "pip install asyncpg"}
+
+
+def check_url(url: str) -> Any:
+    """``url`` parsed (a SQLAlchemy ``URL``), or a :class:`StoreError` saying what a store
+    URL looks like."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(url)
+    except ArgumentError:
+        raise StoreError(f"--db {url!r}: not a database URL; use sqlite:///PATH or "
+                         f"postgresql+psycopg://USER:PASSWORD@HOST/DATABASE") from None
+
+
+def make_engine(url: str | None = None, must_exist: bool = False) -> Engine:
+    """An engine for ``url`` (see :func:`resolve_url`); creates the SQLite folder if needed.
+
+    ``must_exist``: an SQLite file that is not there is a :class:`StoreError` (commands that
+    read or add to a store must not create an empty one; ``alpr db upgrade`` creates it).
+    A string that is not a database URL, or one whose driver is not installed, is a
+    :class:`StoreError` naming the fix.
+    """
+    from sqlalchemy.exc import NoSuchModuleError
+
     url = resolve_url(url)
-    if url.startswith("sqlite:///"):
+    parsed = check_url(url)
+    if parsed.get_backend_name() == "sqlite" and url.startswith("sqlite:///"):
         path = Path(url[len("sqlite:///"):])
         if str(path) != ":memory:":
+            if must_exist and not path.is_file():
+                raise StoreError(f"--db {url}: no store at {path}; create one with "
+                                 f"`alpr db upgrade --db {url}`")
             path.parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _begin_immediate)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    try:
+        return create_engine(url, pool_pre_ping=True)
+    except (ModuleNotFoundError, NoSuchModuleError) as exc:
+        driver = parsed.get_driver_name() or parsed.get_backend_name()
+        hint = DRIVERS.get(driver, f"install the {driver!r} database driver")
+        raise StoreError(f"--db {parsed.render_as_string(hide_password=True)}: the database "
+                         f"driver {driver!r} is not installed ({hint})") from exc
 
 
 def sessions(engine: Engine) -> sessionmaker[Session]:
@@ -84,8 +124,7 @@ def upgrade(url: str | None = None, revision: str = "head") -> str:
     from alembic import command
 
     url = resolve_url(url)
-    if url.startswith("sqlite:///"):
-        Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+    make_engine(url).dispose()  # a bad URL or a missing driver: a StoreError, said plainly
     ensure_key(url)  # the audit key lives outside the database; never overwritten
     command.upgrade(alembic_config(url), revision)
     return url
