@@ -212,8 +212,10 @@ def _like(pattern: str) -> str:
 def search_reads(gov: Governance, actor: Actor, *, purpose: str, case_number: str | None,
                  plate: str | None = None, since: dt.datetime | None = None,
                  until: dt.datetime | None = None, camera: str | None = None,
-                 rules: SearchRules = SearchRules()) -> list[dict[str, Any]]:
-    """Search historical reads; every search is recorded with its purpose and result count."""
+                 rules: SearchRules = SearchRules(),
+                 at: dt.datetime | None = None) -> list[dict[str, Any]]:
+    """Search historical reads; every search is recorded with its purpose and result count,
+    at ``at`` (UTC; default: the clock; a simulation passes its own time)."""
     refusal = None
     if len((purpose or "").strip()) < rules.min_purpose_chars:
         refusal = (f"purpose: a law-enforcement purpose of at least "
@@ -226,6 +228,7 @@ def search_reads(gov: Governance, actor: Actor, *, purpose: str, case_number: st
     _check_case_number(case_number)
     since = require_utc(since, "since") if since is not None else None
     until = require_utc(until, "until") if until is not None else None
+    at = require_utc(at, "at") if at is not None else dt.datetime.now(dt.UTC)
     query: dict[str, Any] = {"plate": plate, "camera": camera,
                              "since": since.isoformat() if since else None,
                              "until": until.isoformat() if until else None}
@@ -257,7 +260,7 @@ def search_reads(gov: Governance, actor: Actor, *, purpose: str, case_number: st
                    "plate": read.plate, "state": read.state, "confidence": read.confidence,
                    "image_path": read.image_path, "image_sha256": read.image_sha256}
             rows.append({k: v for k, v in row.items() if k not in hidden})
-        s.add(HistoricalSearch(user_id=actor.id, at=dt.datetime.now(dt.UTC),
+        s.add(HistoricalSearch(user_id=actor.id, at=at,
                                query=json.dumps(query), purpose=purpose.strip(),
                                case_number=case_number, result_count=len(rows)))
     return rows
