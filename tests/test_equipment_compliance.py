@@ -78,8 +78,8 @@ def test_compliance_metrics(world):
     assert s.loc["users with current training and certification", "value"] == pytest.approx(2 / 3)
     assert s.loc["historical searches with purpose and case number", "value"] == 1.0
     assert s.loc["reads past retention and not under a hold", "numerator"] == 1
-    assert s.loc["cameras overdue for a check or in service despite a failed one",
-                 "clause"] == "II.B"
+    assert s.loc["cameras to remove from service (failing diagnostics), overdue for a check, "
+                 "or in service despite a failed one", "clause"] == "II.B"
     with pytest.raises(AccessDenied):
         summary(gov, op, NOW)
 

@@ -34,8 +34,9 @@ class ClauseMetric:
 CLAUSES: tuple[ClauseMetric, ...] = (
     ClauseMetric("certified_users", "I.A, I.B",
                  "users with current training and certification (at period end)", "share"),
-    ClauseMetric("cameras_attention", "II.B", "cameras overdue for a check or in service "
-                 "despite a failed one (at period end)", "count"),
+    ClauseMetric("cameras_attention", "II.B", "cameras to remove from service (failing "
+                 "diagnostics), overdue for a check, or in service despite a failed one (at "
+                 "period end)", "count"),
     ClauseMetric("past_retention", "II.A.1",
                  "reads past retention and not under a hold (at period end)", "count"),
     ClauseMetric("approved_shares", "II.A.4, V.B",

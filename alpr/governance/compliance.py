@@ -17,6 +17,8 @@ from sqlalchemy import String, and_, case, exists, func, literal, literal_column
 from alpr.governance.access import Actor, Governance
 from alpr.governance.equipment import MAX_SESSION
 from alpr.governance.records import RetentionPolicy, _held
+from alpr.health.report import health_at
+from alpr.health.severity import ATTENTION, REMOVE, rank
 from alpr.store.schema import (
     AccessRequest,
     Camera,
@@ -57,7 +59,10 @@ def certified_users(gov: Governance, actor: Actor, as_of: dt.date) -> pd.DataFra
 
 def cameras_needing_attention(gov: Governance, actor: Actor, as_of: dt.datetime,
                               max_days_between_checks: int = 30) -> pd.DataFrame:
-    """Cameras overdue for a check, and cameras in service despite a failed last check (II.B)."""
+    """Cameras II.B is not met for at ``as_of``, those to remove from service first: in
+    service while failing the camera diagnostics (:func:`alpr.health.report.health_at`, the
+    same status as ``alpr health report``), overdue for a check, or in service despite a
+    failed last check. ``severity`` is the :mod:`alpr.health.severity` label."""
     last = (select(EquipmentCheck.camera_id, func.max(EquipmentCheck.checked_at).label("at"))
             .group_by(EquipmentCheck.camera_id).subquery())
     stmt = (select(Camera.name, Camera.kind, Camera.in_service, last.c.at,
@@ -69,20 +74,30 @@ def cameras_needing_attention(gov: Governance, actor: Actor, as_of: dt.datetime,
     with gov._tx() as s:
         gov.authorize(s, actor, "compliance.view", "cameras_needing_attention")
         rows = s.execute(stmt).all()
+        health = {h.camera: h for h in health_at(s, as_of)}
     cutoff = as_of - dt.timedelta(days=max_days_between_checks)
     out = []
     for name, kind, in_service, at, functional, aligned in rows:
         if at is not None and at.tzinfo is None:
             at = at.replace(tzinfo=dt.UTC)
         problems = []
+        h = health.get(name)
+        remove = h is not None and h.must_remove
+        if remove and h is not None:
+            problems.append("fails its diagnostics while in service: remove from service "
+                            "(II.B): " + "; ".join(h.reasons))
         if in_service and (at is None or at < cutoff):
             problems.append("overdue for an equipment check")
         if in_service and at is not None and not (functional and aligned):
             problems.append("in service despite a failed last check")
-        out.append({"camera": name, "kind": kind, "in_service": in_service,
-                    "last_check": at, "problems": "; ".join(problems)})
-    df = pd.DataFrame(out, columns=["camera", "kind", "in_service", "last_check", "problems"])
-    return df[df["problems"] != ""].reset_index(drop=True)
+        out.append({"camera": name, "severity": (REMOVE if remove else ATTENTION).label,
+                    "kind": kind, "in_service": in_service, "last_check": at,
+                    "problems": "; ".join(problems)})
+    df = pd.DataFrame(out, columns=["camera", "severity", "kind", "in_service", "last_check",
+                                    "problems"])
+    df = df[df["problems"] != ""]
+    return df.sort_values("severity", key=lambda c: c.map(rank), kind="stable").reset_index(
+        drop=True)
 
 
 def past_retention_count(s: Any, cutoff: dt.datetime) -> int:
@@ -249,7 +264,8 @@ def summary(gov: Governance, actor: Actor, as_of: dt.datetime,
          len(users), "I.A, I.B"),
         ("searches_with_case", "historical searches with purpose and case number",
          share(with_case, searches), with_case, searches, "III.E, IV.E"),
-        ("cameras_attention", "cameras overdue for a check or in service despite a failed one",
+        ("cameras_attention", "cameras to remove from service (failing diagnostics), overdue "
+         "for a check, or in service despite a failed one",
          float(len(cams)), len(cams), n_cams, "II.B"),
         ("past_retention", "reads past retention and not under a hold", float(past), past,
          None, "II.A.1"),

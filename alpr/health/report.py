@@ -26,6 +26,8 @@ from alpr.health.align import Alignment, AlignmentThresholds, estimate_alignment
 from alpr.health.drift import DriftConfig, daily_stats, detect_drift
 from alpr.health.misreads import misread_rates, wilson
 from alpr.health.patrol import PatrolConfig, patrol_findings
+from alpr.health.severity import Severity, classify, must_remove
+from alpr.health.severity import recommendation as recommend
 from alpr.store.schema import (
     Camera,
     CameraFrame,
@@ -86,8 +88,20 @@ class CameraHealth:
     alignment: dict[str, Any] | None = None  # the latest snapshot against the reference
     findings: tuple[Finding, ...] = ()  # every dated finding, current and resolved
 
+    @property
+    def severity(self) -> Severity:
+        """Where the camera stands on the one scale every page shows
+        (:mod:`alpr.health.severity`): a ``fail`` in service is "remove from service"."""
+        return classify(self.status, self.in_service)
+
+    @property
+    def must_remove(self) -> bool:
+        """Policy II.B: it fails its diagnostics and is still in service."""
+        return must_remove(self.status, self.in_service)
+
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
+        d["severity"] = self.severity.label
         d["reasons"], d["resolved"] = list(self.reasons), list(self.resolved)
         d["findings"] = [asdict(f) for f in self.findings]
         return d
@@ -181,15 +195,7 @@ def assess(inputs: HealthInputs, cfg: HealthConfig | None = None,
             days = pd.to_datetime(rd["read_at"], utc=True).dt.date.astype(str)
             suspect = int(((rd["camera"] == name) & (days >= first)).sum())
         reasons = _dedupe(current)
-        if not cam.in_service:
-            rec = (f"out of service ({cam.reason}); return it after repair with the vendor "
-                   f"maintenance record and a passing check")
-        elif status == "fail":
-            rec = "remove from service (policy II.B): diagnostics fail"
-        elif status == "warn":
-            rec = "inspect at the next equipment check"
-        else:
-            rec = "keep in service"
+        rec = recommend(status, bool(cam.in_service), cam.reason)
         out.append(CameraHealth(name, str(cam.kind), bool(cam.in_service), status, rec,
                                 tuple(reasons), first, suspect, resolved, latest.get(name),
                                 tuple(mine)))
@@ -237,9 +243,11 @@ def load_inputs(gov: Governance, actor: Actor, since: dt.datetime | None = None)
         return read_inputs(s, since)
 
 
-def read_inputs(s: Session, since: dt.datetime | None = None) -> HealthInputs:
+def read_inputs(s: Session, since: dt.datetime | None = None,
+                until: dt.datetime | None = None) -> HealthInputs:
     """The report's tables from a session the caller has already authorised (the dashboards
-    authorise each page view once)."""
+    authorise each page view once): records from ``since`` (reads) and before ``until``
+    (everything; a report resolved at or after ``until`` counts as still open)."""
     names = dict(s.execute(select(Camera.id, Camera.name)).all())
     cameras = pd.DataFrame(
         s.execute(select(Camera.name, Camera.kind, Camera.unit, Camera.in_service,
@@ -249,11 +257,14 @@ def read_inputs(s: Session, since: dt.datetime | None = None) -> HealthInputs:
                Read.box_w, Read.box_h)
     if since is not None:
         q = q.where(Read.read_at >= since)
+    if until is not None:
+        q = q.where(Read.read_at < until)
     reads = pd.DataFrame(s.execute(q).all(), columns=["camera", "read_at", "confidence",
                                                       "box_x", "box_y", "box_w", "box_h"])
-    frames = pd.DataFrame(s.execute(select(CameraFrame.camera_id, CameraFrame.kind,
-                                           CameraFrame.taken_at, CameraFrame.path)).all(),
-                          columns=["camera", "kind", "taken_at", "path"])
+    fq = select(CameraFrame.camera_id, CameraFrame.kind, CameraFrame.taken_at, CameraFrame.path)
+    if until is not None:
+        fq = fq.where(CameraFrame.taken_at < until)
+    frames = pd.DataFrame(s.execute(fq).all(), columns=["camera", "kind", "taken_at", "path"])
     unit_cam = {u: n for n, u in zip(cameras["name"], cameras["unit"], strict=True) if u}
     shifts = pd.DataFrame(s.execute(select(Shift.unit, Shift.started_at,
                                            Shift.ended_at)).all(),
@@ -262,16 +273,30 @@ def read_inputs(s: Session, since: dt.datetime | None = None) -> HealthInputs:
                                              CameraSession.started_at,
                                              CameraSession.ended_at)).all(),
                             columns=["camera", "started_at", "ended_at"])
-    reports = pd.DataFrame(s.execute(select(EquipmentReport.camera_id, EquipmentReport.kind,
-                                            EquipmentReport.reported_at,
-                                            EquipmentReport.resolved_at)).all(),
+    rq = select(EquipmentReport.camera_id, EquipmentReport.kind, EquipmentReport.reported_at,
+                EquipmentReport.resolved_at)
+    vq = (select(Read.camera_id, Read.state, HitVerification.outcome, HotListEntryRow.plate,
+                 HitVerification.chars_match, Hit.substitutions, Read.plate,
+                 HitVerification.seen_plate)
+          .join(Hit, Hit.id == HitVerification.hit_id).join(Read, Read.id == Hit.read_id)
+          .join(HotListEntryRow, HotListEntryRow.id == Hit.entry_id))
+    if until is not None:
+        rq = rq.where(EquipmentReport.reported_at < until)
+        vq = vq.where(HitVerification.verified_at < until)
+        end = pd.Timestamp(until)
+        for df in (shifts, sessions):
+            for col in ("started_at", "ended_at"):
+                df[col] = pd.to_datetime(df[col], utc=True)
+        shifts = shifts[shifts["started_at"] < end].copy()
+        shifts.loc[shifts["ended_at"] >= end, "ended_at"] = pd.NaT  # not ended yet: not judged
+        sessions = sessions[sessions["started_at"] < end].copy()
+        sessions.loc[sessions["ended_at"] >= end, "ended_at"] = end
+    reports = pd.DataFrame(s.execute(rq).all(),
                            columns=["camera", "kind", "reported_at", "resolved_at"])
-    verified = pd.DataFrame(s.execute(
-        select(Read.camera_id, Read.state, HitVerification.outcome, HotListEntryRow.plate,
-               HitVerification.chars_match, Hit.substitutions, Read.plate,
-               HitVerification.seen_plate)
-        .join(Hit, Hit.id == HitVerification.hit_id).join(Read, Read.id == Hit.read_id)
-        .join(HotListEntryRow, HotListEntryRow.id == Hit.entry_id)).all(),
+    if until is not None:
+        late = pd.to_datetime(reports["resolved_at"], utc=True) >= end
+        reports.loc[late, "resolved_at"] = None
+    verified = pd.DataFrame(s.execute(vq).all(),
         columns=["camera", "read_state", "outcome", "listed_plate", "chars_match",
                  "substitutions", "read_plate", "seen_plate"])
     for df in (reads, frames, sessions, reports, verified):
@@ -285,6 +310,23 @@ def health_report(gov: Governance, actor: Actor, cfg: HealthConfig | None = None
                   since: dt.datetime | None = None) -> list[CameraHealth]:
     """Every camera's health from the store."""
     return assess(load_inputs(gov, actor, since), cfg)
+
+
+WINDOW_DAYS = 45  # how far back the diagnostics look from the moment they judge
+
+
+def health_at(s: Session, as_of: dt.datetime, cfg: HealthConfig | None = None,
+              window_days: int = WINDOW_DAYS) -> list[CameraHealth]:
+    """The diagnostics as they stood at ``as_of`` (records of the ``window_days`` before it),
+    from a session the caller has authorised; what II.B compliance and the annual report
+    judge. The cameras' service state is today's (the store keeps no history of the flag)."""
+    since = as_of - dt.timedelta(days=window_days)
+    return assess(read_inputs(s, since, as_of), cfg)
+
+
+def must_remove_now(report: list[CameraHealth]) -> list[CameraHealth]:
+    """The cameras policy II.B says must come out of service: failing and still in service."""
+    return [h for h in report if h.must_remove]
 
 
 def format_table(report: list[CameraHealth]) -> str:
