@@ -75,18 +75,24 @@ def _mark_faults(fig: Any, faults: pd.DataFrame | None) -> None:
     fig.title.text += f"   (dashed line: {first['event']} on {first['camera']})"
 
 
+# The two rates the Misreads page plots: the recognizer's misreads (characters or state)
+# apart from hits on a wrong hot-list entry, whose read was right (health.misreads.hit_error).
+RATE_SERIES = (("recognizer_rate", "recognizer misread"),
+               ("wrong_entry_rate", "wrong hot-list entry (read was right)"))
+
+
 def rates_over_time(df: pd.DataFrame) -> Any:
-    """Misread and wrong-state rates by day with 95 % Wilson intervals as whiskers."""
-    fig = _fig("Misread and wrong-state rate of verified hits, by day (bars: 95% interval)",
-               "share of verified hits")
+    """The recognizer's misread rate and the wrong-entry rate by day, with 95 % Wilson
+    intervals as whiskers."""
+    fig = _fig("Recognizer misreads and wrong hot-list entries, share of verified hits by day "
+               "(bars: 95% interval)", "share of verified hits")
     from bokeh.models import NumeralTickFormatter
 
     fig.yaxis.formatter = NumeralTickFormatter(format="0%")
-    offsets = {"misread_rate": -3 * 3600 * 1000, "wrong_state_rate": 3 * 3600 * 1000}
-    for i, (col, label) in enumerate((("misread_rate", "misread"),
-                                      ("wrong_state_rate", "wrong state"))):
+    offsets = (-3 * 3600 * 1000, 3 * 3600 * 1000)
+    for i, (col, label) in enumerate(RATE_SERIES):
         st = style(i)
-        part = df.assign(x=df["day"] + pd.to_timedelta(offsets[col], unit="ms"))
+        part = df.assign(x=df["day"] + pd.to_timedelta(offsets[i], unit="ms"))
         src = ColumnDataSource(part)
         r = fig.scatter("x", col, source=src, color=st["color"], marker=st["marker"], size=9,
                         legend_label=label)
@@ -98,22 +104,23 @@ def rates_over_time(df: pd.DataFrame) -> Any:
             ("verified hits", "@verified")], formatters={"@day": "datetime"}))
     fig.y_range.start = 0
     fig.legend.click_policy = "hide"
+    fig.add_layout(fig.legend[0], "below")  # never over the data
     return fig
 
 
 def rates_by(df: pd.DataFrame, by: str, title: str) -> Any:
-    """Misread and wrong-state rate per category (camera, state) with 95 % intervals."""
+    """The recognizer's misread rate and the wrong-entry rate per category (camera, state)
+    with 95 % intervals."""
     cats = [str(c) for c in df[by]]
-    fig = figure(title=title, y_range=FactorRange(factors=list(reversed(cats))), height=max(160, 40 * len(cats) + 80),
-                 sizing_mode="stretch_width", tools="save,reset", toolbar_location="above",
-                 x_range=Range1d(start=0, end=1))
+    fig = figure(title=title, y_range=FactorRange(factors=list(reversed(cats))),
+                 height=max(200, 40 * len(cats) + 120), sizing_mode="stretch_width",
+                 tools="save,reset", toolbar_location="above", x_range=Range1d(start=0, end=1))
     from bokeh.models import NumeralTickFormatter
     from bokeh.transform import dodge
 
     fig.xaxis.formatter = NumeralTickFormatter(format="0%")
     fig.xaxis.axis_label = "share of verified hits (bars: 95% interval)"
-    for i, (col, label, off) in enumerate((("misread_rate", "misread", 0.15),
-                                           ("wrong_state_rate", "wrong state", -0.15))):
+    for i, ((col, label), off) in enumerate(zip(RATE_SERIES, (0.15, -0.15), strict=True)):
         st = style(i)
         src = ColumnDataSource(df.assign(cat=cats))
         y = dodge("cat", off, range=fig.y_range)
@@ -125,7 +132,7 @@ def rates_by(df: pd.DataFrame, by: str, title: str) -> Any:
             (by, "@cat"), (label, f"@{col}{{0.0%}}"),
             ("95% interval", f"@{col}_low{{0.0%}} – @{col}_high{{0.0%}}"),
             ("verified hits", "@verified")]))
-    fig.legend.location = "bottom_right"
+    fig.add_layout(fig.legend[0], "below")  # never over the data
     return fig
 
 
@@ -135,7 +142,7 @@ def confusion_matrix(df: pd.DataFrame) -> Any:
 
     trues = sorted(set(df["true"]))
     reads = sorted(set(df["read"]))
-    fig = figure(title="Confirmed hits: true → read",
+    fig = figure(title="Character confusions of verified hits: true → read",
                  x_range=FactorRange(factors=trues),
                  y_range=FactorRange(factors=list(reversed(reads))), height=320, width=380,
                  tools="save", toolbar_location="above")

@@ -16,6 +16,7 @@ from sqlalchemy import Date, Float, Integer, and_, case, cast, exists, func, lit
 from sqlalchemy.orm import Session, aliased
 
 from alpr.dashboards.filters import Filters
+from alpr.health.misreads import HIT_ERRORS, OCR_ERRORS, hit_error_sql
 from alpr.store.schema import (
     AccessRequest,
     AuditEntry,
@@ -28,6 +29,7 @@ from alpr.store.schema import (
     Hit,
     HitVerification,
     HotListEntryRow,
+    HotListVersion,
     Read,
     Shift,
     User,
@@ -260,25 +262,43 @@ def _verified(stmt: Any, f: Filters) -> Any:
                     .where(_hit_time() >= f.t0, _hit_time() < f.t1), f)
 
 
+def _hit_error() -> Any:
+    """Why a rejected hit was wrong (:func:`alpr.health.misreads.hit_error`, in SQL): the
+    recognizer's misread of characters or state, a wrong hot-list entry, or a near match."""
+    return hit_error_sql(HitVerification.outcome, Read.plate, Read.state,
+                         HitVerification.seen_plate, HitVerification.seen_state)
+
+
+OUTCOME_COLUMNS = ("verified", "misread", "wrong_state", "confirmed", *HIT_ERRORS)
+
+
 def _outcome_counts() -> list[Any]:
+    """Counts in :data:`OUTCOME_COLUMNS` order: verified hits, the operator's outcomes, and
+    the rejected hits by cause (recognizer misreads apart from wrong list entries)."""
+    err = _hit_error()
     return [func.count(HitVerification.id),
             func.sum(case((HitVerification.outcome == "misread", 1), else_=0)),
             func.sum(case((HitVerification.outcome == "wrong_state", 1), else_=0)),
-            func.sum(case((HitVerification.outcome == "confirmed", 1), else_=0))]
+            func.sum(case((HitVerification.outcome == "confirmed", 1), else_=0)),
+            *[func.sum(case((err == kind, 1), else_=0)) for kind in HIT_ERRORS]]
 
 
 def verification_rates(s: Session, f: Filters, by: str) -> pd.DataFrame:
-    """Verified hits and their misread / wrong-state / confirmed counts, grouped ``by``
-    ``day``, ``camera`` or ``state`` (the read's jurisdiction)."""
+    """Verified hits grouped ``by`` ``day``, ``camera`` or ``state`` (the read's
+    jurisdiction): the operator's outcomes (misread / wrong state / confirmed) and the
+    rejected hits by cause (``ocr_characters``, ``ocr_state``: the recognizer's misreads;
+    ``wrong_entry``: the read was right, the list entry wrong; ``near_match``), with
+    ``recognizer`` = the recognizer's misreads."""
     keys = {"day": _day(s, _hit_time()), "camera": Camera.name,
             "state": func.coalesce(Read.state, "??")}
     if by not in keys:
         raise ValueError(f"by {by!r}: must be one of {', '.join(keys)}")
     key = keys[by].label(by)
     stmt = _verified(select(key, *_outcome_counts()), f).group_by(key).order_by(key)
-    df = _frame(s, stmt, [by, "verified", "misread", "wrong_state", "confirmed"])
-    for col in ("verified", "misread", "wrong_state", "confirmed"):
+    df = _frame(s, stmt, [by, *OUTCOME_COLUMNS])
+    for col in OUTCOME_COLUMNS:
         df[col] = df[col].fillna(0).astype(int)
+    df["recognizer"] = df[list(OCR_ERRORS)].sum(axis=1).astype(int)
     if by == "day":
         df["day"] = pd.to_datetime(df["day"])
     return df
@@ -312,9 +332,11 @@ def substitutions(s: Session, f: Filters, outcome: str = "confirmed") -> pd.Data
 
 def rejected_hits(s: Session, f: Filters, limit: int = 12) -> pd.DataFrame:
     """The newest hits the verifying officer rejected (misread or wrong state), with the
-    plate and state the officer saw when recorded."""
+    plate and state the officer saw when recorded and the cause (``error``, see
+    :func:`_hit_error`)."""
     entry = aliased(HotListEntryRow)
-    stmt = (_verified(select(HitVerification.verified_at, HitVerification.outcome, Camera.name,
+    stmt = (_verified(select(HitVerification.verified_at, HitVerification.outcome,
+                             _hit_error(), Camera.name,
                              Read.read_at, Read.plate, Read.state, Read.confidence,
                              Read.image_path, entry.plate, entry.state, User.username,
                              HitVerification.seen_plate, HitVerification.seen_state), f)
@@ -322,9 +344,59 @@ def rejected_hits(s: Session, f: Filters, limit: int = 12) -> pd.DataFrame:
             .join(User, User.id == HitVerification.user_id)
             .where(HitVerification.outcome.in_(("misread", "wrong_state")))
             .order_by(HitVerification.verified_at.desc()).limit(limit))
-    return _frame(s, stmt, ["verified_at", "outcome", "camera", "read_at", "read_plate",
-                            "read_state", "confidence", "image_path", "listed_plate",
-                            "listed_state", "verified_by", "seen_plate", "seen_state"])
+    return _frame(s, stmt, ["verified_at", "outcome", "error", "camera", "read_at",
+                            "read_plate", "read_state", "confidence", "image_path",
+                            "listed_plate", "listed_state", "verified_by", "seen_plate",
+                            "seen_state"])
+
+
+ENTRY_GROUP_COLUMNS = ["error", "listed_plate", "listed_state", "list_source", "category",
+                       "hits", "cameras", "first_read", "last_read", "example_read_plate",
+                       "example_read_state", "example_seen_plate", "example_seen_state",
+                       "example_camera", "example_image"]
+
+
+def rejected_by_entry(s: Session, f: Filters) -> pd.DataFrame:
+    """Rejected hits grouped by cause and hot-list entry (plate, state, list source,
+    category: the same plate in each day's version of a list is one entry): how many hits,
+    on how many cameras, first and last, and the newest hit as the example (its crop, what
+    was read and what the officer saw). The recognizer's misreads come first, then wrong
+    list entries and near matches; within a cause, the most hits first."""
+    entry = aliased(HotListEntryRow)
+    version = aliased(HotListVersion)
+    err = _hit_error().label("error")
+    source = func.coalesce(version.source, "manual entry").label("source")
+    group = (err, entry.plate, entry.state, source, entry.category)
+    stmt = (_verified(select(*group, func.count(HitVerification.id),
+                             func.count(func.distinct(Camera.id)),
+                             func.min(_hit_time()), func.max(_hit_time()),
+                             func.max(HitVerification.id)), f)
+            .join(entry, entry.id == Hit.entry_id)
+            .outerjoin(version, version.id == entry.version_id)
+            .where(HitVerification.outcome.in_(("misread", "wrong_state")))
+            .group_by(*group))
+    groups = _frame(s, stmt, ["error", "listed_plate", "listed_state", "list_source",
+                              "category", "hits", "cameras", "first_read", "last_read",
+                              "example"])
+    if groups.empty:
+        return pd.DataFrame(columns=ENTRY_GROUP_COLUMNS)
+    ex = (select(HitVerification.id, Read.plate, Read.state, HitVerification.seen_plate,
+                 HitVerification.seen_state, Camera.name, Read.image_path)
+          .join(Hit, Hit.id == HitVerification.hit_id).join(Read, Read.id == Hit.read_id)
+          .join(Camera, Camera.id == Read.camera_id)
+          .where(HitVerification.id.in_([int(i) for i in groups["example"]])))
+    examples = {r[0]: r[1:] for r in s.execute(ex).all()}
+    cols = ENTRY_GROUP_COLUMNS[-6:]
+    for i, col in enumerate(cols):
+        groups[col] = [examples[int(e)][i] for e in groups["example"]]
+    for col in ("first_read", "last_read"):
+        groups[col] = pd.to_datetime(groups[col], utc=True)
+    groups["hits"] = groups["hits"].astype(int)
+    groups["cameras"] = groups["cameras"].astype(int)
+    rank = groups["error"].map({k: i for i, k in enumerate(HIT_ERRORS)})
+    groups = groups.assign(_rank=rank).sort_values(
+        ["_rank", "hits", "listed_plate"], ascending=[True, False, True], kind="stable")
+    return groups[ENTRY_GROUP_COLUMNS].reset_index(drop=True)
 
 
 # -- model ---------------------------------------------------------------------------------------
@@ -393,34 +465,64 @@ def actions(s: Session, f: Filters) -> pd.DataFrame:
 
 
 def unverified_hits(s: Session, f: Filters) -> pd.DataFrame:
-    """Hits made in the period with no verification yet (III.D)."""
+    """Hits made in the period, each with whether it has been verified (III.D): ok =
+    verified; the metric counts those that are not."""
     entry = aliased(HotListEntryRow)
+    verified = exists().where(HitVerification.hit_id == Hit.id)
     stmt = _cameras(
-        select(Hit.created_at, Read.read_at, Camera.name, Read.plate, Read.state, entry.plate,
-               Hit.kind)
+        select(Hit.id, Hit.created_at, Read.read_at, Camera.name, Read.plate, Read.state,
+               entry.plate, Hit.kind, verified)
         .select_from(Hit)
         .join(Read, Read.id == Hit.read_id).join(Camera, Camera.id == Read.camera_id)
         .join(entry, entry.id == Hit.entry_id)
-        .where(Hit.created_at >= f.t0, Hit.created_at < f.t1,
-               ~exists().where(HitVerification.hit_id == Hit.id))
+        .where(Hit.created_at >= f.t0, Hit.created_at < f.t1)
         .order_by(Hit.created_at), f)
-    return _frame(s, stmt, ["at", "read_at", "camera", "read_plate", "read_state",
-                            "listed_plate", "kind"])
+    df = _frame(s, stmt, ["hit_id", "at", "read_at", "camera", "read_plate", "read_state",
+                          "listed_plate", "kind", "ok"])
+    df["ok"] = df["ok"].astype(bool)
+    return df
 
 
 def verified_in_period(s: Session, f: Filters) -> pd.DataFrame:
-    """Verifications made in the period: who, when, which camera and plate, the outcome."""
+    """Verifications made in the period: who, when, which camera and plate, the operator's
+    outcome and, for a rejected hit, its cause (``error``,
+    :func:`alpr.health.misreads.hit_error`: the recognizer's misread or a wrong list entry)."""
+    entry = aliased(HotListEntryRow)
     stmt = _cameras(
         select(User.username, HitVerification.verified_at, Camera.name, Read.plate, Read.state,
-               HitVerification.outcome)
+               HitVerification.seen_plate, HitVerification.seen_state, entry.plate,
+               entry.state, HitVerification.outcome, _hit_error())
         .select_from(HitVerification).join(Hit, Hit.id == HitVerification.hit_id)
         .join(Read, Read.id == Hit.read_id).join(Camera, Camera.id == Read.camera_id)
+        .join(entry, entry.id == Hit.entry_id)
         .join(User, User.id == HitVerification.user_id)
         .where(HitVerification.verified_at >= f.t0, HitVerification.verified_at < f.t1)
         .order_by(HitVerification.verified_at), f)
     if f.user:
         stmt = stmt.where(User.username == f.user)
-    return _frame(s, stmt, ["user", "at", "camera", "plate", "state", "outcome"])
+    return _frame(s, stmt, ["user", "at", "camera", "read_plate", "read_state", "seen_plate",
+                            "seen_state", "listed_plate", "listed_state", "outcome", "error"])
+
+
+def acted_hits(s: Session, f: Filters) -> pd.DataFrame:
+    """Hits acted on (verifications in the period that recorded an action) and whether an
+    evidence package was exported for each by the period's end: ok (II.A.2)."""
+    from alpr.governance.compliance import evidence_exported
+
+    stmt = _cameras(
+        select(Hit.id, User.username, HitVerification.verified_at, Camera.name, Read.plate,
+               HitVerification.action_taken)
+        .select_from(HitVerification).join(Hit, Hit.id == HitVerification.hit_id)
+        .join(Read, Read.id == Hit.read_id).join(Camera, Camera.id == Read.camera_id)
+        .join(User, User.id == HitVerification.user_id)
+        .where(HitVerification.action_taken.is_not(None), HitVerification.verified_at >= f.t0,
+               HitVerification.verified_at < f.t1).order_by(HitVerification.verified_at), f)
+    if f.user:
+        stmt = stmt.where(User.username == f.user)
+    df = _frame(s, stmt, ["hit_id", "user", "at", "camera", "plate", "action"])
+    df = df.drop_duplicates("hit_id").reset_index(drop=True)
+    df["ok"] = df["hit_id"].isin(evidence_exported(s, f.t1))
+    return df
 
 
 def shares(s: Session, f: Filters) -> pd.DataFrame:
@@ -442,15 +544,20 @@ def shares(s: Session, f: Filters) -> pd.DataFrame:
 
 
 def overdue_manual_entries(s: Session, f: Filters) -> pd.DataFrame:
-    """Manual hot-list entries past expiry at the period's end and not removed (IV.D.2)."""
+    """Manual hot-list entries on the list at the period's end, each with ok = not yet past
+    its expiry (IV.D.2: the person who entered it removes it once it no longer serves)."""
+    from alpr.governance.compliance import _manual_listed
+
     stmt = (select(User.username, HotListEntryRow.created_at, HotListEntryRow.plate,
                    HotListEntryRow.purpose, HotListEntryRow.expires_at)
             .join(User, User.id == HotListEntryRow.entered_by)
-            .where(HotListEntryRow.manual.is_(True), HotListEntryRow.removed_at.is_(None),
-                   HotListEntryRow.expires_at <= f.t1).order_by(HotListEntryRow.expires_at))
+            .where(_manual_listed(f.t1)).order_by(HotListEntryRow.expires_at))
     if f.user:
         stmt = stmt.where(User.username == f.user)
-    return _frame(s, stmt, ["user", "at", "plate", "purpose", "expires_at"])
+    df = _frame(s, stmt, ["user", "at", "plate", "purpose", "expires_at"])
+    expires = pd.to_datetime(df["expires_at"], utc=True)
+    df["ok"] = (expires.isna() | (expires > pd.Timestamp(f.t1))).astype(bool)
+    return df
 
 
 def verifications(s: Session, f: Filters) -> pd.DataFrame:
@@ -464,10 +571,13 @@ def verifications(s: Session, f: Filters) -> pd.DataFrame:
     return _frame(s, stmt, ["user", "at", "camera", "plate", "state", "outcome"])
 
 
-def past_retention(s: Session, f: Filters) -> int:
+def past_retention(s: Session, f: Filters) -> int | None:
     """Reads older than the retention period at the period's end and not held (the
-    governance layer's own count)."""
-    from alpr.governance.compliance import past_retention_count
+    governance layer's own count); None (no data) when no read was stored by then and no
+    purge had run."""
+    from alpr.governance.compliance import past_retention_count, retention_has_data
     from alpr.governance.records import RetentionPolicy
 
+    if not retention_has_data(s, f.t1):
+        return None
     return past_retention_count(s, f.t1 - dt.timedelta(days=RetentionPolicy().reads_days))

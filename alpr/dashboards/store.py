@@ -164,7 +164,10 @@ class DashboardStore(param.Parameterized):
         df = self._fetch(f"verification_rates/{by}",
                          lambda s, f: queries.verification_rates(s, f, by))
         df = with_rate(df, "misread", "verified", "misread_rate")
-        return with_rate(df, "wrong_state", "verified", "wrong_state_rate")
+        df = with_rate(df, "wrong_state", "verified", "wrong_state_rate")
+        # the recognizer's misreads apart from wrong hot-list entries (health.misreads.hit_error)
+        df = with_rate(df, "recognizer", "verified", "recognizer_rate")
+        return with_rate(df, "wrong_entry", "verified", "wrong_entry_rate")
 
     def confusions(self) -> pd.DataFrame:
         return self._fetch("confusions", queries.substitutions)
@@ -172,6 +175,10 @@ class DashboardStore(param.Parameterized):
     def rejected_hits(self, limit: int = 12) -> pd.DataFrame:
         return self._fetch(f"rejected_hits/{limit}",
                            lambda s, f: queries.rejected_hits(s, f, limit))
+
+    def rejected_by_entry(self) -> pd.DataFrame:
+        """Rejected hits grouped by cause and hot-list entry, misreads first."""
+        return self._fetch("rejected_by_entry", queries.rejected_by_entry)
 
     # -- model -------------------------------------------------------------------------------
     def confidence_histogram(self) -> pd.DataFrame:
@@ -191,12 +198,13 @@ class DashboardStore(param.Parameterized):
         if key == "certified_users":
             df = compliance.certified_users(self.gov, self.actor, f.t1.date())
             df = df.rename(columns={"username": "user", "compliant": "ok"})
-            return df[df["user"] == f.user].reset_index(drop=True) if f.user else df
+            df = df[df["user"] == f.user].reset_index(drop=True) if f.user else df
+            return compliance_table.failing_first(df)
         if key == "cameras_attention":
             return self.checks_overdue()
         if key == "past_retention":  # per month: the reads themselves are what purge removes
             return compliance.exceptions(self.gov, self.actor, "past_retention", f.t0, f.t1)
-        if key == "patrol_time":
+        if key == "patrol_time":  # short shifts first, then exempt, then compliant
             df = compliance.patrol_time(self.gov, self.actor, f.t0, f.t1)
             if f.unit:
                 df = df[df["unit"] == f.unit]
@@ -207,20 +215,28 @@ class DashboardStore(param.Parameterized):
                  "hotlist_age": queries.shifts, "verified_before_action": queries.actions,
                  "unverified_hits": queries.unverified_hits,
                  "misread_rate": queries.verified_in_period,
-                 "wrong_state_rate": queries.verified_in_period,
+                 "wrong_entry_rate": queries.verified_in_period,
+                 "acted_documented": queries.acted_hits,
                  "manual_past_expiry": queries.overdue_manual_entries,
                  "approved_shares": queries.shares}[key]
-        return self._fetch(f"drilldown/{query.__name__}", query)
+        return compliance_table.failing_first(self._fetch(f"drilldown/{query.__name__}", query))
 
-    def retention_past(self) -> int:
-        """Reads past retention and not held at period end (compliance.summary's figure)."""
-        return int(self._fetch("past_retention", queries.past_retention))
+    def retention_past(self) -> int | None:
+        """Reads past retention and not held at period end (compliance.summary's figure);
+        None: no data (nothing stored by then)."""
+        got = self._fetch("past_retention", queries.past_retention)
+        return None if got is None else int(got)
 
     def compliance(self) -> pd.DataFrame:
-        """One row per metric: clause, value for the period, target, status, records."""
+        """One row per metric: clause, value for the period (NaN: no data), target, status,
+        records."""
+        f = self.filters
         records = {m.key: self.drilldown(m.key) for m in compliance_table.CLAUSES
                    if m.key != "past_retention"}
-        return compliance_table.table(records, {"past_retention": self.retention_past()})
+        cameras = sum(1 for name, unit in self.units.items()
+                      if (not f.camera or name == f.camera) and (not f.unit or unit == f.unit))
+        return compliance_table.table(records, {"past_retention": self.retention_past()},
+                                      {"cameras_attention": cameras})
 
     def export_csv(self, name: str, df: pd.DataFrame) -> str:
         """``df`` as CSV text, audited as an export (who, what, filters, rows)."""
