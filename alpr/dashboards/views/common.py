@@ -106,9 +106,10 @@ def drilldown_table(df: pd.DataFrame, ok: str = "ok", page_size: int = 15,
     rows = failing_first(df, ok)
     tab = table(rows, height=None, pagination="local" if len(rows) > page_size else None,
                 page_size=page_size, **kw)
-    if ok in rows.columns:
+    styler = tab.style
+    if ok in rows.columns and styler is not None:
         bad = ~rows[ok].map(lambda v: v is None or pd.isna(v) or bool(v))
-        tab.style.apply(lambda r: [FAILING_TINT if bad.iloc[r.name] else ""] * len(r), axis=1)
+        styler.apply(lambda r: [FAILING_TINT if bad.iloc[r.name] else ""] * len(r), axis=1)
     return tab
 
 
