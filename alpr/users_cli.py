@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from alpr.records_cli import _as_user, _common
-from alpr.store.schema import CERTIFICATIONS, ROLES
+from alpr.store.vocabulary import CERTIFICATIONS, ROLES
 
 if TYPE_CHECKING:
     from alpr.governance.access import Actor, Governance

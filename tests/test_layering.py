@@ -119,3 +119,27 @@ def test_the_plate_vocabulary_never_reaches_torch() -> None:
             assert not heavy, f"{mod} reaches {', '.join(sorted(heavy))} through {m}"
             todo.extend(edges[m] - seen)
             seen.update(edges[m])
+
+
+def test_reading_with_onnx_runtime_never_imports_torch(tmp_path) -> None:
+    """``alpr read`` (crops and frames) runs on ONNX Runtime from the model folders' cards:
+    torch is the training stack's, not a reader's."""
+    import subprocess
+    import sys
+
+    import cv2
+    import numpy as np
+
+    crop = tmp_path / "crop.png"
+    cv2.imwrite(str(crop), np.full((48, 120, 3), 200, np.uint8))
+    frame = tmp_path / "frame.jpg"
+    cv2.imwrite(str(frame), np.full((360, 640, 3), 90, np.uint8))
+    code = ("import sys\nfrom alpr.cli import main\n"
+            f"a = main(['read', '--crops', {str(crop)!r}])\n"
+            f"b = main(['read', {str(frame)!r}])\n"
+            "assert (a, b) == (0, 0), (a, b)\n"
+            "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'torchvision'))\n"
+            "assert not heavy, heavy[:5]\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=ROOT, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]

@@ -11,12 +11,13 @@ import json
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import torch
+from typing import TYPE_CHECKING, Any
 
 from alpr.detector.geometry import MEAN, PAD_VALUE, STD
-from alpr.detector.model import DetectorSpec, PlateDetNet
+from alpr.detector.spec import DetectorSpec
+
+if TYPE_CHECKING:
+    from alpr.detector.model import PlateDetNet
 
 WEIGHTS = "model.pt"
 ONNX = "model.onnx"
@@ -26,10 +27,16 @@ CARD = "card.json"
 @dataclass
 class DetectorArtifact:
     spec: DetectorSpec
-    state_dict: dict[str, torch.Tensor]
+    state_dict: dict[str, Any] | None  # None: loaded for ONNX Runtime, without the weights
     card: dict[str, Any] = field(default_factory=dict)
 
     def build(self) -> PlateDetNet:
+        """The torch network with the weights (torch needed)."""
+        from alpr.detector.model import PlateDetNet
+
+        if self.state_dict is None:
+            raise ValueError("this detector was loaded without its weights (weights=False); "
+                             "load it with weights=True to build the torch network")
         net = PlateDetNet(self.spec)
         net.load_state_dict(self.state_dict)
         return net.eval()
@@ -37,6 +44,8 @@ class DetectorArtifact:
 
 def export_onnx(net: PlateDetNet, path: Path) -> Path:
     """Export with dynamic batch, height and width: 'image' (B,3,H,W) -> 'out' (B,5,H/4,W/4)."""
+    import torch
+
     net = net.eval()
     dummy = torch.zeros(1, 3, 384, 640)
     with warnings.catch_warnings():
@@ -53,6 +62,8 @@ def export_onnx(net: PlateDetNet, path: Path) -> Path:
 def save_artifact(folder: Path, net: PlateDetNet, card: dict[str, Any],
                   onnx: bool = True) -> Path:
     """Write weights, card and (optionally) the ONNX export into ``folder``."""
+    import torch
+
     folder.mkdir(parents=True, exist_ok=True)
     state = {k: v.detach().cpu() for k, v in net.state_dict().items()}
     torch.save({"state_dict": state, "spec": net.spec.to_dict()}, folder / WEIGHTS)
@@ -69,9 +80,19 @@ def save_artifact(folder: Path, net: PlateDetNet, card: dict[str, Any],
     return folder
 
 
-def load_artifact(folder: Path) -> DetectorArtifact:
-    """Load a detector folder (or its ``model.pt``) written by :func:`save_artifact`."""
+def load_artifact(folder: Path, weights_too: bool = True) -> DetectorArtifact:
+    """Load a detector folder (or its ``model.pt``) written by :func:`save_artifact`.
+
+    ``weights_too=False``: the spec and card from ``card.json`` only, without torch (for ONNX
+    Runtime); a card without a detector spec falls back to the weights file.
+    """
     folder = Path(folder)
+    if not weights_too and folder.suffix != ".pt" and (folder / CARD).is_file():
+        card = json.loads((folder / CARD).read_text())
+        if card.get("kind") == "plate-detector" and "width" in card.get("spec", {}):
+            return DetectorArtifact(DetectorSpec(**card["spec"]), None, card)
+    import torch
+
     weights = folder if folder.suffix == ".pt" else folder / WEIGHTS
     if not weights.exists():
         raise FileNotFoundError(f"{folder}: no {WEIGHTS} here; is this a detector model folder?")

@@ -180,7 +180,9 @@ class PlateDetector:
                 f"detector model {folder} not found: train one (`alpr train --config "
                 f"training/configs/detector-full.yaml`) or pass --detector PATH|URI")
         folder = folder.parent if folder.suffix == ".pt" else folder
-        return cls(load_artifact(folder), folder, backend=backend, threads=threads,
+        onnx = backend == "onnx" or (backend == "auto" and (folder / ONNX).is_file())
+        # ONNX Runtime reads from the card's spec: no torch, no weights loaded
+        return cls(load_artifact(folder, weights_too=not onnx), folder, backend=backend, threads=threads,
                    threshold=threshold, read_check=read_check)
 
     def raw(self, batch: np.ndarray) -> np.ndarray:

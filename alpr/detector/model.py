@@ -8,32 +8,13 @@ no I/O and knows nothing about letterboxing; see :mod:`alpr.detector.geometry`.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from alpr.detector.spec import DetectorSpec
 
-@dataclass(frozen=True)
-class DetectorSpec:
-    """Network shape; ``width`` scales every channel count; output stride is 4."""
-
-    width: float = 1.0
-    input_size: int = 640  # long side of the letterboxed input at inference
-
-    def to_dict(self) -> dict[str, float | int]:
-        return asdict(self)
-
-    @property
-    def stride(self) -> int:
-        return 4
-
-    def channels(self) -> tuple[int, int, int, int, int]:
-        """(stride 4, 8, 16, 32, neck) channel counts."""
-        def c(n: int) -> int:
-            return max(8, int(round(n * self.width / 8)) * 8)
-        return c(24), c(48), c(80), c(128), c(32)
+__all__ = ["DetectorSpec", "PlateDetNet", "count_parameters"]
 
 
 def conv_bn(cin: int, cout: int, stride: int = 1, k: int = 3) -> nn.Sequential:

@@ -6,25 +6,12 @@ logits for CTC and one set of jurisdiction logits per crop.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-
 import torch
 from torch import nn
 
+from alpr.recognizer.spec import ModelSpec
 
-@dataclass(frozen=True)
-class ModelSpec:
-    """Everything needed to rebuild the network; saved inside every checkpoint."""
-
-    num_chars: int  # alphabet size, without the CTC blank
-    num_states: int  # jurisdiction classes, including the 'unknown' class
-    height: int = 64
-    width: int = 128
-    width_mult: float = 1.0
-    rnn_hidden: int = 128
-
-    def to_dict(self) -> dict:
-        return asdict(self)
+__all__ = ["ModelSpec", "PlateNet", "count_parameters"]
 
 
 def _conv(cin: int, cout: int, stride: int = 1) -> nn.Sequential:

@@ -92,7 +92,10 @@ class Recognizer:
                 f"model {folder} not found: train one (`alpr train`) or pass --model PATH|URI"
             )
         folder = folder.parent if folder.suffix == ".pt" else folder
-        return cls(load_artifact(folder), folder, backend=backend, threads=threads)
+        onnx = backend == "onnx" or (backend == "auto" and (folder / ONNX).is_file())
+        # ONNX Runtime reads from the card's spec and labels: no torch, no weights loaded
+        return cls(load_artifact(folder, weights=not onnx), folder, backend=backend,
+                   threads=threads)
 
     def logits(self, batch: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(B, 3, H, W) float32 -> (char logits (B, T, C+1), state logits (B, S))."""

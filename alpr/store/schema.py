@@ -25,10 +25,17 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from alpr.store.times import UTCDateTime
+from alpr.store.vocabulary import (
+    CAMERA_KINDS,
+    CERTIFICATIONS,
+    HIT_KINDS,
+    OUTCOMES,
+    ROLES,
+    STATE_AGREEMENT,
+)
 
-ROLES = ("operator", "administrator", "data_staff", "auditor")
-CERTIFICATIONS = ("alpr_training", "sled_ncic")
-CAMERA_KINDS = ("mobile", "stationary")
+__all__ = ["CAMERA_KINDS", "CERTIFICATIONS", "HIT_KINDS", "OUTCOMES", "ROLES",
+           "STATE_AGREEMENT"]  # the vocabularies, as before; the tables below
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -332,10 +339,6 @@ class EquipmentReport(Base):
     vendor_notified_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
-
-HIT_KINDS = ("exact", "confusable", "edit", "wildcard")
-STATE_AGREEMENT = ("same", "different", "unknown")
-OUTCOMES = ("confirmed", "misread", "wrong_state", "entry_no_longer_valid")
 
 
 class HotListVersion(Base):
