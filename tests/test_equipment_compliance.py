@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+import numpy as np
 import pytest
 from store_kit import add_user, department
 
@@ -73,8 +74,14 @@ def test_compliance_metrics(world):
     assert "overdue" in attention.iloc[0]["problems"] and len(attention) == 1
     ingest_rows(gov, op, [(1, {"read_at": "2024-01-01T00:00:00Z", "camera": "CAM-1",
                                "plate": "OLD1", "confidence": 0.9})])
-    search_reads(gov, op, purpose="stolen car follow-up on tip", case_number="C-1")
     s = summary(gov, admin, NOW).set_index("metric")
+    # No search yet: no data, not "100 % met".
+    searches = s.loc["historical searches with purpose and case number"]
+    assert np.isnan(searches["value"]) and searches["status"] == "no data"
+    assert searches["meets_target"] is None
+    search_reads(gov, op, purpose="stolen car follow-up on tip", case_number="C-1")  # now
+    s = summary(gov, admin, dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1)).set_index(
+        "metric")
     assert s.loc["users with current training and certification", "value"] == pytest.approx(2 / 3)
     assert s.loc["historical searches with purpose and case number", "value"] == 1.0
     assert s.loc["reads past retention and not under a hold", "numerator"] == 1
@@ -85,7 +92,10 @@ def test_compliance_metrics(world):
 
 
 def test_patrol_time_with_alpr_on(world, tmp_path):
-    from alpr.governance.compliance import patrol_time
+    """III.A: time on *and reading* counts; a session that reads nothing does not; a shift
+    during a reported, unresolved malfunction is exempt (not in the denominator, not an
+    exception against the operator, shown as exempt)."""
+    from alpr.governance.compliance import exceptions, patrol_time
     from alpr.governance.equipment import record_camera_session
     from alpr.governance.hotlists import end_shift, load_list, start_shift
 
@@ -96,28 +106,64 @@ def test_patrol_time_with_alpr_on(world, tmp_path):
     at = lambda h: day + dt.timedelta(hours=h)  # noqa: E731
     lst = tmp_path / "ncic.txt"
     lst.write_text("ABC123;CA;stolen_vehicle;N1\n")
-    load_list(gov, admin, lst, now=at(7.5))
-    first = start_shift(gov, op, "Unit 7", now=at(8)).shift_id
+
+    def shift(unit, h0, h1):
+        load_list(gov, admin, lst, now=at(h0 - 0.5))
+        sid = start_shift(gov, op, unit, now=at(h0)).shift_id
+        return sid, lambda: end_shift(gov, op, sid, now=at(h1))
+
+    def reads(camera, *hours):
+        ingest_rows(gov, op, [(i, {"read_at": at(h).isoformat(), "camera": camera,
+                                   "plate": f"RD{int(h * 10)}", "confidence": 0.9})
+                              for i, h in enumerate(hours, 1)])
+
+    first, done = shift("Unit 7", 8, 16)
     record_camera_session(gov, op, "CAR-7", at(8), at(12), shift_id=first)
     record_camera_session(gov, op, "CAR-7", at(13), at(16), shift_id=first)
     record_camera_session(gov, op, "CAR-9", at(8), at(16))  # another unit's car: not counted
-    end_shift(gov, op, first, now=at(16))
-    second = start_shift(gov, op, "Unit 9", now=at(16.5)).shift_id  # ALPR never switched on
-    end_shift(gov, op, second, now=at(18.5))
+    reads("CAR-7", 9, 14)
+    reads("CAR-9", 9)
+    done()
+    second, done = shift("Unit 9", 16.5, 18.5)  # ALPR never switched on
+    done()
     with pytest.raises(ValueError, match="ended_at"):
         record_camera_session(gov, op, "CAR-7", at(13), at(12))
+    # Next day: switched on all shift, but not one read: not functioning, not patrol time.
+    idle, done = shift("Unit 7", 32, 40)
+    record_camera_session(gov, op, "CAR-7", at(32), at(40), shift_id=idle)
+    done()
+    # The day after: a malfunction reported half an hour into the shift, not resolved.
+    broken, done = shift("Unit 7", 56, 64)
+    report_problem(gov, op, "CAR-7", "malfunction", "ALPR unit on but producing no reads",
+                   at=at(56.5))
+    done()
 
-    df = patrol_time(gov, admin, day, day + dt.timedelta(days=1)).set_index("shift_id")
+    df = patrol_time(gov, admin, day, day + dt.timedelta(days=3)).set_index("shift_id")
     assert df.loc[first, ["patrol_hours", "active_hours"]].tolist() == pytest.approx([8, 7])
     assert df.loc[first, "active_share"] == pytest.approx(0.875)
     # CAR-9's session ended before the Unit 9 shift began.
     assert df.loc[second, ["patrol_hours", "active_hours"]].tolist() == pytest.approx([2, 0])
+    assert df.loc[idle, ["on_hours", "active_hours", "status"]].tolist() == [8, 0, "short"]
+    assert "no reads: not functioning" in df.loc[idle, "note"]
+    assert df.loc[broken, ["status", "judged_hours"]].tolist() == ["exempt", 0]
+    assert "malfunction reported 2026-05-06 08:30" in df.loc[broken, "note"]
+    assert df["status"].iloc[0] == "short"  # failing shifts first
+
     s = summary(gov, admin, day + dt.timedelta(days=1), since=day).set_index("metric")
-    row = s.loc["mobile patrol time with ALPR on"]
+    row = s.loc["mobile patrol time with ALPR on and reading (exempt shifts aside)"]
     assert (row["value"], row["numerator"], row["denominator"], row["clause"]) == (
         pytest.approx(7 / 10), 7, 10, "III.A")
-    assert patrol_time(gov, admin, day + dt.timedelta(days=1), day + dt.timedelta(days=2)).empty
     assert bool(row["meets_target"]) is False  # 70% against the 95% target
+    # Over the three days: the idle day counts 8 h with nothing on; the exempt day not at all.
+    s = summary(gov, admin, day + dt.timedelta(days=3), since=day).set_index("key")
+    assert (s.loc["patrol_time", "numerator"], s.loc["patrol_time", "denominator"]) == (7, 18)
+    short = exceptions(gov, admin, "patrol_time", day, day + dt.timedelta(days=3))
+    assert sorted(short["shift_id"]) == sorted([first, second, idle])  # not the exempt one
+    # A day with no patrol shift: no data, not 100 %.
+    later = day + dt.timedelta(days=10)
+    assert patrol_time(gov, admin, later, later + dt.timedelta(days=1)).empty
+    s = summary(gov, admin, later + dt.timedelta(days=1), since=later).set_index("key")
+    assert np.isnan(s.loc["patrol_time", "value"]) and s.loc["patrol_time", "status"] == "no data"
 
 
 def test_drill_down_names_the_records_behind_a_missed_target(world, tmp_path):

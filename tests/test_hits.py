@@ -221,4 +221,4 @@ def test_compliance_summary_covers_shifts_hits_and_manual_entries(world):
                  "numerator"] == 1
     assert m.loc["hits not yet verified", "numerator"] == 1
     assert m.loc["manual entries past expiry and not removed", "numerator"] == 1
-    assert m.loc["verified hits that were misreads", "value"] == 0.0
+    assert m.loc["verified hits the recognizer misread (characters or state)", "value"] == 0.0

@@ -1,33 +1,37 @@
 """The Compliance page's table: one row per metric of
-:func:`alpr.governance.compliance.summary` (same keys, clauses and targets), with its value
-for the period computed from exactly the records its drill-down shows — so a figure and the
-rows behind it can never disagree, and the unit and user filters apply to both.
+:func:`alpr.governance.compliance.summary` (same keys, clauses, targets and judgement), with
+its value for the period computed from exactly the records its drill-down shows — so a figure
+and the rows behind it can never disagree, and the unit and user filters apply to both.
+
+A metric over no records is "no data" (value NaN), never 0 % or 100 %; the summary line counts
+targets met over the metrics with data ("7 of 9 targets met; 2 without data").
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
-from alpr.governance.compliance import TARGETS
+from alpr.governance.compliance import SHARES, STATUSES, TARGETS, judge, no_data
 
 
 @dataclass(frozen=True)
 class ClauseMetric:
     """A metric over its drill-down records.
 
-    ``kind``: ``share`` = share of records with ``ok`` (no records counts as met, as in the
-    summary); ``count`` = records that are violations; ``rate`` = share of records with
-    ``outcome == rate_of``; ``mean`` = mean of ``column``; ``hours`` = sum of
-    ``active_hours`` over sum of ``patrol_hours``.
+    ``kind``: ``share`` = share of records with ``ok``; ``count`` = records that are
+    violations (not ``ok``); ``rate`` = share of records whose ``error`` is one of
+    ``rate_of``; ``mean`` = mean of ``column``; ``hours`` = ``active_hours`` over
+    ``judged_hours`` of the shifts not exempt. No records: no data (NaN).
     """
 
     key: str
     clause: str
     metric: str
     kind: str
-    rate_of: str = ""
+    rate_of: tuple[str, ...] = ()
     column: str = ""
 
 
@@ -39,9 +43,12 @@ CLAUSES: tuple[ClauseMetric, ...] = (
                  "period end)", "count"),
     ClauseMetric("past_retention", "II.A.1",
                  "reads past retention and not under a hold (at period end)", "count"),
+    ClauseMetric("acted_documented", "II.A.2",
+                 "hits acted on with an evidence package exported", "share"),
     ClauseMetric("approved_shares", "II.A.4, V.B",
                  "data shares logged with purpose under an approved request", "share"),
-    ClauseMetric("patrol_time", "III.A", "mobile patrol time with ALPR on", "hours"),
+    ClauseMetric("patrol_time", "III.A", "mobile patrol time with ALPR on and reading "
+                 "(exempt shifts aside)", "hours"),
     ClauseMetric("searches_with_case", "III.E, IV.E",
                  "historical searches with purpose and case number", "share"),
     ClauseMetric("current_hotlist", "III.C", "shifts started with a current hot list",
@@ -51,66 +58,180 @@ CLAUSES: tuple[ClauseMetric, ...] = (
     ClauseMetric("verified_before_action", "III.D, IV.B", "hits acted on with characters, "
                  "state and confirmation verified first", "share"),
     ClauseMetric("unverified_hits", "III.D", "hits not yet verified", "count"),
-    ClauseMetric("misread_rate", "III.D.1", "verified hits that were misreads", "rate",
-                 "misread"),
-    ClauseMetric("wrong_state_rate", "III.D.1", "verified hits with the wrong state", "rate",
-                 "wrong_state"),
+    ClauseMetric("misread_rate", "III.D.1",
+                 "verified hits the recognizer misread (characters or state)", "rate",
+                 ("ocr_characters", "ocr_state")),
+    ClauseMetric("wrong_entry_rate", "III.D.1",
+                 "verified hits on a wrong hot-list entry (the read was right)", "rate",
+                 ("wrong_entry", "near_match")),
     ClauseMetric("manual_past_expiry", "IV.D.2",
                  "manual entries past expiry and not removed (at period end)", "count"),
 )
 BY_KEY = {c.key: c for c in CLAUSES}
+NO_DATA = "no data"
 
 
-def value(metric: ClauseMetric, records: pd.DataFrame, count: int | None = None) -> float:
-    """The metric's value over its records (``count`` overrides for count-only metrics).
+def value(metric: ClauseMetric, records: pd.DataFrame, count: int | None = None,
+          universe: int | None = None) -> float:
+    """The metric's value over its records: NaN (no data) when there are none.
+
+    ``count`` overrides the records for a count-only metric (reads past retention, None: no
+    data); ``universe`` is how many things a count was taken over (cameras), 0: no data.
 
     >>> value(BY_KEY["searches_with_case"], pd.DataFrame({"ok": [True, True, False, True]}))
     0.75
-    >>> value(BY_KEY["patrol_time"], pd.DataFrame({"active_hours": [7.0, 8.0],
-    ...                                            "patrol_hours": [8.0, 8.0]}))
+    >>> value(BY_KEY["searches_with_case"], pd.DataFrame({"ok": []}))
+    nan
+    >>> value(BY_KEY["patrol_time"], pd.DataFrame({"active_hours": [7.0, 8.0, 0.0],
+    ...     "judged_hours": [8.0, 8.0, 0.0], "status": ["short", "compliant", "exempt"]}))
     0.9375
     """
-    if count is not None:
-        return float(count)
+    nan = float("nan")
+    if universe is not None and not universe:
+        return nan
+    if count is not None or metric.key == "past_retention":
+        return nan if count is None else float(count)
     n = len(records)
     if metric.kind == "share":
-        return float(records["ok"].astype(bool).sum()) / n if n else 1.0
+        return float(records["ok"].astype(bool).sum()) / n if n else nan
     if metric.kind == "rate":
-        return float((records["outcome"] == metric.rate_of).sum()) / n if n else 0.0
+        return float(records["error"].isin(metric.rate_of).sum()) / n if n else nan
     if metric.kind == "mean":
-        return float(records[metric.column].mean()) if n else 0.0
+        return float(records[metric.column].mean()) if n else nan
     if metric.kind == "hours":
-        patrol = float(records["patrol_hours"].sum()) if n else 0.0
-        return float(records["active_hours"].sum()) / patrol if patrol > 0 else 1.0
-    if "ok" in records:
-        return float((~records["ok"].astype(bool)).sum())
-    return float(n)
+        judged = records[records["status"] != "exempt"] if n else records
+        hours = float(judged["judged_hours"].sum()) if len(judged) else 0.0
+        return float(judged["active_hours"].sum()) / hours if hours > 0 else nan
+    bad = float((~records["ok"].astype(bool)).sum()) if "ok" in records else float(n)
+    return bad if n or universe is not None else nan
+
+
+def shown_value(key: str, v: float) -> str:
+    """The value as the page shows it: ``88.9%``, ``3``, ``5.2``, or ``no data``.
+
+    >>> shown_value("patrol_time", 0.889), shown_value("unverified_hits", float("nan"))
+    ('88.9%', 'no data')
+    """
+    if no_data(v):
+        return NO_DATA
+    if key in SHARES:
+        return f"{v:.1%}"
+    return f"{v:.1f}" if BY_KEY[key].kind == "mean" else f"{int(v):,}"
+
+
+def shown_target(key: str) -> str:
+    target, kind = TARGETS[key]
+    if target is None or kind == "info":
+        return "monitor"
+    sign = "≥" if kind == "min" else "≤"
+    return f"{sign} {target:.0%}" if key in SHARES else f"{sign} {target:g}"
 
 
 def status(key: str, v: float) -> tuple[str, str]:
-    """(target as shown, status) from the governance layer's targets."""
-    target, kind = TARGETS[key]
-    if target is None or kind == "info":
-        return "monitor", "monitor"
-    if key in ("certified_users", "searches_with_case", "current_hotlist",
-               "verified_before_action", "approved_shares", "patrol_time"):
-        shown = f"≥ {target:.0%}"
-    else:
-        shown = f"≤ {target:g}"
-    met = v >= target - 1e-12 if kind == "min" else v <= target + 1e-12
-    return shown, "met" if met else "NOT MET"
+    """(target as shown, status) from the governance layer's targets and judgement."""
+    return shown_target(key), judge(key, v)
 
 
-def table(records: dict[str, pd.DataFrame], counts: dict[str, int]) -> pd.DataFrame:
-    """One row per metric: clause, metric, value, target, status and the records behind it."""
+def table(records: dict[str, pd.DataFrame], counts: dict[str, int | None],
+          universe: dict[str, int] | None = None) -> pd.DataFrame:
+    """One row per metric: clause, metric, value, target, status and the records behind it;
+    ``raw_value`` (NaN: no data) and ``unit`` for exports."""
     rows = []
     for m in CLAUSES:
         recs = records.get(m.key, pd.DataFrame())
-        v = value(m, recs, counts.get(m.key))
-        shown = (f"{v:.1%}" if m.kind in ("share", "rate", "hours")
-                 else f"{v:.1f}" if m.kind == "mean" else f"{int(v):,}")
+        v = value(m, recs, counts.get(m.key), (universe or {}).get(m.key))
         target, state = status(m.key, v)
-        rows.append({"clause": m.clause, "metric": m.metric, "value": shown, "target": target,
-                     "status": state, "records": counts.get(m.key, len(recs)),
-                     "key": m.key, "raw_value": v})
+        got = counts.get(m.key)
+        rows.append({"clause": m.clause, "metric": m.metric, "value": shown_value(m.key, v),
+                     "target": target, "status": state,
+                     "records": int(got) if got is not None else len(recs),
+                     "key": m.key, "raw_value": v,
+                     "unit": "share" if m.key in SHARES else "hours" if m.kind == "mean"
+                     else "count"})
     return pd.DataFrame(rows)
+
+
+def summary_line(t: pd.DataFrame) -> str:
+    """Targets met over the metrics with data, and how many had none.
+
+    >>> t = pd.DataFrame({"clause": ["I.A", "III.A", "III.E", "III.D.1"],
+    ...                   "status": ["met", "NOT MET", "no data", "monitor"]})
+    >>> summary_line(t)
+    '<b>1</b> of <b>2</b> targets met; 1 without data · not met: III.A'
+    """
+    judged = t[t["status"].isin(("met", "NOT MET"))]
+    missed = judged[judged["status"] != "met"]
+    empty = int((t["status"] == NO_DATA).sum())
+    return (f"<b>{len(judged) - len(missed)}</b> of <b>{len(judged)}</b> targets met"
+            + (f"; {empty} without data" if empty else "")
+            + (f" · not met: {', '.join(missed['clause'])}" if len(missed) else ""))
+
+
+def export_frame(t: pd.DataFrame) -> pd.DataFrame:
+    """The table as exported: numbers as numbers (0.889, not "88.9%"), no data as an empty
+    cell, the target as a number with its direction, the unit of each value."""
+    target = [TARGETS[k][0] for k in t["key"]]
+    direction = [{"min": "at least", "max": "at most"}.get(TARGETS[k][1], "")
+                 for k in t["key"]]
+    return pd.DataFrame({"clause": t["clause"], "metric": t["metric"], "key": t["key"],
+                         "value": t["raw_value"].astype(float), "unit": t["unit"],
+                         "target": pd.array(target, dtype="Float64"),
+                         "target_is": direction, "status": t["status"],
+                         "records": t["records"]})
+
+
+def ordered(t: pd.DataFrame) -> pd.DataFrame:
+    """The table with metrics that missed their target first, then those without data."""
+    rank = t["status"].map({s: i for i, s in enumerate(STATUSES)})
+    return t.assign(_rank=rank).sort_values("_rank", kind="stable").drop(
+        columns="_rank").reset_index(drop=True)
+
+
+# -- drill-downs -----------------------------------------------------------------------------
+COLUMN_LABELS = {
+    "user": "user", "username": "user", "role": "role", "training": "training current",
+    "certification": "SLED/NCIC current", "ok": "compliant", "at": "when (UTC)",
+    "purpose": "purpose", "case_number": "case number", "results": "results",
+    "unit": "unit", "hotlist_age_hours": "hot-list age (h)", "camera": "camera",
+    "plate": "plate", "state": "state", "action": "action taken",
+    "chars_match": "characters checked", "state_match": "state checked",
+    "dispatch_confirmed": "dispatch confirmed", "read_at": "read (UTC)",
+    "read_plate": "plate read", "read_state": "state read", "listed_plate": "plate listed",
+    "kind": "match", "outcome": "operator's outcome", "error": "cause",
+    "recipient": "recipient agency", "records": "records", "request_kind": "request",
+    "request_status": "request status", "expires_at": "expires (UTC)",
+    "shift_id": "shift", "operator": "operator", "started_at": "started (UTC)",
+    "ended_at": "ended (UTC)", "patrol_hours": "patrol (h)", "exempt_hours": "exempt (h)",
+    "judged_hours": "judged (h)", "on_hours": "ALPR on (h)",
+    "active_hours": "on and reading (h)", "active_share": "share on and reading",
+    "status": "status", "note": "why", "month": "month", "reads": "reads",
+    "hit_id": "hit", "evidence_exported": "evidence package", "verified": "verified",
+    "last_check": "last check (UTC)", "problems": "problems", "in_service": "in service",
+}
+
+
+def failing_first(df: pd.DataFrame) -> pd.DataFrame:
+    """Drill-down rows with the non-compliant ones first (``ok`` False, or a shift
+    ``short``), keeping each group's order."""
+    if "ok" in df and len(df):
+        return df.assign(_ok=df["ok"].astype(bool)).sort_values("_ok", kind="stable").drop(
+            columns="_ok").reset_index(drop=True)
+    return df
+
+
+def for_display(df: pd.DataFrame) -> pd.DataFrame:
+    """Human column names, Yes/No for flags, "no data" for missing numbers, shares as
+    percentages, hours to one decimal (times are shown to the minute by the table)."""
+    out = df.copy()
+    for col in out.columns:
+        s = out[col]
+        if s.dtype == bool or (s.dtype == object and len(s) and s.dropna().map(
+                lambda v: isinstance(v, bool | np.bool_)).all() and s.notna().any()):
+            out[col] = s.map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v))
+                             else "Yes" if bool(v) else "No")
+        elif col == "active_share":
+            out[col] = s.map(lambda v: NO_DATA if no_data(v) else f"{v:.0%}")
+        elif col.endswith("_hours") and pd.api.types.is_float_dtype(s):
+            out[col] = s.map(lambda v: NO_DATA if no_data(v) else f"{v:.1f}")
+    return out.rename(columns={c: COLUMN_LABELS.get(c, c.replace("_", " "))
+                               for c in out.columns})

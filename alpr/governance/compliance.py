@@ -9,23 +9,38 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import math
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import String, and_, case, exists, func, literal, literal_column, select
+from sqlalchemy import (
+    String,
+    and_,
+    case,
+    exists,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+)
+from sqlalchemy.orm import aliased
 
 from alpr.governance.access import Actor, Governance
 from alpr.governance.equipment import MAX_SESSION
 from alpr.governance.records import RetentionPolicy, _held
+from alpr.health.misreads import OCR_ERRORS, hit_error_sql
 from alpr.health.report import health_at
 from alpr.health.severity import ATTENTION, REMOVE, rank
 from alpr.store.schema import (
     AccessRequest,
+    AuditEntry,
     Camera,
     CameraSession,
     Certification,
     DataShare,
     EquipmentCheck,
+    EquipmentReport,
     HistoricalSearch,
     Hit,
     HitVerification,
@@ -37,24 +52,51 @@ from alpr.store.schema import (
 
 
 def certified_users(gov: Governance, actor: Actor, as_of: dt.date) -> pd.DataFrame:
-    """One row per active user: current training? current certification? (policy I.A, I.B)"""
+    """One row per active user who existed on ``as_of``: current training? current
+    certification? (policy I.A, I.B)
+
+    A user exists from the earlier of the account's creation and its first certification
+    (an account created today for records kept since January exists since its first
+    certification), so a year before the department's first user has no users: no data.
+    An account created after the department's own clock (``gov.today``: a simulated or
+    test department) counts as created on that day."""
     def current(kind: str) -> Any:
         return func.max(case((and_(Certification.kind == kind,
                                    Certification.issued_on <= as_of,
                                    Certification.expires_on >= as_of), 1), else_=0))
 
     stmt = (select(User.username, User.role, current("alpr_training").label("training"),
-                   current("sled_ncic").label("certification"))
+                   current("sled_ncic").label("certification"), User.created_at,
+                   func.min(Certification.issued_on))
             .outerjoin(Certification, Certification.user_id == User.id)
-            .where(User.active.is_(True)).group_by(User.id, User.username, User.role)
+            .where(User.active.is_(True))
+            .group_by(User.id, User.username, User.role, User.created_at)
             .order_by(User.username))
     with gov._tx() as s:
         gov.authorize(s, actor, "compliance.view", "certified_users")
-        df = pd.DataFrame(s.execute(stmt).all(),
-                          columns=["username", "role", "training", "certification"])
+        today = gov.today()
+        rows = [r[:4] for r in s.execute(stmt).all() if _existed(r[4], r[5], as_of, today)]
+    df = pd.DataFrame(rows, columns=["username", "role", "training", "certification"])
     df[["training", "certification"]] = df[["training", "certification"]].fillna(0).astype(bool)
     df["compliant"] = df["training"] & df["certification"]
     return df
+
+
+def _existed(created: dt.datetime | None, first_certified: dt.date | str | None,
+             as_of: dt.date, today: dt.date) -> bool:
+    """Whether a user existed on ``as_of`` (see :func:`certified_users`).
+
+    >>> today = dt.date(2026, 12, 1)
+    >>> _existed(dt.datetime(2026, 12, 1), dt.date(2026, 1, 5), dt.date(2026, 3, 1), today)
+    True
+    >>> _existed(dt.datetime(2026, 12, 1), None, dt.date(2026, 3, 1), today)
+    False
+    """
+    days = [min(created.date(), today)] if created is not None else []
+    if first_certified is not None:
+        days.append(first_certified if isinstance(first_certified, dt.date)
+                    else dt.date.fromisoformat(str(first_certified)[:10]))
+    return bool(days) and min(days) <= as_of
 
 
 def cameras_needing_attention(gov: Governance, actor: Actor, as_of: dt.datetime,
@@ -125,51 +167,127 @@ def past_retention_count(s: Any, cutoff: dt.datetime) -> int:
     return int(expired - preserved)
 
 
+PATROL_STATUSES = ("short", "exempt", "compliant")  # failing first
+
+
 def patrol_time(gov: Governance, actor: Actor, since: dt.datetime, until: dt.datetime
                 ) -> pd.DataFrame:
     """Per patrol shift of a unit with a mobile ALPR camera: how long the shift ran and how much
-    of it the unit's ALPR was on (policy III.A: it must be on whenever the car is on patrol).
+    of it the unit's ALPR was on *and functioning* (policy III.A: it must be "turned on and
+    functioning" whenever the car is on patrol, "unless the unit is malfunctioning for a
+    reason beyond the operator's control").
 
-    A shift 08:00-16:00 whose camera ran 08:00-12:00 and 13:00-16:00 gives
-    ``patrol_hours`` 8, ``active_hours`` 7, ``active_share`` 0.875. Open shifts and sessions
-    count up to ``until``; the unit's best camera counts when it has several. The database
-    selects the period's shifts and sessions (a session lasts at most a day, so those that
-    started a day before the period are enough); the overlap is an interval sweep here —
-    thousands of rows a year, not the reads table.
+    - A camera session counts as functioning only if the camera produced at least one read
+      during it: a unit switched on that reads nothing is not patrol time with ALPR
+      (``on_hours`` shows it was switched on; ``note`` says so).
+    - A malfunction reported on the unit's camera and not yet resolved during the shift is
+      beyond the operator's control: the shift is ``exempt`` from its start until the
+      report is resolved (or to its end). Exempt hours are not in the denominator. Damage
+      reports are not exempted automatically (VI.A: damage may be the operator's doing);
+      the note names them for the supervisor.
+
+    A shift 08:00-16:00 whose camera read 08:00-12:00 and 13:00-16:00 gives ``patrol_hours``
+    8, ``judged_hours`` 8, ``active_hours`` 7, ``active_share`` 0.875, ``status`` ``short``
+    (under the 95 % target). Open shifts and sessions count up to ``until``; the unit's best
+    camera counts when it has several. Rows: failing (``short``) shifts first, then
+    ``exempt``, then ``compliant``, newest first within each.
     """
     mobile_unit = exists().where(Camera.unit == Shift.unit, Camera.kind == "mobile")
     shifts_q = (select(Shift.id, Shift.unit, User.username, Shift.started_at, Shift.ended_at)
                 .join(User, User.id == Shift.user_id)
                 .where(Shift.started_at >= since, Shift.started_at < until, mobile_unit)
                 .order_by(Shift.started_at, Shift.id))
+    reading = exists().where(
+        Read.camera_id == CameraSession.camera_id, Read.read_at >= CameraSession.started_at,
+        or_(CameraSession.ended_at.is_(None), Read.read_at < CameraSession.ended_at),
+        Read.read_at < until)
     sessions_q = (select(Camera.unit, CameraSession.camera_id, CameraSession.started_at,
-                         CameraSession.ended_at)
+                         CameraSession.ended_at, reading)
                   .join(Camera, Camera.id == CameraSession.camera_id)
                   .where(Camera.kind == "mobile", Camera.unit.is_not(None),
                          CameraSession.started_at >= since - MAX_SESSION,
                          CameraSession.started_at < until))
+    reports_q = (select(Camera.unit, EquipmentReport.kind, EquipmentReport.reported_at,
+                        EquipmentReport.resolved_at, EquipmentReport.description)
+                 .join(Camera, Camera.id == EquipmentReport.camera_id)
+                 .where(Camera.kind == "mobile", Camera.unit.is_not(None),
+                        EquipmentReport.kind.in_(("malfunction", "damage")),
+                        EquipmentReport.reported_at < until,
+                        or_(EquipmentReport.resolved_at.is_(None),
+                            EquipmentReport.resolved_at > since)))
     with gov._tx() as s:
         gov.authorize(s, actor, "compliance.view", "patrol_time",
                       {"since": since.isoformat(), "until": until.isoformat()})
         shifts = s.execute(shifts_q).all()
         sessions = s.execute(sessions_q).all()
+        reports = s.execute(reports_q).all()
+    on_spans: dict[str, list[list[tuple[float, float]]]] = _unit_spans(sessions, until)
+    read_spans = _unit_spans([r for r in sessions if r[4]], until)
+    target = float(TARGETS["patrol_time"][0] or 0.95)
+    rows = []
+    for sid, unit, user, start, end in shifts:
+        lo, hi = _ts(start), _ts(end) if end is not None else until.timestamp()
+        unit = str(unit)
+        exempt_to, why = lo, ""
+        notes = []
+        for r_unit, kind, at, resolved, text in reports:
+            a, b = _ts(at), _ts(resolved) if resolved is not None else None
+            if str(r_unit) != unit or a >= hi or (b is not None and b <= lo):
+                continue
+            when = f"reported {_minute(at)}" + (f", resolved {_minute(resolved)}"
+                                                if resolved is not None else ", not resolved")
+            if kind == "malfunction":
+                exempt_to = max(exempt_to, min(hi, b if b is not None else hi))
+                why = f"malfunction {when}: {text}"
+            else:
+                notes.append(f"damage {when}: {text} (exempt only if beyond the operator's "
+                             f"control: supervisor to decide, VI.A.4)")
+        judged = max(0.0, hi - exempt_to)
+        on = max((_covered(c, exempt_to, hi) for c in on_spans.get(unit, [])), default=0.0)
+        active = max((_covered(c, exempt_to, hi) for c in read_spans.get(unit, [])),
+                     default=0.0)
+        if judged < 60:  # under a minute left to judge: the whole shift is exempt
+            status, share = "exempt", float("nan")
+            notes.insert(0, f"exempt (III.A): {why}")
+        else:
+            share = active / judged
+            status = "compliant" if share >= target - 1e-12 else "short"
+            if why:
+                notes.insert(0, f"exempt for {(exempt_to - lo) / 3600:.1f} h (III.A): {why}")
+            if on - active > 60:
+                notes.append(f"ALPR on {on / 3600:.1f} h but {(on - active) / 3600:.1f} h of it "
+                             f"with no reads: not functioning (report a malfunction, VI)")
+            if status == "short":
+                notes.append(f"ALPR on and reading {active / 3600:.1f} h of "
+                             f"{judged / 3600:.1f} h judged")
+        rows.append((sid, unit, user, start, end, (hi - lo) / 3600, (exempt_to - lo) / 3600,
+                     judged / 3600, on / 3600, active / 3600, share, status, "; ".join(notes)))
+    df = pd.DataFrame(rows, columns=PATROL_COLUMNS)
+    rank = df["status"].map({k: i for i, k in enumerate(PATROL_STATUSES)})
+    return (df.assign(_rank=rank).sort_values(["_rank", "started_at"], ascending=[True, False],
+                                              kind="stable")
+            .drop(columns="_rank").reset_index(drop=True))
+
+
+PATROL_COLUMNS = ["shift_id", "unit", "operator", "started_at", "ended_at", "patrol_hours",
+                  "exempt_hours", "judged_hours", "on_hours", "active_hours", "active_share",
+                  "status", "note"]
+
+
+def _unit_spans(sessions: Any, until: dt.datetime) -> dict[str, list[list[tuple[float, float]]]]:
+    """Per unit, each camera's merged session spans (seconds)."""
     spans: dict[tuple[str, int], list[tuple[float, float]]] = {}
-    for unit, camera, start, end in sessions:
+    for unit, camera, start, end, *_ in sessions:
         spans.setdefault((str(unit), camera), []).append(
             (_ts(start), _ts(end) if end is not None else until.timestamp()))
     by_unit: dict[str, list[list[tuple[float, float]]]] = {}
     for (unit, _), spans_ in spans.items():
         by_unit.setdefault(unit, []).append(_merge(spans_))
-    rows = []
-    for sid, unit, user, start, end in shifts:
-        lo, hi = _ts(start), _ts(end) if end is not None else until.timestamp()
-        active = max((_covered(c, lo, hi) for c in by_unit.get(unit, [])), default=0.0)
-        rows.append((sid, unit, user, start, end, (hi - lo) / 3600, active / 3600))
-    df = pd.DataFrame(rows, columns=["shift_id", "unit", "operator", "started_at", "ended_at",
-                                     "patrol_hours", "active_hours"])
-    df["active_share"] = (df["active_hours"] / df["patrol_hours"].where(df["patrol_hours"] > 0)
-                          ).fillna(1.0)
-    return df
+    return by_unit
+
+
+def _minute(at: dt.datetime) -> str:
+    return f"{at:%Y-%m-%d %H:%M}"
 
 
 def _ts(at: dt.datetime) -> float:
@@ -206,7 +324,12 @@ def summary(gov: Governance, actor: Actor, as_of: dt.datetime,
             retention: RetentionPolicy | None = None,
             max_days_between_checks: int = 30,
             since: dt.datetime | None = None) -> pd.DataFrame:
-    """One row per metric: value (a share or a count), numerator, denominator, policy clause.
+    """One row per metric: value (a share, a count, hours), numerator, denominator, policy
+    clause, target and ``status`` (``met``, ``NOT MET``, ``no data``, ``monitor``).
+
+    A metric over no records has ``value`` NaN and status ``no data`` — never 0 % or 100 %:
+    a share of no searches, a mean of no shifts, a count of unverified hits when there were
+    no hits. ``meets_target`` is True / False for judged metrics, None otherwise.
 
     Records with a time (searches, shifts, hits, verifications, shares) count when they fall
     in ``[since, as_of)``; ``since`` None means from the beginning. States (certifications,
@@ -227,18 +350,25 @@ def summary(gov: Governance, actor: Actor, as_of: dt.datetime,
             func.count(HistoricalSearch.case_number)).where(within(HistoricalSearch.at))).one()
         n_cams = s.scalar(select(func.count(Camera.id))) or 0
         past = past_retention_count(s, cutoff)
+        retention_data = retention_has_data(s, as_of)
         shifts, current_shifts, mean_age = s.execute(select(
             func.count(Shift.id), func.sum(case((Shift.hotlist_current, 1), else_=0)),
             func.avg(Shift.hotlist_age_seconds)).where(within(Shift.started_at))).one()
         in_period = within(HitVerification.verified_at)
-        outcomes: dict[str, int] = {o: n for o, n in s.execute(
-            select(HitVerification.outcome, func.count(HitVerification.id)).where(in_period)
-            .group_by(HitVerification.outcome))}
+        err = hit_error_sql(HitVerification.outcome, Read.plate, Read.state,
+                            HitVerification.seen_plate, HitVerification.seen_state)
+        errors: dict[str | None, int] = {e: n for e, n in s.execute(
+            select(err, func.count(HitVerification.id))
+            .join(Hit, Hit.id == HitVerification.hit_id).join(Read, Read.id == Hit.read_id)
+            .where(in_period).group_by(err))}
         acted = s.scalar(select(func.count(HitVerification.id)).where(
             in_period, HitVerification.action_taken.is_not(None))) or 0
         acted_verified = s.scalar(select(func.count(HitVerification.id)).where(
             in_period, HitVerification.action_taken.is_not(None), HitVerification.chars_match,
             HitVerification.state_match, HitVerification.dispatch_confirmed)) or 0
+        acted_hits = set(s.scalars(select(HitVerification.hit_id).where(
+            in_period, HitVerification.action_taken.is_not(None))))
+        documented = len(acted_hits & evidence_exported(s, as_of))
         hits = s.scalar(select(func.count(Hit.id)).where(within(Hit.created_at))) or 0
         unverified = s.scalar(select(func.count(Hit.id)).where(within(Hit.created_at), ~exists(
             ).where(HitVerification.hit_id == Hit.id))) or 0
@@ -248,16 +378,23 @@ def summary(gov: Governance, actor: Actor, as_of: dt.datetime,
                                 AccessRequest.kind == "data_share"), 1), else_=0)))
             .join(AccessRequest, AccessRequest.id == DataShare.request_id)
             .where(within(DataShare.shared_at))).one()
+        manual = s.scalar(select(func.count(HotListEntryRow.id)).where(_manual_listed(as_of)))
         overdue_manual = s.scalar(select(func.count(HotListEntryRow.id)).where(
-            HotListEntryRow.manual.is_(True), HotListEntryRow.removed_at.is_(None),
-            HotListEntryRow.expires_at <= as_of)) or 0
+            _manual_listed(as_of), HotListEntryRow.expires_at <= as_of)) or 0
+
+    nan = float("nan")
 
     def share(num: int, den: int) -> float:
-        return num / den if den else 1.0
+        return num / den if den else nan
 
-    misreads, wrong_state, verified = (outcomes.get("misread", 0),
-                                       outcomes.get("wrong_state", 0), sum(outcomes.values()))
-    active_h, patrol_h = float(patrol["active_hours"].sum()), float(patrol["patrol_hours"].sum())
+    def count(n: int, universe: int | bool) -> float:
+        return float(n) if universe else nan
+
+    verified = sum(errors.values())
+    ocr = sum(errors.get(k, 0) for k in OCR_ERRORS)
+    wrong_list = errors.get("wrong_entry", 0) + errors.get("near_match", 0)
+    judged = patrol[patrol["status"] != "exempt"]
+    active_h, patrol_h = float(judged["active_hours"].sum()), float(judged["judged_hours"].sum())
     rows = [
         ("certified_users", "users with current training and certification",
          share(int(users["compliant"].sum()), len(users)), int(users["compliant"].sum()),
@@ -266,26 +403,30 @@ def summary(gov: Governance, actor: Actor, as_of: dt.datetime,
          share(with_case, searches), with_case, searches, "III.E, IV.E"),
         ("cameras_attention", "cameras to remove from service (failing diagnostics), overdue "
          "for a check, or in service despite a failed one",
-         float(len(cams)), len(cams), n_cams, "II.B"),
-        ("past_retention", "reads past retention and not under a hold", float(past), past,
-         None, "II.A.1"),
+         count(len(cams), n_cams), len(cams), n_cams, "II.B"),
+        ("past_retention", "reads past retention and not under a hold",
+         count(past, retention_data), past, None, "II.A.1"),
+        ("acted_documented", "hits acted on with an evidence package exported",
+         share(documented, len(acted_hits)), documented, len(acted_hits), "II.A.2"),
         ("current_hotlist", "shifts started with a current hot list",
          share(int(current_shifts or 0), shifts), int(current_shifts or 0), shifts, "III.C"),
         ("hotlist_age", "mean hot-list age at shift start (hours)",
-         float(mean_age or 0) / 3600, None, shifts, "III.C"),
+         float(mean_age) / 3600 if shifts and mean_age is not None else nan, None, shifts,
+         "III.C"),
         ("verified_before_action",
          "hits acted on with characters, state and confirmation verified first",
          share(acted_verified, acted), acted_verified, acted, "III.D, IV.B"),
-        ("misread_rate", "verified hits that were misreads",
-         misreads / verified if verified else 0.0, misreads, verified, "III.D.1"),
-        ("wrong_state_rate", "verified hits with the wrong state",
-         wrong_state / verified if verified else 0.0, wrong_state, verified, "III.D.1"),
-        ("unverified_hits", "hits not yet verified", float(unverified), unverified, hits,
+        ("misread_rate", "verified hits the recognizer misread (characters or state)",
+         share(ocr, verified), ocr, verified, "III.D.1"),
+        ("wrong_entry_rate",
+         "verified hits on a wrong hot-list entry (the read was right)",
+         share(wrong_list, verified), wrong_list, verified, "III.D.1"),
+        ("unverified_hits", "hits not yet verified", count(unverified, hits), unverified, hits,
          "III.D"),
         ("manual_past_expiry", "manual entries past expiry and not removed",
-         float(overdue_manual), overdue_manual, None, "IV.D.2"),
-        ("patrol_time", "mobile patrol time with ALPR on",
-         active_h / patrol_h if patrol_h > 0 else 1.0, round(active_h, 2), round(patrol_h, 2),
+         count(overdue_manual, manual or 0), overdue_manual, manual or 0, "IV.D.2"),
+        ("patrol_time", "mobile patrol time with ALPR on and reading (exempt shifts aside)",
+         active_h / patrol_h if patrol_h > 0 else nan, round(active_h, 2), round(patrol_h, 2),
          "III.A"),
         ("approved_shares", "data shares logged with purpose under an approved request",
          share(int(approved_shares or 0), shares), int(approved_shares or 0), shares,
@@ -293,32 +434,86 @@ def summary(gov: Governance, actor: Actor, as_of: dt.datetime,
     ]
     df = pd.DataFrame(rows, columns=["key", "metric", "value", "numerator", "denominator",
                                      "clause"])
+    df["value"] = df["value"].astype(float)
     df["target"] = df["key"].map(lambda k: TARGETS[k][0])
+    df["status"] = [judge(k, v) for k, v in zip(df["key"], df["value"], strict=True)]
     df["meets_target"] = [_meets(k, v) for k, v in zip(df["key"], df["value"], strict=True)]
     return df
+
+
+def evidence_exported(s: Any, as_of: dt.datetime) -> set[int]:
+    """Ids of the hits whose evidence package was exported before ``as_of`` (II.A.2; the
+    audit trail records each export with the hit id as its target)."""
+    targets = s.scalars(select(AuditEntry.target).where(
+        AuditEntry.action == "evidence.export", AuditEntry.allowed.is_(True),
+        AuditEntry.at < as_of).distinct())
+    return {int(t) for t in targets if t is not None and str(t).isdigit()}
+
+
+def retention_has_data(s: Any, as_of: dt.datetime) -> bool:
+    """Whether the retention count means anything at ``as_of``: some read was stored
+    before it, or a purge had run (a store with nothing in it has no retention record)."""
+    if s.scalar(select(Read.id).where(Read.read_at < as_of).limit(1)) is not None:
+        return True
+    return s.scalar(select(AuditEntry.id).where(AuditEntry.action == "retention.purged",
+                                                AuditEntry.at < as_of).limit(1)) is not None
+
+
+def _manual_listed(as_of: dt.datetime) -> Any:
+    """Manual hot-list entries on the list at ``as_of`` (entered by then, not removed)."""
+    return and_(HotListEntryRow.manual.is_(True), HotListEntryRow.created_at <= as_of,
+                or_(HotListEntryRow.removed_at.is_(None), HotListEntryRow.removed_at > as_of))
 
 
 # What the policy asks of each metric: (target, "min" | "max" | "info").
 TARGETS: dict[str, tuple[float | None, str]] = {
     "certified_users": (1.0, "min"), "searches_with_case": (1.0, "min"),
     "cameras_attention": (0.0, "max"), "past_retention": (0.0, "max"),
+    "acted_documented": (1.0, "min"),
     "current_hotlist": (1.0, "min"), "hotlist_age": (24.0, "max"),
     "verified_before_action": (1.0, "min"), "misread_rate": (None, "info"),
-    "wrong_state_rate": (None, "info"), "unverified_hits": (0.0, "max"),
+    "wrong_entry_rate": (None, "info"), "unverified_hits": (0.0, "max"),
     "manual_past_expiry": (0.0, "max"), "patrol_time": (0.95, "min"),
     "approved_shares": (1.0, "min"),
 }
+# The metrics whose value is a share (shown as a percentage); the rest are counts or hours.
+SHARES = frozenset({"certified_users", "searches_with_case", "acted_documented",
+                    "current_hotlist", "verified_before_action", "misread_rate",
+                    "wrong_entry_rate", "patrol_time", "approved_shares"})
+STATUSES = ("NOT MET", "no data", "met", "monitor")  # the order a page lists them in
 
 
-def _meets(key: str, value: float) -> bool | None:
-    """Whether ``value`` meets the metric's target (None for figures without one).
+def no_data(value: Any) -> bool:
+    """Whether a metric's value is "no data" (None or NaN)."""
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def judge(key: str, value: float | None) -> str:
+    """The status of a metric's value: ``met``, ``NOT MET``, ``no data`` (no records behind
+    it) or ``monitor`` (a figure without a target).
+
+    >>> judge("patrol_time", 0.97), judge("unverified_hits", 2.0), judge("misread_rate", 0.1)
+    ('met', 'NOT MET', 'monitor')
+    >>> judge("searches_with_case", float("nan")), judge("misread_rate", None)
+    ('no data', 'no data')
+    """
+    if no_data(value):
+        return "no data"
+    met = _meets(key, float(value))  # type: ignore[arg-type]
+    return "monitor" if met is None else "met" if met else "NOT MET"
+
+
+def _meets(key: str, value: float | None) -> bool | None:
+    """Whether ``value`` meets the metric's target (None for figures without one, and for
+    no data).
 
     >>> _meets("patrol_time", 0.97), _meets("unverified_hits", 2.0), _meets("misread_rate", 0.1)
     (True, False, None)
     """
     target, kind = TARGETS[key]
-    if target is None or kind == "info":
+    if target is None or kind == "info" or no_data(value):
         return None
+    assert value is not None
     return value >= target - 1e-12 if kind == "min" else value <= target + 1e-12
 
 
@@ -338,11 +533,11 @@ def exceptions(gov: Governance, actor: Actor, key: str, since: dt.datetime,
         return df[~df["compliant"]].head(limit).reset_index(drop=True)
     if key == "cameras_attention":
         return cameras_needing_attention(gov, actor, until).head(limit)
-    if key == "patrol_time":
+    if key == "patrol_time":  # short shifts only: exempt ones are not exceptions (III.A)
         df = patrol_time(gov, actor, since, until)
-        short = df[df["active_share"] < 0.95]
-        return short.sort_values("started_at", ascending=False).head(limit).reset_index(
-            drop=True)
+        return df[df["status"] == "short"].head(limit).reset_index(drop=True)
+    if key == "acted_documented":
+        return _undocumented(gov, actor, since, until, limit)
     cutoff = until - dt.timedelta(days=(retention or RetentionPolicy()).reads_days)
     stmt, columns = _exception_query(key, since, until, cutoff)
     with gov._tx() as s:
@@ -392,9 +587,24 @@ def _exception_query(key: str, since: dt.datetime, until: dt.datetime,
         return verifications(HitVerification.action_taken.is_not(None), ~and_(
             HitVerification.chars_match, HitVerification.state_match,
             HitVerification.dispatch_confirmed)), verification_cols
-    if key in ("misread_rate", "wrong_state_rate"):
-        outcome = "misread" if key == "misread_rate" else "wrong_state"
-        return verifications(HitVerification.outcome == outcome), verification_cols
+    if key in ("misread_rate", "wrong_entry_rate"):
+        err = hit_error_sql(HitVerification.outcome, Read.plate, Read.state,
+                            HitVerification.seen_plate, HitVerification.seen_state)
+        kinds = OCR_ERRORS if key == "misread_rate" else ("wrong_entry", "near_match")
+        entry = aliased(HotListEntryRow)
+        return (select(Hit.id, Cam.name, User.username, HitVerification.verified_at,
+                       HitVerification.outcome, err, Read.plate, Read.state,
+                       HitVerification.seen_plate, HitVerification.seen_state, entry.plate,
+                       entry.state)
+                .join(Hit, Hit.id == HitVerification.hit_id)
+                .join(Read, Read.id == Hit.read_id).join(Cam, Cam.id == Read.camera_id)
+                .join(entry, entry.id == Hit.entry_id)
+                .join(User, User.id == HitVerification.user_id)
+                .where(within(HitVerification.verified_at), err.in_(kinds))
+                .order_by(HitVerification.verified_at.desc()),
+                ["hit_id", "camera", "operator", "verified_at", "outcome", "error",
+                 "read_plate", "read_state", "seen_plate", "seen_state", "listed_plate",
+                 "listed_state"])
     if key == "unverified_hits":
         return (select(Hit.id, Read.plate, Cam.name, Hit.created_at, Hit.kind)
                 .join(Read, Read.id == Hit.read_id).join(Cam, Cam.id == Read.camera_id)
@@ -406,8 +616,7 @@ def _exception_query(key: str, since: dt.datetime, until: dt.datetime,
         return (select(HotListEntryRow.id, HotListEntryRow.plate, User.username,
                        HotListEntryRow.expires_at, HotListEntryRow.purpose)
                 .join(User, User.id == HotListEntryRow.entered_by)
-                .where(HotListEntryRow.manual.is_(True), HotListEntryRow.removed_at.is_(None),
-                       HotListEntryRow.expires_at <= until)
+                .where(_manual_listed(until), HotListEntryRow.expires_at <= until)
                 .order_by(HotListEntryRow.expires_at),
                 ["entry_id", "plate", "entered_by", "expires_at", "purpose"])
     if key == "approved_shares":
@@ -425,3 +634,24 @@ def _exception_query(key: str, since: dt.datetime, until: dt.datetime,
         return (select(month, func.count(Read.id)).where(Read.read_at < cutoff, ~_held())
                 .group_by(month).order_by(month), ["month", "reads"])
     raise ValueError(f"key {key!r}: no drill-down")  # pragma: no cover - TARGETS is checked
+
+
+def _undocumented(gov: Governance, actor: Actor, since: dt.datetime, until: dt.datetime,
+                  limit: int) -> pd.DataFrame:
+    """Hits acted on in the period with no evidence package exported by ``until`` (II.A.2)."""
+    from alpr.store.schema import Camera as Cam
+
+    stmt = (select(Hit.id, Read.plate, Cam.name, User.username, HitVerification.verified_at,
+                   HitVerification.action_taken)
+            .join(Hit, Hit.id == HitVerification.hit_id).join(Read, Read.id == Hit.read_id)
+            .join(Cam, Cam.id == Read.camera_id).join(User, User.id == HitVerification.user_id)
+            .where(HitVerification.verified_at >= since, HitVerification.verified_at < until,
+                   HitVerification.action_taken.is_not(None))
+            .order_by(HitVerification.verified_at.desc()))
+    with gov._tx() as s:
+        gov.authorize(s, actor, "compliance.view", "exceptions:acted_documented",
+                      {"since": since.isoformat(), "until": until.isoformat()})
+        done = evidence_exported(s, until)
+        rows = [r for r in s.execute(stmt).all() if r[0] not in done][:limit]
+    return pd.DataFrame(rows, columns=["hit_id", "plate", "camera", "operator", "verified_at",
+                                       "action_taken"])
