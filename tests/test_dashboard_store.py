@@ -298,8 +298,9 @@ def test_daily_cache_matches_sql_and_follows_new_and_purged_reads(dept):
     check(f)
 
 
-def test_model_page_reads_champion_and_challenger_from_the_registry():
+def test_model_page_reads_champion_and_challenger_from_the_registry(tmp_path, monkeypatch):
     mlflow = pytest.importorskip("mlflow")
+    monkeypatch.chdir(tmp_path)  # the experiment's artifacts (./mlruns) stay in tmp_path
     from alpr.train.tracking import MODEL_NAME, setup
 
     setup("dashboard-test")
@@ -320,7 +321,8 @@ def test_model_page_reads_champion_and_challenger_from_the_registry():
     assert (champion.role, challenger.role) == ("champion", "challenger")
     assert champion.metrics["exact_match_o_folded"] == 0.91
     assert challenger.metrics["exact_match_o_folded"] == 0.94
-    assert champion.source == f"MLflow registry: {MODEL_NAME} version {versions[0].version}"
+    assert champion.source == (f"MLflow registry: {MODEL_NAME} version {versions[0].version} "
+                               "(run metrics)")
     assert champion.per_state.to_dict("records") == [
         {"state": "CA", "plates": 10, "text_exact": 0.9, "state_top1": 1.0}]
 

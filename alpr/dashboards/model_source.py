@@ -17,6 +17,50 @@ import pandas as pd
 
 
 @dataclass(frozen=True)
+class Gate:
+    """The promotion gate's decision for a registered version, as the training run logged
+    it (:func:`alpr.train.tracking.promotion_gate`, :func:`alpr.train.loop.gate`): the
+    exact-match (O/0) scores of the new model and of its baseline on the same crops."""
+
+    decision: str  # "promoted" or "kept_champion"
+    baseline: str | None = None  # "champion" or "shipped model"
+    side: str | None = None  # e.g. "test (412 crops)"
+    new_score: float | None = None
+    baseline_score: float | None = None
+
+    def text(self) -> str:
+        """The decision in a sentence.
+
+        >>> Gate("promoted", "champion", "test (412 crops)", 0.951, 0.932).text()
+        "promoted: 95.1% exact (O/0) against the champion's 93.2% on the test side (412 crops)"
+        >>> Gate("kept_champion").text()
+        'not promoted: the champion stays'
+        """
+        verdict = "promoted" if self.decision == "promoted" else \
+            f"not promoted: the {self.baseline or 'champion'} stays"
+        if self.new_score is None:
+            return verdict
+        against = (f" against the {self.baseline}'s {self.baseline_score:.1%}"
+                   if self.baseline_score is not None and self.baseline else "")
+        side = ""
+        if self.side:  # "test (412 crops)" -> "on the test side (412 crops)"
+            side = " on the " + (self.side.replace(" (", " side (", 1) if " (" in self.side
+                                 else f"{self.side} side")
+        return f"{verdict}: {self.new_score:.1%} exact (O/0){against}{side}"
+
+
+def gate_from(tags: dict[str, str], metrics: dict[str, float]) -> Gate | None:
+    """The gate's decision from a run's tags and metrics; ``None`` when the run went
+    through no gate (a version registered directly, e.g. the shipped model as the first
+    champion)."""
+    decision = tags.get("gate_decision")
+    if not decision:
+        return None
+    return Gate(decision, tags.get("gate_baseline"), tags.get("gate_side"),
+                metrics.get("gate_new_score"), metrics.get("gate_champion_score"))
+
+
+@dataclass(frozen=True)
 class ModelInfo:
     """One model's figures as the page shows them."""
 
@@ -26,6 +70,9 @@ class ModelInfo:
     metrics: dict[str, float]
     calibration: dict[str, Any] = field(default_factory=dict)
     per_state: pd.DataFrame = field(default_factory=pd.DataFrame)
+    gate: Gate | None = None  # registry versions: how the gate decided (None: no gate)
+    registered: bool = False  # from the registry (else the shipped card)
+    test_figures: dict[str, str] = field(default_factory=dict)  # the card's, read once
 
 
 def card_metrics(card: dict[str, Any]) -> dict[str, float]:
@@ -82,7 +129,15 @@ def shipped(model_dir: Path | None = None) -> ModelInfo:
     return ModelInfo("champion", f"model card {model_dir / 'card.json'}",
                      str(card.get("name", model_dir.name)), card_metrics(card),
                      dict(card.get("calibration") or {}),
-                     per_state_table(report.read_text()) if report.exists() else pd.DataFrame())
+                     per_state_table(report.read_text()) if report.exists() else pd.DataFrame(),
+                     test_figures=test_figures(card))
+
+
+def test_figures(card: dict[str, Any]) -> dict[str, str]:
+    """The card's test-side figures (read once, at shipping), without the machine line."""
+    raw = card.get("figures_test") or {}
+    return {str(k): str(v) for k, v in raw.items() if k != "measured"} if isinstance(
+        raw, dict) else {}
 
 
 def _tracking_configured() -> bool:
@@ -94,22 +149,58 @@ def _tracking_configured() -> bool:
     return True
 
 
+def _model_folder(client: Any, version: Any) -> str | None:
+    """The artifact URI of the model folder inside a registered version (where its
+    ``card.json`` and ``val_report.txt`` are), or None. MLflow 3 keeps a logged model apart
+    from its run (``models:/m-<id>``); older versions under the run (``runs:/<id>/model``)."""
+    import mlflow
+
+    source = str(version.source)
+    base = source
+    if source.startswith("models:/m-"):
+        base = client.get_logged_model(source.split("/")[-1]).artifact_location
+    for item in mlflow.artifacts.list_artifacts(artifact_uri=f"{base}/artifacts"):
+        if item.is_dir:
+            return f"{base}/artifacts/{Path(item.path).name}"
+    return None
+
+
 def _from_registry(client: Any, version: Any, role: str) -> ModelInfo:
+    """A registered version's figures: its training run's final metrics, else (a version
+    registered without training, e.g. the shipped model as first champion) the validation
+    metrics of the model card it carries; and the promotion gate's decision."""
     run = client.get_run(version.run_id)
-    raw = run.data.metrics
-    metrics = {k[len("final_"):]: v for k, v in raw.items() if k.startswith("final_")} or raw
+    raw = dict(run.data.metrics)
+    metrics = {k[len("final_"):]: v for k, v in raw.items() if k.startswith("final_")}
     import mlflow
 
     card: dict[str, Any] = {}
     per_state = pd.DataFrame()
+    folder: str | None = None
     with contextlib.suppress(Exception):  # each artifact is optional; metrics matter most
         card = mlflow.artifacts.load_dict(f"runs:/{version.run_id}/model_card.json")
     with contextlib.suppress(Exception):
         per_state = per_state_table(mlflow.artifacts.load_text(
             f"runs:/{version.run_id}/report.txt"))
-    return ModelInfo(role, f"MLflow registry: {version.name} version {version.version}",
-                     f"{version.name} v{version.version}", metrics,
-                     dict(card.get("calibration") or {}), per_state)
+    with contextlib.suppress(Exception):
+        folder = _model_folder(client, version)
+    where = "run metrics"
+    if folder is not None and (not card or not metrics or per_state.empty):
+        with contextlib.suppress(Exception):
+            card = card or mlflow.artifacts.load_dict(f"{folder}/card.json")
+        with contextlib.suppress(Exception):
+            if per_state.empty:
+                per_state = per_state_table(mlflow.artifacts.load_text(
+                    f"{folder}/val_report.txt"))
+    if not metrics:
+        metrics = card_metrics(card) or {k: v for k, v in raw.items()
+                                         if not k.startswith("gate_")}
+        where = "the model card it carries"
+    return ModelInfo(role, f"MLflow registry: {version.name} version {version.version} "
+                     f"({where})", f"{version.name} v{version.version}", metrics,
+                     dict(card.get("calibration") or {}), per_state,
+                     gate_from(dict(run.data.tags), raw), registered=True,
+                     test_figures=test_figures(card))
 
 
 def registry_models() -> list[ModelInfo]:

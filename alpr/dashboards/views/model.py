@@ -1,16 +1,19 @@
-"""Model: the champion OCR model's figures (accuracy, per-state table, calibration), the
-challenger if there is one, and the live read-confidence distribution."""
+"""Model: the champion OCR model's figures (accuracy, per-state table, calibration) and, from
+the MLflow registry, the promotion gate's decision; the challenger if there is one; the live
+read-confidence distribution."""
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
+import pandas as pd
 import panel as pn
 
 from alpr.dashboards import plots
 from alpr.dashboards.model_source import ModelInfo, thresholds
 from alpr.dashboards.store import DashboardStore
-from alpr.dashboards.views.common import figures, kpi, note, reactive, table
+from alpr.dashboards.views.common import csv_download, figures, kpi, note, reactive, table
 
 HEADLINE = (("exact_match_o_folded", "exact match (O/0 folded)"),
             ("exact_match", "exact match (strict)"), ("char_accuracy", "character accuracy"),
@@ -28,7 +31,15 @@ def headline(m: ModelInfo) -> str:
     return " · ".join(parts)
 
 
-def model_panel(m: ModelInfo) -> pn.Column:
+def gate_line(m: ModelInfo) -> str:
+    """How the promotion gate decided for this version (registry models only)."""
+    if m.gate is not None:
+        return f"Promotion gate: {html.escape(m.gate.text())}"
+    return ("Promotion gate: none recorded (this version was registered directly, not "
+            "through training's gate)")
+
+
+def model_panel(store: DashboardStore, m: ModelInfo) -> pn.Column:
     cal = m.calibration
     cal_text = (f"char temperature {cal.get('char_temperature')}, state temperature "
                 f"{cal.get('state_temperature')}; {cal.get('method', '')}" if cal else
@@ -36,14 +47,26 @@ def model_panel(m: ModelInfo) -> pn.Column:
     th = thresholds(m.metrics)
     parts: list[Any] = [
         f"### {m.role.capitalize()}: {m.name}",
-        note(f"Figures from {m.source} (validation set)."),
-        kpi(headline(m), f"kpi-model-{m.role}"),
-        note(f"Calibration: {cal_text}"),
+        note(f"Figures from {m.source} (validation: the split's tune side)."),
+        kpi(headline(m) or "no figures recorded for this model", f"kpi-model-{m.role}"),
     ]
+    if m.registered:
+        parts.append(kpi(gate_line(m), f"kpi-gate-{m.role}"))
+    parts.append(note(f"Calibration: {cal_text}"))
     if not th.empty:
         parts += figures(plots.thresholds(th, m.role))
+        parts.append(csv_download(store, f"model-{m.role}-thresholds", th,
+                                  "Export thresholds (CSV)"))
     if not m.per_state.empty:
-        parts += ["#### Per state", table(m.per_state, height=300)]
+        shown = m.per_state.rename(columns={"text_exact": "text exact (O/0)",
+                                            "state_top1": "state top-1"})
+        parts += ["#### Per state", table(shown),
+                  csv_download(store, f"model-{m.role}-per-state", m.per_state,
+                               "Export per state (CSV)")]
+    if m.test_figures:
+        parts += ["#### Test side (read once, when shipped)",
+                  table(pd.DataFrame({"figure": list(m.test_figures),
+                                      "value": list(m.test_figures.values())}))]
     return pn.Column(*parts, sizing_mode="stretch_width")
 
 
@@ -55,10 +78,14 @@ def view(store: DashboardStore, models: list[ModelInfo]) -> pn.Column:
             kpi(f"<b>{n:,}</b> reads in the period", "kpi-model-live"),
             *(figures(plots.histogram(hist, "Confidence of live reads in the period",
                                       "whole-read confidence")) if n else
-              [note("No reads in the period.")]), sizing_mode="stretch_width")
+              [note("No reads in the period.")]),
+            csv_download(store, "model-live-confidence", hist.rename(columns={
+                "low": "confidence from", "high": "confidence to"}),
+                "Export the histogram (CSV)"), sizing_mode="stretch_width")
     champion = [m for m in models if m.role == "champion"]
     challenger = [m for m in models if m.role == "challenger"]
-    rivals: list[Any] = [model_panel(m) for m in challenger] or [note("No challenger registered.")]
+    rivals: list[Any] = [model_panel(store, m) for m in challenger] or [
+        note("No challenger registered.")]
     return pn.Column(
-        *[model_panel(m) for m in champion], *rivals,
+        *[model_panel(store, m) for m in champion], *rivals,
         "### Live reads", reactive(store, live), sizing_mode="stretch_width")
