@@ -93,8 +93,15 @@ def test_equipment_figures_match_the_store(dept):
 
     events = st.fault_events()
     assert set(events["event"]) == {"failed check", "damage"}
-    assert set(st.decision_trail()["action"]) == {"cameras.manage", "equipment.check",
-                                                  "equipment.report"}
+    # CAM-S1 left service with the failed check on the day after the fault and is still out
+    history = st.service_history()
+    assert history["camera"].tolist() == ["CAM-S1"] and history["back_on"].isna().all()
+    assert history["reason"].iloc[0].startswith("failed check: camera knocked askew")
+    trail = st.decision_trail()
+    assert set(trail["camera"]) == {"CAM-S1"}
+    assert {"check failed (out of service)", "damage report filed",
+            "out of service"} <= set(trail["event"])
+    assert trail["at"].is_monotonic_decreasing  # newest first
     assert list(st.checks_overdue()["camera"]) == ["CAM-N2"]
 
     south = store(gov, "chief", "equipment", unit="South")
@@ -213,11 +220,12 @@ def test_views_build_without_a_server(dept):
         assert isinstance(layout, pn.Column)
         layout.get_root()  # evaluates every bound function: the page's queries and figures
     st = store(gov, "chief", "equipment")
-    assert equipment.summary_line(st.camera_status()).startswith(
-        "<b>3</b> cameras · <b>2</b> in service · <b>1</b> out of service")
+    assert ("<b>0</b> to remove from service now (policy II.B)</span> · <b>3</b> cameras · "
+            "<b>2</b> in service · <b>1</b> out of service") in equipment.summary_line(
+        st.camera_status())
     units = equipment.by_unit(st.camera_status()).set_index("unit")
-    assert units.loc["North"].to_dict() == {"cameras": 2, "ok": 1, "attention": 1,
-                                            "out of service": 0}
+    assert units.loc["North"].to_dict() == {"cameras": 2, "remove from service": 0,
+                                            "attention": 1, "out of service": 0, "ok": 1}
     assert units.loc["South", "out of service"] == 1
     line = misreads.summary_line(store(gov, "chief", "misreads").verification_rates("day"))
     # the sample's wrong-state hit read NY on a car from NY: a wrong list entry, not a misread

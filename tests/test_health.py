@@ -332,8 +332,9 @@ def test_report_cli_as_administrator(smoke_department, monkeypatch, capsys) -> N
 
 def test_dashboard_source_adds_the_diagnostics(smoke_department) -> None:  # noqa: F811
     """The Equipment page's camera table, quality series and fault days carry what the
-    diagnostics found: the misaligned camera needs attention with the image reason, its
-    measured shift and rotation appear on the snapshot days, and its fault day is marked."""
+    diagnostics found: the misaligned camera is to be removed from service (first in the
+    table) with the image reason, its measured shift and rotation appear on the snapshot
+    days, and its fault day is marked."""
     from alpr.dashboards.filters import Filters
     from alpr.health.dashboard import DiagnosticsHealth
 
@@ -352,8 +353,9 @@ def test_dashboard_source_adds_the_diagnostics(smoke_department) -> None:  # noq
         assert source._key == state  # unchanged store: the assessment is reused
     engine.dispose()
     row = status.loc[moved.camera]
-    assert row["status"] == "attention" and "out of alignment" in row["reasons"]
-    assert row["recommendation"].startswith("remove from service")
+    assert row["status"] == "remove from service" and "out of alignment" in row["reasons"]
+    assert row["recommendation"].startswith("remove from service") and row["clause"] == "II.B"
+    assert status.index[0] in {f.camera for f in faults.values()}  # most urgent first
     after = series[(series["camera"] == moved.camera) & series["shift_px"].notna()]
     before_fault = after[after["day"] < pd.Timestamp(moved.day)]
     since_fault = after[after["day"] >= pd.Timestamp(moved.day)]

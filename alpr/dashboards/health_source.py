@@ -11,7 +11,7 @@ source returns (see :data:`QUALITY_METRICS`).
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 import pandas as pd
 from sqlalchemy.orm import Session
@@ -19,15 +19,32 @@ from sqlalchemy.orm import Session
 from alpr.dashboards import queries
 from alpr.dashboards.daily import DAILY, DailyReads, quality, totals
 from alpr.dashboards.filters import Filters
+from alpr.dashboards.queries import Frame
+
+
+class Metric(NamedTuple):
+    """How the Equipment page shows a quality-series column: one figure per metric, so
+    each figure has one unit on its axis."""
+
+    title: str
+    axis: str  # the y axis label, with its unit
+    percent: bool = False
+    from_frames: bool = False  # measured against a reference frame (mobile units have none)
+
 
 # Quality-series columns the Equipment page knows how to label; others are plotted by name.
-QUALITY_METRICS: dict[str, str] = {
-    "mean_confidence": "mean read confidence",
-    "low_share": f"share of reads below {queries.LOW_CONFIDENCE:.0%} confidence",
-    "box_shift_px": "alignment shift: plate-box centre vs first day (px)",
-    "shift_px": "alignment shift (px)",
-    "rotation_deg": "rotation (degrees)",
-    "sharpness": "sharpness",
+QUALITY_METRICS: dict[str, Metric] = {
+    "mean_confidence": Metric("Mean read confidence by day", "mean confidence (0-1)"),
+    "low_share": Metric(f"Share of reads below {queries.LOW_CONFIDENCE:.0%} confidence, by day",
+                        "share of the day's reads (%)", percent=True),
+    "box_shift_px": Metric("Plate-box centre moved since the camera's first day",
+                           "shift (pixels)"),
+    "shift_px": Metric("Alignment: shift of the snapshot against the reference frame",
+                       "shift (pixels)", from_frames=True),
+    "rotation_deg": Metric("Alignment: rotation of the snapshot against the reference frame",
+                           "rotation (degrees)", from_frames=True),
+    "sharpness": Metric("Focus: sharpness of the snapshot, as a share of the reference's",
+                        "sharpness ratio (1 = as sharp)", from_frames=True),
 }
 
 
@@ -35,12 +52,13 @@ class HealthSource(Protocol):
     """What the Equipment-health page needs. Every method gets an open, already authorised
     session and the page's filters.
 
-    - ``camera_status``: columns camera, unit, kind, status (``ok``/``attention``/
-      ``out of service``), reasons (text), last_check, open_reports, reads, mean_confidence,
-      low_confidence_share.
-    - ``quality_series``: columns camera, day, then one column per metric.
+    - ``camera_status``: columns camera, unit, kind, status (a label of
+      :mod:`alpr.health.severity`: ``remove from service``, ``attention``, ``out of
+      service``, ``ok``), reasons (text), last_check, open_reports, reads, mean_confidence,
+      low_confidence_share; a source with diagnostics adds recommendation and clause.
+    - ``quality_series``: columns camera, day, then one column per metric (NaN: not measured).
     - ``fault_events``: columns camera, at, event, detail.
-    - ``frames``: (reference image path, current image path), either may be None.
+    - ``frames``: (reference, current) :class:`~alpr.dashboards.queries.Frame`, either None.
     """
 
     def camera_status(self, s: Session, f: Filters) -> pd.DataFrame: ...
@@ -49,7 +67,8 @@ class HealthSource(Protocol):
 
     def fault_events(self, s: Session, f: Filters) -> pd.DataFrame: ...
 
-    def frames(self, s: Session, f: Filters, camera: str) -> tuple[str | None, str | None]: ...
+    def frames(self, s: Session, f: Filters, camera: str
+               ) -> tuple[Frame | None, Frame | None]: ...
 
 
 class StoreHealth:
@@ -70,5 +89,6 @@ class StoreHealth:
     def fault_events(self, s: Session, f: Filters) -> pd.DataFrame:
         return queries.fault_events(s, f)
 
-    def frames(self, s: Session, f: Filters, camera: str) -> tuple[str | None, str | None]:
+    def frames(self, s: Session, f: Filters, camera: str
+               ) -> tuple[Frame | None, Frame | None]:
         return queries.reference_frames(s, f, camera)

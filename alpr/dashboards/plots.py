@@ -7,11 +7,12 @@ Axes carry units and every figure has hover tooltips.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import pandas as pd
 from bokeh.models import ColumnDataSource, FactorRange, HoverTool, Range1d
-from bokeh.models.annotations import Span, Whisker
+from bokeh.models.annotations import Label, Span, Whisker
 from bokeh.palettes import Cividis256
 from bokeh.plotting import figure
 
@@ -39,11 +40,15 @@ def _fig(title: str, y_label: str, x_axis_type: Any = "datetime", **kw: Any) -> 
 
 def time_series(df: pd.DataFrame, metric: str, title: str, y_label: str,
                 faults: pd.DataFrame | None = None, percent: bool = False) -> Any:
-    """One line per camera of ``metric`` by day; fault events as labelled vertical lines."""
+    """One line per camera of ``metric`` by day (days without a value are gaps, never 0);
+    fault events as vertical lines in their camera's colour, each labelled with the camera
+    and the event."""
     fig = _fig(title, y_label)
     fmt = "{0.0%}" if percent else "{0.00}"
+    colours: dict[str, str] = {}
     for i, (camera, part) in enumerate(df.groupby("camera", sort=True)):
         st = style(i)
+        colours[str(camera)] = st["color"]
         src = ColumnDataSource(part.assign(camera=camera))
         fig.line("day", metric, source=src, color=st["color"], line_dash=st["dash"],
                  line_width=2, legend_label=str(camera))
@@ -56,23 +61,34 @@ def time_series(df: pd.DataFrame, metric: str, title: str, y_label: str,
         from bokeh.models import NumeralTickFormatter
 
         fig.yaxis.formatter = NumeralTickFormatter(format="0%")
-    _mark_faults(fig, faults)
+    _mark_faults(fig, faults, colours)
     if fig.legend:
         fig.legend.click_policy = "hide"
         fig.add_layout(fig.legend[0], "right")  # beside the plot, never over the data
     return fig
 
 
-def _mark_faults(fig: Any, faults: pd.DataFrame | None) -> None:
+def _mark_faults(fig: Any, faults: pd.DataFrame | None,
+                 colours: dict[str, str] | None = None) -> None:
+    """A dashed vertical line on each fault day, in the camera's colour, with the camera and
+    the event written along it (one label per camera, day and event)."""
     if faults is None or faults.empty:
         return
+    seen: set[tuple[str, Any, str]] = set()
     for _, ev in faults.iterrows():
         at = pd.Timestamp(ev["at"]).tz_localize(None) if pd.Timestamp(ev["at"]).tzinfo else \
             pd.Timestamp(ev["at"])
-        fig.add_layout(Span(location=at.floor("D"), dimension="height", line_color=FAULT_COLOUR,
+        day, camera = at.floor("D"), str(ev["camera"])
+        if (camera, day, str(ev["event"])) in seen:
+            continue
+        seen.add((camera, day, str(ev["event"])))
+        colour = (colours or {}).get(camera, FAULT_COLOUR)
+        fig.add_layout(Span(location=day, dimension="height", line_color=colour,
                             line_dash="dashed", line_width=2))
-    first = faults.iloc[0]
-    fig.title.text += f"   (dashed line: {first['event']} on {first['camera']})"
+        fig.add_layout(Label(x=day, y=4, y_units="screen", angle=math.pi / 2, x_offset=-3,
+                             text=f"{camera}: {ev['event']}", text_font_size="8pt",
+                             text_color=colour, text_align="left", text_baseline="bottom"))
+    fig.title.text += "   (dashed lines: fault days, labelled with the camera)"
 
 
 # The two rates the Misreads page plots: the recognizer's misreads (characters or state)

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any
+from typing import Any, NamedTuple
 
 import pandas as pd
 from sqlalchemy import Date, Float, Integer, and_, case, cast, exists, func, literal, select
 from sqlalchemy.orm import Session, aliased
 
+import alpr.health.service as service
 from alpr.dashboards.filters import Filters
 from alpr.health.misreads import HIT_ERRORS, OCR_ERRORS, hit_error_sql
+from alpr.health.severity import classify, recommendation
 from alpr.store.schema import (
     AccessRequest,
     AuditEntry,
@@ -93,6 +95,11 @@ def read_totals(s: Session, f: Filters) -> pd.DataFrame:
     return _frame(s, stmt, ["camera", "reads", "mean_confidence", "low_confidence_share"])
 
 
+STATUS_COLUMNS = ["camera", "unit", "kind", "status", "recommendation", "clause", "reasons",
+                  "last_check", "open_reports", "reads", "mean_confidence",
+                  "low_confidence_share"]
+
+
 def camera_status(s: Session, f: Filters, max_days_between_checks: int = 30,
                   totals: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per camera: service status with every reason, last check, open reports, and
@@ -140,9 +147,12 @@ def camera_status(s: Session, f: Filters, max_days_between_checks: int = 30,
             reasons.append(f"{n_open} open malfunction/damage report(s)")
         if in_service and n_reads == 0:
             reasons.append("no reads in the period")
-        status = ("out of service" if not in_service
-                  else "attention" if reasons else "ok")
-        rows.append({"camera": name, "unit": unit or "", "kind": kind, "status": status,
+        # the store's own records only: a source with diagnostics (alpr.health.dashboard)
+        # raises a failing camera to "remove from service" (alpr.health.severity)
+        sev = classify("ok", bool(in_service), bool(reasons))
+        rows.append({"camera": name, "unit": unit or "", "kind": kind, "status": sev.label,
+                     "recommendation": recommendation("ok", bool(in_service), oos_reason)
+                     if not in_service else sev.action, "clause": sev.clause,
                      "reasons": "; ".join(reasons), "last_check": at,
                      "open_reports": int(n_open), "reads": n_reads,
                      "mean_confidence": float(got.mean_confidence) if got is not None and n_reads
@@ -150,9 +160,7 @@ def camera_status(s: Session, f: Filters, max_days_between_checks: int = 30,
                      "low_confidence_share": float(got.low_confidence_share)
                      if got is not None and n_reads
                      else None})
-    return pd.DataFrame(rows, columns=["camera", "unit", "kind", "status", "reasons",
-                                       "last_check", "open_reports", "reads",
-                                       "mean_confidence", "low_confidence_share"])
+    return pd.DataFrame(rows, columns=STATUS_COLUMNS)
 
 
 def daily_quality(s: Session, f: Filters) -> pd.DataFrame:
@@ -200,35 +208,119 @@ def fault_events(s: Session, f: Filters) -> pd.DataFrame:
     return df.sort_values("at", ignore_index=True)
 
 
+SERVICE_HISTORY = ["camera", "out_from", "back_on", "days", "reason", "ended_by"]
+TRAIL = ["camera", "at", "by", "event", "detail"]
+
+
+def _spells(s: Session, f: Filters) -> list[service.Spell]:
+    """Times out of service (:mod:`alpr.health.service`) overlapping the period, for the
+    cameras the filters select."""
+    names = set(s.scalars(_cameras(select(Camera.name), f)))
+    t0, t1 = pd.Timestamp(f.t0), pd.Timestamp(f.t1)
+    return [sp for sp in service.spells(service.load(s)) if sp.camera in names
+            and sp.start < t1 and (sp.end is None or sp.end > t0)]
+
+
+def service_history(s: Session, f: Filters) -> pd.DataFrame:
+    """Each time a camera was out of service during the period (failed check, malfunction or
+    damage report, removal), newest first: from, back in service (empty: still out), days
+    out within the period, why, and what ended it (the passing check, the vendor's record)."""
+    t0, t1 = pd.Timestamp(f.t0), pd.Timestamp(f.t1)
+    rows = [{"camera": sp.camera, "out_from": sp.start, "back_on": sp.end,
+             "days": (min(sp.end or t1, t1) - max(sp.start, t0)).total_seconds() / 86400,
+             "reason": sp.reason, "ended_by": sp.ended_by} for sp in _spells(s, f)]
+    df = pd.DataFrame(rows, columns=SERVICE_HISTORY)
+    for col in ("out_from", "back_on"):
+        df[col] = pd.to_datetime(df[col], utc=True)
+    return df.sort_values("out_from", ascending=False, ignore_index=True)
+
+
 def decision_trail(s: Session, f: Filters) -> pd.DataFrame:
-    """For cameras now out of service: every check, report and service decision from the
-    audit trail (who, when, what, allowed), newest first."""
-    names = list(s.scalars(_cameras(select(Camera.name).where(Camera.in_service.is_(False)),
-                                    f)))
+    """For every camera out of service at some time in the period: the checks, reports,
+    resolutions and service decisions in the period, newest first (who, when, what). Times
+    are the records' own (a report's filing and resolution, a check's time); removals and
+    restorations that no other record carries come from the audit trail."""
+    found = _spells(s, f)
+    names = sorted({sp.camera for sp in found})
     if not names:
-        return pd.DataFrame(columns=["camera", "at", "actor", "action", "allowed", "detail"])
-    stmt = (select(AuditEntry.target, AuditEntry.at, AuditEntry.actor, AuditEntry.action,
-                   AuditEntry.allowed, AuditEntry.detail)
-            .where(AuditEntry.target.in_(names),
-                   AuditEntry.action.in_(("cameras.manage", "equipment.check",
-                                          "equipment.report")))
-            .order_by(AuditEntry.id.desc()).limit(500))
-    df = _frame(s, stmt, ["camera", "at", "actor", "action", "allowed", "detail"])
+        return pd.DataFrame(columns=TRAIL)
+    ids = dict(s.execute(select(Camera.name, Camera.id).where(Camera.name.in_(names))).all())
+    who = dict(s.execute(select(User.id, User.username)).all())
+    cam_of = {v: k for k, v in ids.items()}
+    rows: list[dict[str, Any]] = []
+
+    def add(camera: str, at: Any, by: str, event: str, detail: str) -> None:
+        ts = _aware(at)
+        if ts is not None and f.t0 <= ts < f.t1:
+            rows.append({"camera": camera, "at": ts, "by": by, "event": event,
+                         "detail": detail})
+
+    reports = s.execute(select(EquipmentReport.id, EquipmentReport.camera_id,
+                               EquipmentReport.kind, EquipmentReport.reported_at,
+                               EquipmentReport.reported_by, EquipmentReport.resolved_at,
+                               EquipmentReport.description)
+                        .where(EquipmentReport.camera_id.in_(list(ids.values())))).all()
+    resolver = {target: actor for target, actor in s.execute(
+        select(AuditEntry.target, AuditEntry.actor).where(
+            AuditEntry.action == "cameras.manage",
+            AuditEntry.target.in_([str(r.id) for r in reports])))}
+    for r in reports:
+        cam = cam_of[r.camera_id]
+        add(cam, r.reported_at, who.get(r.reported_by, ""),
+            r.kind.replace("_", " ") + (" report filed" if r.kind != "vendor_maintenance"
+                                        else " record filed"), r.description)
+        add(cam, r.resolved_at, resolver.get(str(r.id), ""),
+            r.kind.replace("_", " ") + " report resolved", r.description)
+    for c in s.execute(select(EquipmentCheck.camera_id, EquipmentCheck.checked_at,
+                              EquipmentCheck.checked_by, EquipmentCheck.functional,
+                              EquipmentCheck.alignment_ok, EquipmentCheck.notes)
+                       .where(EquipmentCheck.camera_id.in_(list(ids.values())))).all():
+        passed = bool(c.functional and c.alignment_ok)
+        add(cam_of[c.camera_id], c.checked_at, who.get(c.checked_by, ""),
+            "check passed" if passed else "check failed (out of service)", c.notes or "")
+    for target, at, actor, detail in s.execute(
+            select(AuditEntry.target, AuditEntry.at, AuditEntry.actor, AuditEntry.detail)
+            .where(AuditEntry.action == "cameras.manage", AuditEntry.allowed.is_(True),
+                   AuditEntry.target.in_(names))).all():
+        d = json.loads(detail or "{}")
+        if d.get("in_service") is False:
+            add(target, at, actor, "removed from service", str(d.get("reason") or ""))
+        elif d.get("in_service") is True or d.get("restore"):
+            add(target, at, actor, "returned to service", "")
+    for sp in found:  # the spells themselves, so the start and end are on the trail
+        add(sp.camera, sp.start, "", "out of service", sp.reason)
+        if sp.end is not None:
+            add(sp.camera, sp.end, "", "back in service", sp.ended_by)
+    df = pd.DataFrame(rows, columns=TRAIL)
     df["at"] = pd.to_datetime(df["at"], utc=True)
-    return df
+    return df.sort_values("at", ascending=False, kind="stable", ignore_index=True)
 
 
-def reference_frames(s: Session, f: Filters, camera: str) -> tuple[str | None, str | None]:
-    """Image paths of the camera's reference frame and its latest snapshot by the period's
-    end (``camera_frames``); where it has none, the image of its first read in the period
-    and of its latest, looked for only within FRAME_SEARCH_DAYS of the camera's first and
-    last read (so a camera with millions of reads and no images costs short index ranges,
-    not a scan)."""
-    frames = (select(CameraFrame.path).join(Camera, Camera.id == CameraFrame.camera_id)
+class Frame(NamedTuple):
+    """A stored image and when it was taken (UTC)."""
+
+    path: str
+    taken_at: dt.datetime | None
+    kind: str  # reference | snapshot | read (a read's image, where no snapshot is stored)
+
+
+def reference_frames(s: Session, f: Filters, camera: str) -> tuple[Frame | None, Frame | None]:
+    """The camera's reference frame and its latest snapshot by the period's end
+    (``camera_frames``), each with its time; where it has none, the image of its first read
+    in the period and of its latest, looked for only within FRAME_SEARCH_DAYS of the
+    camera's first and last read (so a camera with millions of reads and no images costs
+    short index ranges, not a scan)."""
+    frames = (select(CameraFrame.path, CameraFrame.taken_at)
+              .join(Camera, Camera.id == CameraFrame.camera_id)
               .where(Camera.name == camera, CameraFrame.taken_at < f.t1)
               .order_by(CameraFrame.taken_at.desc()).limit(1))
-    ref = s.scalar(frames.where(CameraFrame.kind == "reference"))
-    cur = s.scalar(frames.where(CameraFrame.kind == "snapshot"))
+
+    def one(stmt: Any, kind: str) -> Frame | None:
+        row = s.execute(stmt).first()
+        return Frame(row[0], _aware(row[1]), kind) if row is not None and row[0] else None
+
+    ref = one(frames.where(CameraFrame.kind == "reference"), "reference")
+    cur = one(frames.where(CameraFrame.kind == "snapshot"), "snapshot")
     if ref and cur:
         return ref, cur
     cam_id = s.scalar(select(Camera.id).where(Camera.name == camera))
@@ -238,11 +330,11 @@ def reference_frames(s: Session, f: Filters, camera: str) -> tuple[str | None, s
     if lo is None or hi is None:
         return ref, cur
     window = dt.timedelta(days=FRAME_SEARCH_DAYS)
-    base = select(Read.image_path).where(mine, Read.image_path.is_not(None))
-    first = ref or s.scalar(base.where(Read.read_at < lo + window)
-                            .order_by(Read.read_at.asc()).limit(1))
-    latest = cur or s.scalar(base.where(Read.read_at > hi - window)
-                             .order_by(Read.read_at.desc()).limit(1))
+    base = select(Read.image_path, Read.read_at).where(mine, Read.image_path.is_not(None))
+    first = ref or one(base.where(Read.read_at < lo + window)
+                       .order_by(Read.read_at.asc()).limit(1), "read")
+    latest = cur or one(base.where(Read.read_at > hi - window)
+                        .order_by(Read.read_at.desc()).limit(1), "read")
     return first, latest
 
 

@@ -136,12 +136,16 @@ class DashboardStore(param.Parameterized):
     def fault_events(self) -> pd.DataFrame:
         return self._fetch("fault_events", self.health.fault_events)
 
-    def frames(self, camera: str) -> tuple[str | None, str | None]:
+    def frames(self, camera: str) -> tuple[queries.Frame | None, queries.Frame | None]:
         return self._fetch(f"frames/{camera}",
                            lambda s, f: self.health.frames(s, f, camera))
 
     def decision_trail(self) -> pd.DataFrame:
         return self._fetch("decision_trail", queries.decision_trail, action="audit.view")
+
+    def service_history(self) -> pd.DataFrame:
+        """Each time a camera was out of service in the period (:func:`queries.service_history`)."""
+        return self._fetch("service_history", queries.service_history)
 
     def checks_overdue(self) -> pd.DataFrame:
         """Cameras overdue for a check or in service despite a failed one, at period end

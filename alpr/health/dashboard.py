@@ -23,10 +23,16 @@ from sqlalchemy.orm import Session
 
 from alpr.dashboards.filters import Filters
 from alpr.dashboards.health_source import StoreHealth
-from alpr.health.report import CameraHealth, HealthConfig, aligned_paths, assess, read_inputs
-from alpr.store.schema import CameraFrame, EquipmentReport, HitVerification, Read
-
-STATUS = {"fail": "attention", "warn": "attention", "ok": "ok"}
+from alpr.health.report import (
+    WINDOW_DAYS,
+    CameraHealth,
+    HealthConfig,
+    aligned_paths,
+    assess,
+    read_inputs,
+)
+from alpr.health.severity import OK, classify, rank
+from alpr.store.schema import Camera, CameraFrame, EquipmentReport, HitVerification, Read
 
 
 class DiagnosticsHealth(StoreHealth):
@@ -37,7 +43,7 @@ class DiagnosticsHealth(StoreHealth):
     quick on a very large store; ``window_days`` is how far back the diagnostics look.
     """
 
-    def __init__(self, cfg: HealthConfig | None = None, window_days: int = 45,
+    def __init__(self, cfg: HealthConfig | None = None, window_days: int = WINDOW_DAYS,
                  max_reads: int = 1_000_000, **kw: Any) -> None:
         super().__init__(**kw)
         self.cfg = cfg or HealthConfig()
@@ -76,21 +82,29 @@ class DiagnosticsHealth(StoreHealth):
         self.assessment(s)
 
     def camera_status(self, s: Session, f: Filters) -> pd.DataFrame:
+        """The store's rows with the diagnostics' severity (:mod:`alpr.health.severity`): a
+        camera failing them while in service is "remove from service", its recommendation
+        and reasons first; the most urgent cameras first."""
         base = super().camera_status(s, f)
         diag = {h.camera: h for h in self.assessment(s)}
-        statuses, reasons, recs = [], [], []
+        statuses, reasons, recs, clauses = [], [], [], []
         for row in base.itertuples():
             h = diag.get(row.camera)
-            status, why = row.status, row.reasons
-            if h is not None and h.status != "ok":
-                if status == "ok":
-                    status = STATUS[h.status]
-                why = "; ".join([r for r in (why, *h.reasons) if r])
-            statuses.append(status)
+            in_service = row.status != "out of service"
+            sev = classify(h.status if h is not None else "ok", in_service,
+                           row.status != OK.label)
+            why = "; ".join([r for r in (*(h.reasons if h is not None else ()), row.reasons)
+                             if r])
+            statuses.append(sev.label)
             reasons.append(why)
-            recs.append(h.recommendation if h is not None else "")
-        out = base.assign(status=statuses, reasons=reasons, recommendation=recs)
-        return out
+            recs.append(h.recommendation if h is not None and (h.status != "ok"
+                                                                or not in_service)
+                        else row.recommendation)
+            clauses.append(sev.clause)
+        out = base.assign(status=statuses, reasons=reasons, recommendation=recs,
+                          clause=clauses)
+        return out.sort_values("status", key=lambda c: c.map(rank), kind="stable",
+                               ignore_index=True)
 
     def quality_series(self, s: Session, f: Filters) -> pd.DataFrame:
         base = super().quality_series(s, f)
@@ -119,8 +133,6 @@ class DiagnosticsHealth(StoreHealth):
             ["camera", "day"], ignore_index=True)
 
     def _frames_query(self, f: Filters) -> Any:
-        from alpr.store.schema import Camera
-
         q = (select(Camera.name, CameraFrame.kind, CameraFrame.taken_at, CameraFrame.path)
              .join(Camera, Camera.id == CameraFrame.camera_id)
              .where((CameraFrame.kind == "reference") | (

@@ -23,6 +23,9 @@ from sqlalchemy import String, func, literal_column, select
 from alpr.governance import audit, compliance
 from alpr.governance.access import Actor, Governance
 from alpr.governance.records import RetentionPolicy
+from alpr.health import service
+from alpr.health.report import health_at
+from alpr.health.severity import classify, rank
 from alpr.store.schema import (
     AuditEntry,
     Camera,
@@ -123,10 +126,25 @@ def collect(gov: Governance, actor: Actor, year: int, now: dt.datetime | None = 
                       security, model_info(model_dir, since, until))
 
 
+EQUIPMENT_COLUMNS = [
+    "camera", "kind", "status", "in_service", "out_of_service_reason", "diagnostics",
+    "measured_from", "reads", "checks", "failed_checks", "malfunctions", "damage",
+    "vendor_maintenance", "days_measured", "days_out_of_service", "days_failing_in_service",
+    "availability"]
+
+
 def _equipment(s: Any, since: dt.datetime, until: dt.datetime) -> pd.DataFrame:
-    """Per camera: reads, failed checks, reports by kind, days out of service (reports open
-    from ``reported_at`` to ``resolved_at``) and availability over the period."""
-    days = (until - since).total_seconds() / 86400
+    """Per camera, most urgent first: its status at the period's end on the one severity
+    scale (:mod:`alpr.health.severity`; a camera failing its diagnostics while in service is
+    "remove from service"), the diagnostics' reasons, reads, checks, reports by kind, and
+    availability measured from the camera's first record (:mod:`alpr.health.service`): the
+    share of that time it was in service and not failing its diagnostics."""
+    health = {h.camera: h for h in health_at(s, until)}
+    rec = service.load(s, until)
+    avail = service.availability(
+        rec, service.spells(rec), since, until,
+        {h.camera: h.first_flagged for h in health.values()
+         if h.must_remove and h.first_flagged}).set_index("camera")
     cams = s.execute(select(Camera.id, Camera.name, Camera.kind, Camera.in_service,
                             Camera.out_of_service_reason).order_by(Camera.name)).all()
     reads = dict(s.execute(select(Read.camera_id, func.count(Read.id)).where(
@@ -139,32 +157,39 @@ def _equipment(s: Any, since: dt.datetime, until: dt.datetime) -> pd.DataFrame:
         EquipmentCheck.checked_at >= since, EquipmentCheck.checked_at < until)
         .group_by(EquipmentCheck.camera_id)).all())
     reports = s.execute(select(EquipmentReport.camera_id, EquipmentReport.kind,
-                               EquipmentReport.reported_at, EquipmentReport.resolved_at)
-                        .where(EquipmentReport.reported_at < until)).all()
+                               EquipmentReport.reported_at)
+                        .where(EquipmentReport.reported_at >= since,
+                               EquipmentReport.reported_at < until)).all()
     rows = []
     for cid, name, kind, in_service, reason in cams:
-        down = 0.0
         kinds: dict[str, int] = {}
-        for rcid, rkind, at, resolved in reports:
-            if rcid != cid:
-                continue
-            start, end = max(_aware(at) or since, since), min(_aware(resolved) or until, until)
-            if end > start:
-                down += (end - start).total_seconds() / 86400
-            if (_aware(at) or since) >= since:
+        for rcid, rkind, _ in reports:
+            if rcid == cid:
                 kinds[rkind] = kinds.get(rkind, 0) + 1
-        rows.append({"camera": name, "kind": kind, "in_service": bool(in_service),
-                     "out_of_service_reason": reason or "", "reads": int(reads.get(cid, 0)),
+        h = health.get(name)
+        a = avail.loc[name] if name in avail.index else None
+        rows.append({"camera": name, "kind": kind,
+                     "status": classify(h.status if h is not None else "ok",
+                                        bool(in_service)).label,
+                     "in_service": bool(in_service), "out_of_service_reason": reason or "",
+                     "diagnostics": "; ".join(h.reasons) if h is not None else "",
+                     "measured_from": a["measured_from"] if a is not None else None,
+                     "reads": int(reads.get(cid, 0)),
                      "checks": int(checks.get(cid, 0)), "failed_checks": int(failed.get(cid, 0)),
                      "malfunctions": kinds.get("malfunction", 0),
                      "damage": kinds.get("damage", 0),
                      "vendor_maintenance": kinds.get("vendor_maintenance", 0),
-                     "days_out_of_service": round(down, 1),
-                     "availability": max(0.0, 1 - down / days) if days else 1.0})
-    return pd.DataFrame(rows, columns=[
-        "camera", "kind", "in_service", "out_of_service_reason", "reads", "checks",
-        "failed_checks", "malfunctions", "damage", "vendor_maintenance",
-        "days_out_of_service", "availability"])
+                     "days_measured": round(float(a["days_measured"]), 1) if a is not None
+                     else 0.0,
+                     "days_out_of_service": round(float(a["days_out_of_service"]), 1)
+                     if a is not None else 0.0,
+                     "days_failing_in_service": round(float(a["days_failing_in_service"]), 1)
+                     if a is not None else 0.0,
+                     "availability": a["availability"] if a is not None else None})
+    df = pd.DataFrame(rows, columns=EQUIPMENT_COLUMNS)
+    df["availability"] = df["availability"].astype(float)  # NaN: not measured in the period
+    return df.sort_values("status", key=lambda c: c.map(rank), kind="stable",
+                          ignore_index=True)
 
 
 def _month(col: Any) -> Any:

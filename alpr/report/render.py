@@ -61,17 +61,69 @@ def trend_chart(monthly: pd.DataFrame, keys: list[str], labels: dict[str, str]) 
 
 
 def availability_chart(equipment: pd.DataFrame) -> str | None:
+    """Per camera, the share of the time it was measured (from its first record): available,
+    in service while failing its diagnostics, and out of service (one axis: % of that time;
+    the legend below the bars). Cameras with no record in the period are named, not drawn."""
     if equipment.empty:
         return None
-    eq = equipment.sort_values("availability")
-    fig, ax = plt.subplots(figsize=(6.4, max(1.6, 0.22 * len(eq) + 0.6)))
-    colours = [PALETTE[3] if a < 0.9 else PALETTE[0] for a in eq["availability"]]
-    ax.barh(eq["camera"], eq["availability"] * 100, color=colours)
+    eq = equipment.dropna(subset=["availability"])
+    eq = eq[eq["days_measured"] > 0].sort_values("availability", ascending=False)
+    if eq.empty:
+        return None
+    fig, ax = plt.subplots(figsize=(6.4, max(1.8, 0.28 * len(eq) + 1.0)))
+    measured = eq["days_measured"].astype(float)
+    parts = (("available", 100 * eq["availability"].astype(float), PALETTE[0], None),
+             ("in service but failing its diagnostics (remove from service)",
+              100 * eq["days_failing_in_service"] / measured, PALETTE[3], "//"),
+             ("out of service", 100 * eq["days_out_of_service"] / measured, "#999999", None))
+    labels = [f"{c} (from {pd.Timestamp(m):%Y-%m-%d})"
+              if pd.notna(m) and pd.Timestamp(m).dayofyear > 1 else str(c)
+              for c, m in zip(eq["camera"], eq["measured_from"], strict=True)]
+    left = pd.Series(0.0, index=eq.index)
+    for label, share, colour, hatch in parts:
+        ax.barh(labels, share, left=left, color=colour, hatch=hatch, edgecolor="white",
+                label=label)
+        left = left + share.fillna(0)
     ax.axvline(90, color="black", linestyle="--", linewidth=1)
-    ax.set_xlabel("available (% of the period; dashed: 90%)")
+    ax.set_xlabel("% of the time each camera was measured (dashed: 90% available)")
     ax.set_xlim(0, 100)
+    ax.invert_yaxis()
     ax.tick_params(axis="y", labelsize=7)
+    ax.legend(fontsize=7, frameon=False, ncol=2, loc="upper center",
+              bbox_to_anchor=(0.5, -0.28 if len(eq) < 6 else -0.12))
     return _png(fig)
+
+
+EQUIPMENT_TABLE = {"camera": "camera", "status": "status at period end",
+                   "measured_from": "measured from", "reads": "reads",
+                   "checks": "checks (failed)", "reports": "reports: malfunction / damage / "
+                   "vendor", "days_out_of_service": "days out of service",
+                   "days_failing_in_service": "days failing in service",
+                   "availability": "available", "why": "why"}
+
+
+def equipment_table(equipment: pd.DataFrame) -> str:
+    """The equipment section's table: most urgent first, human names, dates without times,
+    percentages, and the reason (the diagnostics', or why it is out of service); narrow
+    enough for the PDF's page."""
+    if equipment.empty:
+        return "<p class='muted'>none</p>"
+    rows = []
+    for r in equipment.itertuples():
+        avail = "not measured" if pd.isna(r.availability) else f"{100 * r.availability:.1f}%"
+        why = r.diagnostics or (f"out of service: {r.out_of_service_reason}"
+                                if not r.in_service else "")
+        rows.append({
+            "camera": f"{r.camera} ({r.kind})", "status": r.status,
+            "measured_from": (f"{pd.Timestamp(r.measured_from):%Y-%m-%d}"
+                              if pd.notna(r.measured_from) else "no records"),
+            "reads": f"{int(r.reads):,}", "checks": f"{int(r.checks)} ({int(r.failed_checks)})",
+            "reports": f"{int(r.malfunctions)} / {int(r.damage)} / {int(r.vendor_maintenance)}",
+            "days_out_of_service": f"{r.days_out_of_service:.1f}",
+            "days_failing_in_service": f"{r.days_failing_in_service:.1f}",
+            "availability": avail, "why": why or "–"})
+    df = pd.DataFrame(rows, columns=list(EQUIPMENT_TABLE)).rename(columns=EQUIPMENT_TABLE)
+    return df.to_html(index=False, escape=True, border=0, classes="records equipment")
 
 
 def outcomes_chart(verifications: pd.DataFrame) -> str | None:
@@ -147,7 +199,7 @@ def render_html(d: ReportData) -> str:
     with_target = int(d.summary["meets_target"].notna().sum())
     return env.get_template("annual.html.j2").render(
         d=d, sections=sections, recommendations=recommendations(d), met=met,
-        with_target=with_target, equipment=_table(d.equipment, 60),
+        with_target=with_target, equipment=equipment_table(d.equipment),
         availability=availability_chart(d.equipment), outcomes=outcomes_chart(d.verifications),
         reads=reads_chart(d.reads_by_month), shares=_table(d.shares),
         verified=verified, wrong=wrong, false_hits=false_hits,
