@@ -8,6 +8,7 @@ import datetime as dt
 import json
 import os
 import time
+from collections import Counter
 from pathlib import Path
 
 import pandas as pd
@@ -18,7 +19,8 @@ from sqlalchemy import func, select
 from alpr.dashboards.signin import BAD_LOGIN
 from alpr.dashboards.store import actor_for
 from alpr.governance import compliance
-from alpr.store.schema import AuditEntry, Camera, HitVerification, Read
+from alpr.health.misreads import hit_error
+from alpr.store.schema import AuditEntry, Camera, Hit, HitVerification, Read
 
 pytestmark = pytest.mark.slow
 PAGES = ("equipment", "misreads", "compliance", "model")
@@ -129,9 +131,12 @@ def test_administrator_opens_every_page_with_the_store_figures(server):
     with gov.Session() as s:
         cams = s.scalar(select(func.count(Camera.id)))
         in_service = s.scalar(select(func.count(Camera.id)).where(Camera.in_service))
-        outcomes = {o: n for o, n in s.execute(select(
-            HitVerification.outcome, func.count(HitVerification.id))
-            .group_by(HitVerification.outcome))}
+        # each verification's cause by the one rule (a read that matched the vehicle is not
+        # the recognizer's misread): the page must count the same
+        causes = Counter(hit_error(*r) for r in s.execute(select(
+            HitVerification.outcome, Read.plate, Read.state, HitVerification.seen_plate,
+            HitVerification.seen_state).join(Hit, Hit.id == HitVerification.hit_id)
+            .join(Read, Read.id == Hit.read_id)))
         reads = s.scalar(select(func.count(Read.id)))
     # Which targets are met: the governance layer's own summary for the page's default
     # period (the 30 days up to the newest read) is the reference.
@@ -140,13 +145,15 @@ def test_administrator_opens_every_page_with_the_store_figures(server):
                                since=end - dt.timedelta(days=30))["meets_target"]
     judged = [m for m in meets if m is not None and not pd.isna(m)]
     met = sum(bool(m) for m in judged)
-    verified = sum(outcomes.values())
+    verified = sum(causes.values())
+    ocr = causes["ocr_characters"] + causes["ocr_state"]
     expected = {
         "equipment": f"{cams} cameras · {in_service} in service · {cams - in_service} out of "
                      f"service",
-        "misreads": f"{verified} verified hits · {outcomes['misread']} misreads "
-                    f"({outcomes['misread'] / verified:.1%}) · {outcomes['wrong_state']} "
-                    f"wrong state",
+        "misreads": f"{verified} verified hits · {ocr} recognizer misreads "
+                    f"({ocr / verified:.1%}: {causes['ocr_characters']} characters, "
+                    f"{causes['ocr_state']} state) · {causes['wrong_entry']} wrong hot-list "
+                    f"entries ({causes['wrong_entry'] / verified:.1%}, read was right)",
         "compliance": f"{met} of {len(judged)} targets met",
         "model": f"{reads:,} reads in the period",
     }
@@ -217,8 +224,60 @@ def test_filters_carry_over_in_the_address(server):
     _login(server, "chief")
     server["browser"].get(server["base"] + "/misreads?unit=South")
     kpi = _wait_text(server, "kpi-misreads")
-    assert kpi.startswith("1 verified hits · 1 misreads (100.0%)"), kpi
+    assert kpi.startswith("1 verified hits · 1 recognizer misreads (100.0%"), kpi
     nav = server["browser"].execute_script(
         DEEP + "const e = find(document.body, n => n.id === 'alpr-nav'); "
                "return [...e.querySelectorAll('a')].map(a => a.getAttribute('href'));")
     assert any(h.startswith("/equipment?") and "unit=South" in h for h in nav), nav
+
+
+def _select_option(srv, label: str, value: str) -> bool:
+    """Choose ``value`` in the sidebar's select named ``label``, as a user would."""
+    return srv["browser"].execute_script(
+        DEEP + "const l = find(document.body, n => n.tagName === 'LABEL' && "
+               f"n.textContent.trim() === {json.dumps(label)}); if (!l) return false; "
+               "const s = find(l.parentNode, n => n.tagName === 'SELECT'); if (!s) return false; "
+               f"s.value = {json.dumps(value)}; s.dispatchEvent(new Event('change', "
+               "{bubbles: true})); s.dispatchEvent(new Event('input', {bubbles: true})); "
+               "return true;")
+
+
+def test_filters_chosen_in_the_sidebar_survive_a_reload(server):
+    b = server["browser"]
+    _login(server, "chief")
+    b.get(server["base"] + "/misreads")
+    everyone = _wait_text(server, "kpi-misreads")
+    # the address names the period shown from the start (a bookmark keeps the period)
+    end = server["sample"].today
+    deadline = time.monotonic() + 20
+    while f"end={end}" not in b.current_url and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert f"start={end - dt.timedelta(days=29)}&end={end}" in b.current_url, b.current_url
+    assert _select_option(server, "Unit", "South")
+    while "unit=South" not in b.current_url and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert "unit=South" in b.current_url, b.current_url
+    south = "1 verified hits · 1 recognizer misreads (100.0%"
+    assert _wait_text(server, "kpi-misreads").startswith(south)
+    b.refresh()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:  # the old page's figures may show for a moment
+        kpi = _wait_text(server, "kpi-misreads")
+        if kpi.startswith(south):
+            break
+        time.sleep(0.2)
+    assert kpi.startswith(south), (kpi, everyone)
+    assert "unit=South" in b.current_url
+    shown = b.execute_script(
+        DEEP + "const l = find(document.body, n => n.tagName === 'LABEL' && "
+               "n.textContent.trim() === 'Unit'); return find(l.parentNode, "
+               "n => n.tagName === 'SELECT').value;")
+    assert shown == "South"
+    # back to every unit: the filter leaves the address, and a reload shows every unit again
+    assert _select_option(server, "Unit", "(all)")
+    deadline = time.monotonic() + 20
+    while "unit=" in b.current_url and time.monotonic() < deadline:
+        time.sleep(0.1)
+    b.refresh()
+    assert "unit=" not in b.current_url
+    assert _wait_text(server, "kpi-misreads").split(" · ")[0] == everyone.split(" · ")[0]

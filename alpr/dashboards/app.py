@@ -130,6 +130,7 @@ def page(name: str) -> Any:
         sidebar=[common.filters(store, with_user=name == "compliance")],
         header=[common.nav(store, allowed_pages(actor.role), session.csrf)], main=[body],
         sidebar_width=280)
+    common.sync_address(store)  # the filters live in the address: a reload keeps them
     return template
 
 

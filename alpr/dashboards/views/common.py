@@ -33,6 +33,28 @@ def filters(store: DashboardStore, with_user: bool = False) -> pn.Column:
                                       styles={"font-size": "0.85em"}))
 
 
+def sync_address(store: DashboardStore) -> None:
+    """Keep the page's address (its query: ``?start=...&end=...&unit=...``, as
+    :meth:`~alpr.dashboards.filters.Filters.query_string` writes it and the page reads it)
+    in step with the sidebar filters, so a reload or a bookmark keeps them. Written with
+    ``history.pushState`` by Panel's Location (no reload); a filter set to "(all)" leaves the
+    address. Outside a served page (no ``pn.state.location``) it does nothing."""
+    location = pn.state.location
+    if location is None:
+        return
+
+    def write(*_: Any) -> None:
+        try:
+            query = store.filters.query_string()
+        except ValueError:  # e.g. end before start: the page says why; keep the address
+            return
+        if location.search != query:
+            location.search = query
+    store.param.watch(write, list(FILTER_KEYS))
+    # once the browser has sent its own address (which would overwrite one written earlier)
+    pn.state.onload(write)
+
+
 def sign_out(csrf: str, colour: str = "inherit") -> str:
     """The sign-out button: a POST to /logout carrying the session's CSRF token."""
     return (f'<form method="post" action="/logout" style="display:inline;margin:0">'
