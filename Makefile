@@ -23,7 +23,7 @@ PANGO = @ldconfig -p 2>/dev/null | grep -q libpangoft2 || { \
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(PANGO)
-	$(BIN)/pip install -e .
+	$(BIN)/pip install -e '.[demo]'  # the demo's extras: no training stack (torch)
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python

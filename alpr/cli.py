@@ -439,9 +439,33 @@ def build_parser() -> argparse.ArgumentParser:
 EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
+# An optional dependency's import name -> the extra of pyproject.toml that brings it.
+EXTRAS = {"torch": "train", "torchvision": "train", "onnx": "train", "mlflow": "train",
+          "albumentations": "synth", "matplotlib": "synth", "font_roboto": "synth",
+          "font_source_sans_pro": "synth", "font_fjallaone": "synth",
+          "panel": "dashboards", "bokeh": "dashboards", "param": "dashboards",
+          "jinja2": "report", "weasyprint": "report", "pypdfium2": "report",
+          "nbclient": "notebooks", "nbformat": "notebooks", "jupyterlab": "notebooks",
+          "ipykernel": "notebooks", "psycopg": "postgres"}
+
+
+def missing_extra(exc: BaseException) -> str | None:
+    """For an import of an optional dependency that is not installed, the line that says
+    which extra brings it; else ``None``."""
+    name = (getattr(exc, "name", None) or "").split(".")[0]
+    if not isinstance(exc, ModuleNotFoundError) or name not in EXTRAS:
+        return None
+    extra = EXTRAS[name]
+    return (f"this needs {name!r}, from the optional '{extra}' dependencies: "
+            f"pip install 'alpr-workbench[{extra}]' (in a checkout: pip install -e '.[{extra}]')")
+
+
 def explain(exc: BaseException) -> str | None:
     """One line for a user's mistake or a missing resource that reached the top of a
     command, or ``None`` for a fault of the program (its traceback is the report)."""
+    extra = missing_extra(exc)
+    if extra:
+        return extra
     from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 
     if isinstance(exc, (OperationalError, ProgrammingError)):

@@ -126,3 +126,25 @@ def test_evaluate_reports_a_corrupt_image_and_measures_the_rest(tmp_path, capsys
     assert code == 1, err
     assert f"{first.name}" in err and "not a readable image" in err
     assert "plates: 3" in out  # the other three were measured
+
+
+def test_a_missing_extra_names_the_install_that_brings_it(monkeypatch, capsys) -> None:
+    """On a core install (no training stack) ``alpr train`` says what to install."""
+    import builtins
+
+    real = builtins.__import__
+
+    def no_torch(name, *args, **kwargs):
+        if name.split(".")[0] == "torch":
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return real(name, *args, **kwargs)
+
+    import sys
+
+    for mod in [m for m in sys.modules if m.startswith(("alpr.train", "alpr.detector.loop"))]:
+        monkeypatch.delitem(sys.modules, mod)
+    monkeypatch.setattr(builtins, "__import__", no_torch)
+    config = Path(__file__).resolve().parents[1] / "training" / "configs" / "smoke.yaml"
+    err = _fails(capsys, ["train", "--config", str(config)], "'train' dependencies",
+                 "pip install 'alpr-workbench[train]'")
+    assert "Traceback" not in err
