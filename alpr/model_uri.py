@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-MODELS = Path(__file__).resolve().parents[1] / "models"
+from alpr.paths import MODELS
 
 
 def resolve_model_folder(model: str | Path | None, default: Path, what: str) -> Path:

@@ -10,10 +10,10 @@ from typing import Any
 
 import pandas as pd
 
+from alpr.paths import TRAINING
 from alpr.train.config import TrainConfig, load_config
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
-DEPARTMENT_CONFIG = PROJECT_ROOT / "training" / "configs" / "department.yaml"
+DEPARTMENT_CONFIG = TRAINING / "configs" / "department.yaml"
 
 
 def finetune_config(labels: Path, output: Path, init_from: Path, steps: int = 2000,

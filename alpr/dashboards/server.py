@@ -11,14 +11,12 @@ import atexit
 import os
 import secrets
 import threading
-from pathlib import Path
 from typing import Any
 
 from alpr.dashboards.health_source import HealthSource
 from alpr.dashboards.signin import SignInPolicy
 from alpr.dashboards.store import PAGES
-
-APP_DIR = Path(__file__).resolve().parents[2] / "dashboards"
+from alpr.paths import DASHBOARD_APPS
 
 
 def applications() -> dict[str, Any]:
@@ -29,7 +27,7 @@ def applications() -> dict[str, Any]:
 
     apps: dict[str, Any] = {}
     for slug, fn in (("index", app.home), *((p, partial(app.page, p)) for p in PAGES)):
-        path = APP_DIR / f"{slug}.py"
+        path = DASHBOARD_APPS / f"{slug}.py"
         apps["/" if slug == "index" else slug] = str(path) if path.is_file() else fn
     return apps
 

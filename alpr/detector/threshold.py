@@ -21,6 +21,7 @@ from alpr.datasets import LabelledCrop
 from alpr.detector.detector import Detection, PlateDetector, ReadCheck
 from alpr.detector.evaluation import IOU_THRESHOLD, Box, build_report
 from alpr.detector.geometry import iou
+from alpr.paths import TRAINING
 from alpr.recognizer.preprocess import load_rgb
 
 GRID = tuple(round(0.2 + 0.05 * i, 2) for i in range(15))  # 0.2 .. 0.9
@@ -274,7 +275,7 @@ def retune_read_check(model_dir: Path, recognizer: Any, min_score: float = 0.2,
                           recognizer)
 
 
-KNOWN_BOXES = Path(__file__).resolve().parents[2] / "training" / "detector_val_known_plates.csv"
+KNOWN_BOXES = TRAINING / "detector_val_known_plates.csv"
 
 
 def retune_on_tune(model_dir: Path, recognizer: Any, config: Path,

@@ -14,14 +14,14 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from alpr.paths import DATA
 from alpr.store.audit_key import ensure_key
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
 def default_url() -> str:
-    return f"sqlite:///{PROJECT_ROOT / 'data' / 'alpr.db'}"
+    return f"sqlite:///{DATA / 'alpr.db'}"
 
 
 def resolve_url(url: str | None = None) -> str:

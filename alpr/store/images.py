@@ -24,14 +24,15 @@ class ImagePathError(ValueError):
 def default_image_root(url: str | None = None) -> Path:
     """The image root of the store at ``url`` when no ``--image-root`` is given: e.g.
     ``/srv/alpr/images`` for ``sqlite:////srv/alpr/alpr.db`` (unless ``$ALPR_IMAGE_ROOT``)."""
-    from alpr.store.db import PROJECT_ROOT, resolve_url
+    from alpr.paths import DATA
+    from alpr.store.db import resolve_url
 
     if os.environ.get(ENV):
         return Path(os.environ[ENV])
     resolved = resolve_url(url)
     if resolved.startswith("sqlite:///") and resolved != "sqlite:///:memory:":
         return Path(resolved[len("sqlite:///"):]).parent / "images"
-    return PROJECT_ROOT / "data" / "images"
+    return DATA / "images"
 
 
 def _store_files(url: str | None) -> tuple[Path, ...]:

@@ -26,6 +26,7 @@ from tqdm import tqdm
 
 from alpr.datasets import manifest_hash
 from alpr.evaluation import EvalReport, evaluate
+from alpr.paths import PROJECT_ROOT
 from alpr.recognizer.artifact import ModelArtifact, save_artifact
 from alpr.recognizer.card import write_card
 from alpr.recognizer.labels import LabelSpace
@@ -157,7 +158,6 @@ def fit_calibration(rec: Recognizer, pool: RealPool, labels: LabelSpace) -> dict
     }
 
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 def resolve_init(source: str | Path) -> Path:

@@ -10,9 +10,10 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+from alpr.paths import PROJECT_ROOT
+
 MODEL_NAME = "alpr-plate-ocr"
 CHAMPION = "champion"
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 def tracking_uri() -> str:
