@@ -41,7 +41,10 @@ def _annual(args: argparse.Namespace) -> int:
         return 1
     if data is None:
         return 1
-    met = int((data.summary["meets_target"] == True).sum())  # noqa: E712
-    print(f"annual report {args.year}: {met} of {int(data.summary['meets_target'].notna().sum())}"
-          f" targets met; wrote {args.out}" + (f" and {pdf}" if pdf else ""))
+    status = data.summary["status"]
+    met, judged = int((status == "met").sum()), int(status.isin(("met", "NOT MET")).sum())
+    empty = int((status == "no data").sum())
+    print(f"annual report {args.year}: {met} of {judged} targets met"
+          + (f"; {empty} without data" if empty else "")
+          + f"; wrote {args.out}" + (f" and {pdf}" if pdf else ""))
     return 0

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from alpr.governance.compliance import SHARES, STATUSES, TARGETS, judge, no_data
+from alpr.labels import NO_DATA, human
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,6 @@ CLAUSES: tuple[ClauseMetric, ...] = (
                  "manual entries past expiry and not removed (at period end)", "count"),
 )
 BY_KEY = {c.key: c for c in CLAUSES}
-NO_DATA = "no data"
 
 
 def value(metric: ClauseMetric, records: pd.DataFrame, count: int | None = None,
@@ -188,31 +187,9 @@ def ordered(t: pd.DataFrame) -> pd.DataFrame:
 
 
 # -- drill-downs -----------------------------------------------------------------------------
-COLUMN_LABELS = {
-    "user": "user", "username": "user", "role": "role", "training": "training current",
-    "certification": "SLED/NCIC current", "ok": "compliant", "at": "when (UTC)",
-    "purpose": "purpose", "case_number": "case number", "results": "results",
-    "unit": "unit", "hotlist_age_hours": "hot-list age (h)", "camera": "camera",
-    "plate": "plate", "state": "state", "action": "action taken",
-    "chars_match": "characters checked", "state_match": "state checked",
-    "dispatch_confirmed": "dispatch confirmed", "read_at": "read (UTC)",
-    "read_plate": "plate read", "read_state": "state read", "listed_plate": "plate listed",
-    "kind": "match", "outcome": "operator's outcome", "error": "cause",
-    "recipient": "recipient agency", "records": "records", "request_kind": "request",
-    "request_status": "request status", "expires_at": "expires (UTC)",
-    "shift_id": "shift", "operator": "operator", "started_at": "started (UTC)",
-    "ended_at": "ended (UTC)", "patrol_hours": "patrol (h)", "exempt_hours": "exempt (h)",
-    "judged_hours": "judged (h)", "on_hours": "ALPR on (h)",
-    "active_hours": "on and reading (h)", "active_share": "share on and reading",
-    "status": "status", "note": "why", "month": "month", "reads": "reads",
-    "hit_id": "hit", "evidence_exported": "evidence package", "verified": "verified",
-    "last_check": "last check (UTC)", "problems": "problems", "in_service": "in service",
-}
-
-
 def failing_first(df: pd.DataFrame) -> pd.DataFrame:
-    """Drill-down rows with the non-compliant ones first (``ok`` False, or a shift
-    ``short``), keeping each group's order."""
+    """Drill-down rows with the non-compliant ones (``ok`` False) first, keeping each group's
+    order (patrol shifts come sorted ``short`` first from the governance layer)."""
     if "ok" in df and len(df):
         return df.assign(_ok=df["ok"].astype(bool)).sort_values("_ok", kind="stable").drop(
             columns="_ok").reset_index(drop=True)
@@ -220,18 +197,6 @@ def failing_first(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def for_display(df: pd.DataFrame) -> pd.DataFrame:
-    """Human column names, Yes/No for flags, "no data" for missing numbers, shares as
-    percentages, hours to one decimal (times are shown to the minute by the table)."""
-    out = df.copy()
-    for col in out.columns:
-        s = out[col]
-        if s.dtype == bool or (s.dtype == object and len(s) and s.dropna().map(
-                lambda v: isinstance(v, bool | np.bool_)).all() and s.notna().any()):
-            out[col] = s.map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v))
-                             else "Yes" if bool(v) else "No")
-        elif col == "active_share":
-            out[col] = s.map(lambda v: NO_DATA if no_data(v) else f"{v:.0%}")
-        elif col.endswith("_hours") and pd.api.types.is_float_dtype(s):
-            out[col] = s.map(lambda v: NO_DATA if no_data(v) else f"{v:.1f}")
-    return out.rename(columns={c: COLUMN_LABELS.get(c, c.replace("_", " "))
-                               for c in out.columns})
+    """A drill-down as the page shows it (:func:`alpr.labels.human`): human column names,
+    Yes/No, "no data", times to the minute."""
+    return human(df)

@@ -200,7 +200,7 @@ class DashboardStore(param.Parameterized):
                              f"{', '.join(compliance_table.BY_KEY)}")
         f = self.filters
         if key == "certified_users":
-            df = compliance.certified_users(self.gov, self.actor, f.t1.date())
+            df = compliance.certified_users(self.gov, self.actor, compliance.last_day(f.t1))
             df = df.rename(columns={"username": "user", "compliant": "ok"})
             df = df[df["user"] == f.user].reset_index(drop=True) if f.user else df
             return compliance_table.failing_first(df)
@@ -237,8 +237,12 @@ class DashboardStore(param.Parameterized):
         f = self.filters
         records = {m.key: self.drilldown(m.key) for m in compliance_table.CLAUSES
                    if m.key != "past_retention"}
-        cameras = sum(1 for name, unit in self.units.items()
-                      if (not f.camera or name == f.camera) and (not f.unit or unit == f.unit))
+        existing = self._fetch("cameras_existing",
+                               lambda s, f: compliance.cameras_existing(s, f.t1))
+        cameras = sum(1 for name, unit in self.units.items() if name in existing
+                      and (not f.camera or name == f.camera) and (not f.unit or unit == f.unit))
+        attention = records["cameras_attention"]
+        records["cameras_attention"] = attention[attention["camera"].isin(existing)]
         return compliance_table.table(records, {"past_retention": self.retention_past()},
                                       {"cameras_attention": cameras})
 

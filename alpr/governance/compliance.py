@@ -36,6 +36,7 @@ from alpr.store.schema import (
     AccessRequest,
     AuditEntry,
     Camera,
+    CameraFrame,
     CameraSession,
     Certification,
     DataShare,
@@ -335,7 +336,7 @@ def summary(gov: Governance, actor: Actor, as_of: dt.datetime,
     in ``[since, as_of)``; ``since`` None means from the beginning. States (certifications,
     equipment, retention, manual entries) are taken at ``as_of``."""
     start = since or dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-    users = certified_users(gov, actor, as_of.date())
+    users = certified_users(gov, actor, last_day(as_of))
     cams = cameras_needing_attention(gov, actor, as_of, max_days_between_checks)
     patrol = patrol_time(gov, actor, start, as_of)
     cutoff = as_of - dt.timedelta(days=(retention or RetentionPolicy()).reads_days)
@@ -348,7 +349,8 @@ def summary(gov: Governance, actor: Actor, as_of: dt.datetime,
         searches, with_case = s.execute(select(
             func.count(HistoricalSearch.id),
             func.count(HistoricalSearch.case_number)).where(within(HistoricalSearch.at))).one()
-        n_cams = s.scalar(select(func.count(Camera.id))) or 0
+        existing = cameras_existing(s, as_of)
+        n_cams = len(existing)
         past = past_retention_count(s, cutoff)
         retention_data = retention_has_data(s, as_of)
         shifts, current_shifts, mean_age = s.execute(select(
@@ -383,6 +385,7 @@ def summary(gov: Governance, actor: Actor, as_of: dt.datetime,
             _manual_listed(as_of), HotListEntryRow.expires_at <= as_of)) or 0
 
     nan = float("nan")
+    cams = cams[cams["camera"].isin(existing)]
 
     def share(num: int, den: int) -> float:
         return num / den if den else nan
@@ -439,6 +442,35 @@ def summary(gov: Governance, actor: Actor, as_of: dt.datetime,
     df["status"] = [judge(k, v) for k, v in zip(df["key"], df["value"], strict=True)]
     df["meets_target"] = [_meets(k, v) for k, v in zip(df["key"], df["value"], strict=True)]
     return df
+
+
+def last_day(until: dt.datetime) -> dt.date:
+    """The last calendar day inside a period that ends (exclusive) at ``until``: states such
+    as certifications are judged on it.
+
+    >>> last_day(dt.datetime(2026, 1, 1, tzinfo=dt.UTC)), last_day(dt.datetime(2026, 6, 1, 12))
+    (datetime.date(2025, 12, 31), datetime.date(2026, 6, 1))
+    """
+    return (until - dt.timedelta(microseconds=1)).date()
+
+
+def cameras_existing(s: Any, as_of: dt.datetime) -> set[str]:
+    """Names of the cameras that existed at ``as_of``: those with a read, frame, check,
+    session or report dated before it, and those with no dated record at all (nothing says
+    when they came). A camera installed in November is not judged for March."""
+    tables = ((Read.camera_id, Read.read_at), (CameraFrame.camera_id, CameraFrame.taken_at),
+              (EquipmentCheck.camera_id, EquipmentCheck.checked_at),
+              (CameraSession.camera_id, CameraSession.started_at),
+              (EquipmentReport.camera_id, EquipmentReport.reported_at))
+    out = set()
+    for cid, name in s.execute(select(Camera.id, Camera.name)).all():
+        before = any(s.scalar(select(col).where(cam == cid, col < as_of).limit(1)) is not None
+                     for cam, col in tables)
+        undated = not before and all(
+            s.scalar(select(col).where(cam == cid).limit(1)) is None for cam, col in tables)
+        if before or undated:
+            out.add(name)
+    return out
 
 
 def evidence_exported(s: Any, as_of: dt.datetime) -> set[int]:
@@ -529,7 +561,7 @@ def exceptions(gov: Governance, actor: Actor, key: str, since: dt.datetime,
     if key not in TARGETS:
         raise ValueError(f"key {key!r}: not a metric; one of {', '.join(TARGETS)}")
     if key == "certified_users":
-        df = certified_users(gov, actor, until.date())
+        df = certified_users(gov, actor, last_day(until))
         return df[~df["compliant"]].head(limit).reset_index(drop=True)
     if key == "cameras_attention":
         return cameras_needing_attention(gov, actor, until).head(limit)

@@ -1,8 +1,10 @@
 """The figures of the annual re-evaluation, gathered through the access-control layer.
 
 ``collect(gov, actor, year)`` returns plain data (DataFrames and dicts) for one calendar
-year: the compliance metrics for the year and by month, the records behind each missed
-target, equipment availability and faults, hit verification outcomes, retention and
+year: the compliance metrics for the year and by month (NaN where a month has no records:
+no data), the records behind each missed target, the patrol shifts exempt under III.A,
+equipment availability and faults, hit verification outcomes and the causes of rejected
+hits (the recognizer's misreads apart from wrong hot-list entries, by entry), retention and
 sharing, the audit trail's integrity and denied attempts, and the OCR model in use.
 """
 
@@ -18,12 +20,13 @@ from typing import Any
 import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import String, func, literal_column, select
+from sqlalchemy import String, func, literal, literal_column, select
 
 from alpr.governance import audit, compliance
 from alpr.governance.access import Actor, Governance
 from alpr.governance.records import RetentionPolicy
 from alpr.health import service
+from alpr.health.misreads import HIT_ERRORS, hit_error_sql
 from alpr.health.report import health_at
 from alpr.health.severity import classify, rank
 from alpr.store.schema import (
@@ -34,6 +37,8 @@ from alpr.store.schema import (
     EquipmentReport,
     Hit,
     HitVerification,
+    HotListEntryRow,
+    HotListVersion,
     Read,
     RetentionHold,
 )
@@ -66,9 +71,12 @@ class ReportData:
     generated_at: dt.datetime
     generated_by: str
     clauses: list[Clause]
-    summary: pd.DataFrame  # one row per metric for the year
-    monthly: pd.DataFrame  # month x metric key -> value
+    summary: pd.DataFrame  # one row per metric for the year (value NaN: no data)
+    monthly: pd.DataFrame  # month x metric key -> value (NaN: no data that month)
     exceptions: dict[str, pd.DataFrame]  # metric key -> records behind a missed target
+    exempt_shifts: pd.DataFrame  # patrol shifts exempt under III.A (reported malfunction)
+    causes: pd.DataFrame  # month x cause of a rejected hit (health.misreads.HIT_ERRORS)
+    wrong_entries: pd.DataFrame  # rejected hits by cause and hot-list entry, most first
     equipment: pd.DataFrame  # one row per camera
     verifications: pd.DataFrame  # month x outcome -> count
     reads_by_month: pd.DataFrame
@@ -105,13 +113,16 @@ def collect(gov: Governance, actor: Actor, year: int, now: dt.datetime | None = 
     monthly = pd.DataFrame(
         {start.strftime("%Y-%m"): compliance.summary(gov, actor, end, retention, since=start)
          .set_index("key")["value"] for start, end in _months(since, until)}).T
-    missed = summary[summary["meets_target"] == False]  # noqa: E712 - None means no target
+    missed = summary[summary["status"] == "NOT MET"]
     excs = {k: compliance.exceptions(gov, actor, k, since, until, limit=25,
                                      retention=retention) for k in missed["key"]}
+    patrol = compliance.patrol_time(gov, actor, since, until)
+    exempt = patrol[patrol["status"] == "exempt"].reset_index(drop=True)
     with gov._tx() as s:
         gov.authorize(s, actor, "compliance.view", f"annual_report:{year}")
         equipment = _equipment(s, since, until)
         verifications = _verifications(s, since, until)
+        causes, wrong_entries = _causes(s, since, until)
         reads_by_month = _reads_by_month(s, since, until)
         retention_info = _retention(s, since, until)
         shares = pd.DataFrame(s.execute(
@@ -122,8 +133,9 @@ def collect(gov: Governance, actor: Actor, year: int, now: dt.datetime | None = 
             columns=["recipient_agency", "shares", "records"])
         security = _security(s, since, until)
     return ReportData(year, since, until, now, actor.username, clauses(), summary, monthly,
-                      excs, equipment, verifications, reads_by_month, retention_info, shares,
-                      security, model_info(model_dir, since, until))
+                      excs, exempt, causes, wrong_entries, equipment, verifications,
+                      reads_by_month, retention_info, shares, security,
+                      model_info(model_dir, since, until))
 
 
 EQUIPMENT_COLUMNS = [
@@ -216,6 +228,50 @@ def _verifications(s: Any, since: dt.datetime, until: dt.datetime) -> pd.DataFra
         .all())
     table["hits"] = [hits.get(m, 0) for m in table.index]
     return table.astype(int)
+
+
+def _causes(s: Any, since: dt.datetime, until: dt.datetime
+            ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Rejected hits verified in the period by cause (:func:`alpr.health.misreads.hit_error`:
+    the recognizer misread the characters or the state, or the read matched the vehicle and
+    the list entry was wrong, or a near match): month x cause, and by cause and entry
+    (plate, state, list source, category) with its hit count, most hits first."""
+    err = hit_error_sql(HitVerification.outcome, Read.plate, Read.state,
+                        HitVerification.seen_plate, HitVerification.seen_state)
+    m = _month(HitVerification.verified_at)
+    source = func.coalesce(HotListVersion.source, literal("manual entry"))
+    base = (select().select_from(HitVerification).join(Hit, Hit.id == HitVerification.hit_id)
+            .join(Read, Read.id == Hit.read_id)
+            .join(HotListEntryRow, HotListEntryRow.id == Hit.entry_id)
+            .outerjoin(HotListVersion, HotListVersion.id == HotListEntryRow.version_id)
+            .where(HitVerification.verified_at >= since, HitVerification.verified_at < until,
+                   err.is_not(None)))
+    rows = s.execute(base.add_columns(m, err, func.count(HitVerification.id))
+                     .group_by(m, err)).all()
+    df = pd.DataFrame(rows, columns=["month", "cause", "count"])
+    causes = (df.pivot_table(index="month", columns="cause", values="count", fill_value=0)
+              if len(df) else pd.DataFrame())
+    for col in HIT_ERRORS:
+        if col not in causes:
+            causes[col] = 0
+    causes = causes[list(HIT_ERRORS)].astype(int)
+    group = (err, HotListEntryRow.plate, HotListEntryRow.state, source,
+             HotListEntryRow.category)
+    by_entry = pd.DataFrame(s.execute(base.add_columns(
+        *group, func.count(HitVerification.id), func.min(Read.state), func.max(Read.state))
+        .group_by(*group)).all(), columns=["error", "listed_plate", "listed_state",
+                                           "list_source", "category", "hits",
+                                           "read_state_min", "read_state_max"])
+    by_entry["read_state"] = [a if a == b else f"{a}, {b}, ..." for a, b in
+                              zip(by_entry["read_state_min"], by_entry["read_state_max"],
+                                  strict=True)]
+    by_entry = by_entry.drop(columns=["read_state_min", "read_state_max"])
+    by_entry["hits"] = by_entry["hits"].astype(int)
+    rank = by_entry["error"].map({k: i for i, k in enumerate(HIT_ERRORS)})
+    by_entry = (by_entry.assign(_rank=rank)
+                .sort_values(["_rank", "hits", "listed_plate"], ascending=[True, False, True])
+                .drop(columns="_rank").reset_index(drop=True))
+    return causes, by_entry
 
 
 def _reads_by_month(s: Any, since: dt.datetime, until: dt.datetime) -> pd.DataFrame:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -16,16 +17,18 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 from jinja2 import Environment, PackageLoader, select_autoescape  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
 
-from alpr.governance.compliance import TARGETS  # noqa: E402
-from alpr.health.misreads import wilson  # noqa: E402
+from alpr.governance.compliance import SHARES, TARGETS, no_data  # noqa: E402
+from alpr.health.misreads import HIT_ERRORS, OCR_ERRORS, wilson  # noqa: E402
+from alpr.labels import CAUSE_LABELS, NO_DATA, human  # noqa: E402
 from alpr.report.collect import ReportData  # noqa: E402
 from alpr.report.recommend import recommendations  # noqa: E402
 
 # Okabe-Ito: distinguishable with every common colour-vision deficiency.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442",
            "#000000"]
-SHARE_KEYS = {k for k, (t, kind) in TARGETS.items() if kind == "min" or k.endswith("_rate")}
+SHARE_KEYS = SHARES
 
 
 def _png(fig: Any) -> str:
@@ -35,28 +38,59 @@ def _png(fig: Any) -> str:
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
 
 
+UNITS = {"share": "% of records", "count": "count", "hours": "hours"}
+
+
+def _unit(key: str) -> str:
+    return "share" if key in SHARES else "hours" if key == "hotlist_age" else "count"
+
+
+def _label(text: str, width: int = 34) -> str:
+    return "\n".join(textwrap.wrap(text, width))
+
+
 def trend_chart(monthly: pd.DataFrame, keys: list[str], labels: dict[str, str]) -> str | None:
-    """Monthly values of a clause's metrics, with each target as a dashed line."""
+    """Monthly values of a clause's metrics, one axis per unit (a share in %, a count, hours),
+    each target a dashed line in the metric's colour, months with no data shaded grey (not
+    plotted as 0 or 100 %), the legend outside the data."""
     keys = [k for k in keys if k in monthly]
     if not keys or len(monthly) == 0:
         return None
-    fig, ax = plt.subplots(figsize=(6.4, 2.2))
-    for i, k in enumerate(keys):
-        colour = PALETTE[i % len(PALETTE)]
-        values = monthly[k].astype(float)
-        scale = 100 if k in SHARE_KEYS else 1
-        ax.plot(monthly.index, values * scale, marker="o", color=colour, label=labels[k])
-        target = TARGETS[k][0]
-        if target is not None:
-            ax.axhline(target * scale, color=colour, linestyle="--", linewidth=1, alpha=0.7)
-    shares = all(k in SHARE_KEYS for k in keys)
-    ax.set_ylabel("%" if shares else "value")
-    top = max(float((monthly[k].astype(float) * (100 if k in SHARE_KEYS else 1)).max())
-              for k in keys)
-    ax.set_ylim(0, 105 if shares else max(1.0, top * 1.15))
-    ax.tick_params(axis="x", labelrotation=45, labelsize=8)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=7, loc="best", frameon=False)
+    groups: dict[str, list[str]] = {}
+    for k in keys:
+        groups.setdefault(_unit(k), []).append(k)
+    fig, axes = plt.subplots(len(groups), 1, figsize=(7.0, 1.9 * len(groups) + 0.5),
+                             sharex=True, squeeze=False)
+    x = list(range(len(monthly)))
+    colour_of = {k: PALETTE[i % len(PALETTE)] for i, k in enumerate(keys)}
+    for ax, (unit, ks) in zip(axes[:, 0], groups.items(), strict=True):
+        scale = 100 if unit == "share" else 1
+        values = monthly[ks].astype(float) * scale
+        for i, empty in enumerate(values.isna().all(axis=1)):
+            if empty:
+                ax.axvspan(i - 0.5, i + 0.5, color="#e6e6e6", zorder=0, linewidth=0)
+        for k in ks:
+            ax.plot(x, values[k], marker="o", color=colour_of[k], label=_label(labels[k]))
+            target = TARGETS[k][0]
+            if target is not None:
+                ax.axhline(target * scale, color=colour_of[k], linestyle="--", linewidth=1,
+                           alpha=0.7)
+        top = float(values.max().max()) if values.notna().any().any() else 0.0
+        ax.set_ylim(0, 105 if unit == "share" else max(1.0, top * 1.2,
+                                                       max((TARGETS[k][0] or 0) for k in ks)
+                                                       * 1.2))
+        ax.set_ylabel(UNITS[unit], fontsize=8)
+        ax.grid(alpha=0.3)
+        handles, names = ax.get_legend_handles_labels()
+        if values.isna().all(axis=1).any():
+            handles.append(Patch(color="#e6e6e6"))
+            names.append("no data that month")
+        ax.legend(handles, names, fontsize=7, frameon=False, loc="upper left",
+                  bbox_to_anchor=(1.01, 1.0))
+    last = axes[-1, 0]
+    last.set_xticks(x)
+    last.set_xticklabels(list(monthly.index), rotation=45, fontsize=8)
+    last.set_xlim(-0.5, len(x) - 0.5)
     return _png(fig)
 
 
@@ -126,51 +160,70 @@ def equipment_table(equipment: pd.DataFrame) -> str:
     return df.to_html(index=False, escape=True, border=0, classes="records equipment")
 
 
-def outcomes_chart(verifications: pd.DataFrame) -> str | None:
-    cols = ["confirmed", "misread", "wrong_state", "entry_no_longer_valid"]
+CAUSE_COLOURS = {"confirmed": PALETTE[2], "ocr_characters": PALETTE[3],
+                 "ocr_state": PALETTE[1], "wrong_entry": PALETTE[0], "near_match": PALETTE[5],
+                 "entry_no_longer_valid": PALETTE[4]}
+
+
+def outcomes_chart(verifications: pd.DataFrame, causes: pd.DataFrame | None = None
+                   ) -> str | None:
+    """Verified hits per month, stacked by what they were: confirmed, the recognizer's
+    misreads (characters, state), wrong hot-list entries, near matches, entries no longer
+    valid. Legend above the bars."""
     if verifications.empty:
         return None
-    fig, ax = plt.subplots(figsize=(6.4, 2.4))
-    bottom = pd.Series(0, index=verifications.index, dtype=float)
-    for i, col in enumerate(cols):
-        ax.bar(verifications.index, verifications[col], bottom=bottom, color=PALETTE[i],
-               label=col.replace("_", " "))
-        bottom += verifications[col]
-    ax.set_ylabel("verified hits")
+    causes = causes if causes is not None else pd.DataFrame(index=verifications.index)
+    parts = pd.DataFrame(index=verifications.index)
+    parts["confirmed"] = verifications["confirmed"]
+    for col in HIT_ERRORS:
+        parts[col] = causes[col].reindex(parts.index, fill_value=0) if col in causes else 0
+    parts["entry_no_longer_valid"] = verifications["entry_no_longer_valid"]
+    fig, ax = plt.subplots(figsize=(7.0, 2.6))
+    bottom = pd.Series(0, index=parts.index, dtype=float)
+    for col in parts.columns:
+        if not parts[col].any():
+            continue
+        ax.bar(list(parts.index), parts[col], bottom=bottom, color=CAUSE_COLOURS[col],
+               label=CAUSE_LABELS.get(col, col.replace("_", " ")))
+        bottom += parts[col]
+    ax.set_ylabel("verified hits", fontsize=8)
+    ax.set_ylim(0, max(1.0, float(bottom.max())) * 1.1)
     ax.tick_params(axis="x", labelrotation=45, labelsize=8)
-    ax.legend(fontsize=7, frameon=False, ncol=4, loc="upper left")
+    ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return _png(fig)
 
 
 def reads_chart(reads: pd.DataFrame) -> str | None:
+    """Reads per month, and their mean confidence on an axis of its own."""
     if reads.empty:
         return None
-    fig, ax = plt.subplots(figsize=(6.4, 2.2))
-    ax.bar(reads["month"], reads["reads"], color=PALETTE[5])
-    ax.set_ylabel("reads")
-    ax.tick_params(axis="x", labelrotation=45, labelsize=8)
-    ax2 = ax.twinx()
-    ax2.plot(reads["month"], reads["mean_confidence"], color=PALETTE[3], marker="o")
-    ax2.set_ylabel("mean confidence", color=PALETTE[3])
-    ax2.set_ylim(0, 1)
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(7.0, 3.2), sharex=True)
+    top.bar(reads["month"], reads["reads"], color=PALETTE[5])
+    top.set_ylabel("reads", fontsize=8)
+    top.grid(alpha=0.3, axis="y")
+    bottom.plot(reads["month"], reads["mean_confidence"].astype(float) * 100, color=PALETTE[3],
+                marker="o")
+    bottom.set_ylabel("mean read\nconfidence (%)", fontsize=8)
+    bottom.set_ylim(0, 100)
+    bottom.grid(alpha=0.3)
+    bottom.tick_params(axis="x", labelrotation=45, labelsize=8)
     return _png(fig)
 
 
 def _fmt(key: str, value: Any) -> str:
-    if value is None or (isinstance(value, float) and pd.isna(value)):
-        return "–"
+    if no_data(value):
+        return NO_DATA
     if key in SHARE_KEYS:
         return f"{100 * float(value):.1f}%"
     return f"{float(value):,.1f}" if key == "hotlist_age" else f"{float(value):,.0f}"
 
 
-def _table(df: pd.DataFrame, max_rows: int = 25) -> str:
+def _table(df: pd.DataFrame | None, max_rows: int = 25) -> str:
+    """A table as people read it (:func:`alpr.labels.human`: column names, Yes/No, no data,
+    times to the minute)."""
     if df is None or df.empty:
         return "<p class='muted'>none</p>"
-    shown = df.head(max_rows).copy()
-    for col in shown.columns:
-        if pd.api.types.is_float_dtype(shown[col]):
-            shown[col] = shown[col].map(lambda v: f"{v:,.3g}")
+    shown = human(df.head(max_rows))
     more = f"<p class='muted'>… and {len(df) - max_rows} more</p>" if len(df) > max_rows else ""
     return shown.to_html(index=False, escape=True, border=0, classes="records") + more
 
@@ -183,35 +236,57 @@ def render_html(d: ReportData) -> str:
     sections = []
     for c in d.clauses:
         metrics = [{"label": labels[k], "value": _fmt(k, summary.loc[k, "value"]),
-                    "target": _fmt(k, TARGETS[k][0]) if TARGETS[k][0] is not None else "–",
-                    "met": summary.loc[k, "meets_target"],
+                    "target": _target(k), "status": summary.loc[k, "status"],
                     "counts": _counts(summary.loc[k])} for k in c.metrics]
         excs = {labels[k]: _table(d.exceptions[k]) for k in c.metrics if k in d.exceptions}
         sections.append({"clause": c, "metrics": metrics, "exceptions": excs,
                          "trend": trend_chart(d.monthly, c.metrics, labels)})
     verified = int(d.verifications.drop(columns=["hits"], errors="ignore").sum().sum()) \
         if len(d.verifications) else 0
-    wrong = int(d.verifications[["misread", "wrong_state"]].sum().sum()) if verified else 0
-    false_hits = (int(d.verifications[["misread", "wrong_state", "entry_no_longer_valid"]]
-                      .sum().sum()) if verified else 0)
-    _, lo, hi = wilson(wrong, verified)
-    met = int((d.summary["meets_target"] == True).sum())  # noqa: E712
-    with_target = int(d.summary["meets_target"].notna().sum())
+    causes = {k: int(d.causes[k].sum()) if k in d.causes else 0 for k in HIT_ERRORS}
+    ocr = sum(causes[k] for k in OCR_ERRORS)
+    no_longer = int(d.verifications["entry_no_longer_valid"].sum()) if verified else 0
+    cause_rows = [(CAUSE_LABELS[k], causes[k], _share(causes[k], verified)) for k in HIT_ERRORS]
+    cause_rows.append(("hot-list entry no longer valid", no_longer, _share(no_longer, verified)))
+    _, lo, hi = wilson(ocr, verified)
+    met = int((d.summary["status"] == "met").sum())
+    judged = int(d.summary["status"].isin(("met", "NOT MET")).sum())
+    empty = int((d.summary["status"] == "no data").sum())
     return env.get_template("annual.html.j2").render(
         d=d, sections=sections, recommendations=recommendations(d), met=met,
-        with_target=with_target, equipment=equipment_table(d.equipment),
-        availability=availability_chart(d.equipment), outcomes=outcomes_chart(d.verifications),
+        with_target=judged, without_data=empty, equipment=equipment_table(d.equipment),
+        availability=availability_chart(d.equipment),
+        outcomes=outcomes_chart(d.verifications, d.causes),
         reads=reads_chart(d.reads_by_month), shares=_table(d.shares),
-        verified=verified, wrong=wrong, false_hits=false_hits,
-        wrong_rate=(wrong / verified) if verified else None, wrong_ci=(lo, hi),
-        model=d.model, model_metrics=_model_metrics(d.model), runs=_table(
+        exempt_shifts=_table(d.exempt_shifts[EXEMPT_COLUMNS]) if len(d.exempt_shifts) else None,
+        wrong_entries=_table(d.wrong_entries, 15), verified=verified, ocr=ocr,
+        cause_rows=cause_rows, ocr_rate=(ocr / verified) if verified else None,
+        ocr_ci=(lo, hi), model=d.model, model_metrics=_model_metrics(d.model), runs=_table(
             pd.DataFrame(d.model.get("runs", []))), esc=html.escape)
+
+
+EXEMPT_COLUMNS = ["shift_id", "unit", "operator", "started_at", "ended_at", "patrol_hours",
+                  "exempt_hours", "note"]
+
+
+def _share(n: int, of: int) -> str:
+    return f"{100 * n / of:.1f}%" if of else NO_DATA
+
+
+def _target(key: str) -> str:
+    target, kind = TARGETS[key]
+    if target is None or kind == "info":
+        return "–"
+    shown = f"{100 * target:g}%" if key in SHARE_KEYS else f"{target:g}"
+    return ("at least " if kind == "min" else "at most ") + shown
 
 
 def _counts(row: pd.Series) -> str:
     num, den = row["numerator"], row["denominator"]
     if den is None or pd.isna(den):
         return ""
+    if row.name == "patrol_time":
+        return f"{float(num or 0):,.1f} h of {float(den):,.1f} h"
 
     def n(x: Any) -> str:
         if x is None or pd.isna(x):
