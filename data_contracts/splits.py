@@ -7,6 +7,7 @@ trained on.
 from __future__ import annotations
 
 import great_expectations.expectations as gxe
+from great_expectations.expectations.row_conditions import Column
 
 from alpr.contracts.frames import balance, read_split
 from alpr.contracts.model import Contract, Frame, rule, suite
@@ -25,8 +26,8 @@ def build(frame: Frame) -> object:
              column="image_in_both", value_set=[False]),
         rule(gxe.ExpectColumnValuesToBeInSet, "report",
              "every jurisdiction in the evaluation split has training crops",
-             column="state", value_set=trained or [""], row_condition='split=="eval"',
-             condition_parser="pandas"),
+             column="state", value_set=trained or [""],
+             row_condition=Column("split") == "eval"),
     ])
 
 
