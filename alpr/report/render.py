@@ -111,7 +111,7 @@ def availability_chart(equipment: pd.DataFrame) -> str | None:
               100 * eq["days_failing_in_service"] / measured, PALETTE[3], "//"),
              ("out of service", 100 * eq["days_out_of_service"] / measured, "#999999", None))
     labels = [f"{c} (from {pd.Timestamp(m):%Y-%m-%d})"
-              if pd.notna(m) and pd.Timestamp(m).dayofyear > 1 else str(c)
+              if pd.notna(m) and pd.Timestamp(m).day_of_year > 1 else str(c)
               for c, m in zip(eq["camera"], eq["measured_from"], strict=True)]
     left = pd.Series(0.0, index=eq.index)
     for label, share, colour, hatch in parts:

@@ -14,17 +14,16 @@ import panel as pn
 
 from alpr.dashboards import plots
 from alpr.dashboards.health_source import QUALITY_METRICS, Metric
-from alpr.dashboards.queries import Frame
+from alpr.dashboards.queries import LOW_CONFIDENCE, Frame
 from alpr.dashboards.store import DashboardStore
 from alpr.dashboards.views.common import figures, kpi, note, reactive, table
 from alpr.health.severity import ATTENTION, BY_LABEL, OUT_OF_SERVICE, REMOVE, SCALE, rank
 
 # Human names (and units) for the tables' columns.
-DETAIL_COLUMNS = {"camera": "camera", "unit": "unit", "kind": "kind",
-                  "last_check": "last equipment check (UTC)",
+DETAIL_COLUMNS = {"camera": "camera", "last_check": "last check (UTC day)",
                   "open_reports": "open problem reports", "reads": "reads in the period",
                   "mean_confidence": "mean read confidence",
-                  "low_confidence_share": "reads below 90% confidence"}
+                  "low_confidence_share": f"reads below {LOW_CONFIDENCE:.0%} confidence"}
 HISTORY_COLUMNS = {"camera": "camera", "out_from": "out of service from (UTC)",
                    "back_on": "back in service (UTC)", "days": "days out (in the period)",
                    "reason": "why", "ended_by": "returned after"}
