@@ -106,5 +106,5 @@ def test_misreads_page_builds_with_its_exports(dept):
                                            "misreads-by-state.csv", "misreads-by-entry.csv"}
     by_entry = next(w for w in found if w.filename == "misreads-by-entry.csv")
     lines = by_entry.callback().getvalue().splitlines()
-    assert lines[0].startswith("period_from,period_to,cause,listed plate,listed state")
+    assert lines[0].startswith("period_from,period_to,cause,listed plate,state,list source")
     assert len(lines) == 3  # the sample's two rejected hits, each its own entry

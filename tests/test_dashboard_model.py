@@ -72,7 +72,24 @@ def test_model_page_shows_the_champions_figures_and_the_gates_decision(registry)
     # the run logs no report: the per-state table comes from the model folder it carries
     assert not champion.per_state.empty
 
+    # the page itself, built on the sample department with these models
+    pn = pytest.importorskip("panel")
+    from alpr.dashboards.sample import build
+    from alpr.dashboards.store import DashboardStore, actor_for, clear_cache
     from alpr.dashboards.views import model
+    from alpr.governance.access import Governance
+    from alpr.store.db import make_engine
 
-    assert model.headline(champion).startswith("exact match (O/0 folded): <b>95.0%</b>")
-    assert model.gate_line(challenger).startswith("Promotion gate: not promoted")
+    clear_cache()
+    url = f"sqlite:///{registry.parent / 'alpr.db'}"
+    sample = build(url)
+    gov = Governance(make_engine(url), today=lambda: sample.today)
+    layout = model.view(DashboardStore(gov, actor_for(gov, "chief"), "model"),
+                        [champion, challenger])
+    layout.get_root()
+    html = " ".join(p.object for p in layout.select(pn.pane.HTML) if isinstance(p.object, str))
+    assert 'id="kpi-model-champion" style="font-size:1.15em">exact match (O/0 folded): ' \
+           "<b>95.0%</b>" in html
+    assert "Promotion gate: promoted: 95.0% exact (O/0) against the champion&#x27;s 93.0%" in html
+    assert "Promotion gate: not promoted: the champion stays: 91.0%" in html
+    gov.engine.dispose()

@@ -101,7 +101,7 @@ def rates_over_time(df: pd.DataFrame) -> Any:
     """The recognizer's misread rate and the wrong-entry rate by day, with 95 % Wilson
     intervals as whiskers."""
     fig = _fig("Recognizer misreads and wrong hot-list entries, share of verified hits by day "
-               "(bars: 95% interval)", "share of verified hits")
+               "(bars: 95% interval)", "share of verified hits", height=340)
     from bokeh.models import NumeralTickFormatter
 
     fig.yaxis.formatter = NumeralTickFormatter(format="0%")

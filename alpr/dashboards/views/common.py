@@ -99,9 +99,37 @@ def table(df: pd.DataFrame, height: int | None = None, **kw: Any) -> pn.widgets.
             and len(shown) and shown[c].astype(str).str.len().max() > 60}
     kw.setdefault("pagination", "local" if height is None and len(shown) > 25 else None)
     kw.setdefault("page_size", 25)
+    kw.setdefault("layout", "fit_data_stretch")  # "fit_columns": fit the width, no scrolling
     return pn.widgets.Tabulator(shown, disabled=True, show_index=False, height=height,
-                                sizing_mode="stretch_width", layout="fit_data_stretch",
-                                formatters=wrap, widths={c: 480 for c in wrap}, **kw)
+                                sizing_mode="stretch_width", formatters=wrap, widths={c: 480 for c in wrap}, **kw)
+
+
+def html_table(df: pd.DataFrame, css_id: str | None = None) -> pn.pane.HTML:
+    """A small read-only table as plain HTML: it wraps to the page's width (never scrolls
+    sideways), numbers sit right-aligned under right-aligned headers, timestamps to the
+    minute, an empty cell shows "–" (no data)."""
+    numeric = {c for c in df.columns if pd.api.types.is_numeric_dtype(df[c])
+               and not pd.api.types.is_bool_dtype(df[c])}
+
+    def cell(v: Any) -> str:
+        if v is None or (not isinstance(v, str) and pd.isna(v)):
+            return "–"
+        if isinstance(v, pd.Timestamp):
+            return f"{v:%Y-%m-%d %H:%M}"
+        return html.escape(str(v))
+    pad = "padding:3px 10px;border-bottom:1px solid #ddd;vertical-align:top"
+
+    def align(c: Any) -> str:
+        return "right" if c in numeric else "left"
+    head = "".join(f'<th style="{pad};text-align:{align(c)}">{html.escape(str(c))}</th>'
+                   for c in df.columns)
+    body = "".join("<tr>" + "".join(f'<td style="{pad};text-align:{align(c)}">{cell(v)}</td>'
+                                    for c, v in zip(df.columns, row, strict=True)) + "</tr>"
+                   for row in df.itertuples(index=False))
+    ident = f' id="{html.escape(css_id)}"' if css_id else ""
+    return pn.pane.HTML(f'<table{ident} style="border-collapse:collapse;width:100%">'
+                        f'<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>',
+                        sizing_mode="stretch_width")
 
 
 FAILING_TINT = "background-color: #fde2e1"  # a failing record's row in a drill-down

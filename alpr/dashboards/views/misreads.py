@@ -15,7 +15,7 @@ import panel as pn
 
 from alpr.dashboards import plots
 from alpr.dashboards.store import DashboardStore
-from alpr.dashboards.views.common import csv_download, figures, kpi, note, reactive, table
+from alpr.dashboards.views.common import csv_download, figures, html_table, kpi, note, reactive
 from alpr.health.misreads import HIT_ERROR_LABELS, OCR_ERRORS
 
 GALLERY_GROUPS = 12  # list entries shown as cards; the table below them has every one
@@ -49,14 +49,14 @@ def rate_table(df: pd.DataFrame, by: str) -> pd.DataFrame:
     def fmt(rate: float, low: float, high: float) -> str:
         return f"{rate:.1%} ({low:.1%}–{high:.1%})"
     out = pd.DataFrame({
-        by: df[by], "verified hits": df["verified"],
-        "recognizer misreads": df["recognizer"],
-        "misread rate (95% interval)": [fmt(*r) for r in zip(
+        by: df[by], "verified": df["verified"],
+        "misreads": df["recognizer"],
+        "misread rate (95% CI)": [fmt(*r) for r in zip(
             df["recognizer_rate"], df["recognizer_rate_low"], df["recognizer_rate_high"],
             strict=True)],
         "of which state": df["ocr_state"],
-        "wrong hot-list entries": df["wrong_entry"],
-        "wrong-entry rate (95% interval)": [fmt(*r) for r in zip(
+        "wrong entries": df["wrong_entry"],
+        "wrong-entry rate (95% CI)": [fmt(*r) for r in zip(
             df["wrong_entry_rate"], df["wrong_entry_rate_low"], df["wrong_entry_rate_high"],
             strict=True)],
         "near matches": df["near_match"]})
@@ -82,9 +82,9 @@ def rates_export(df: pd.DataFrame, by: str) -> pd.DataFrame:
     return df[[by, *RATE_EXPORT]].rename(columns=RATE_EXPORT)
 
 
-ENTRY_TABLE = {"cause": "cause", "listed_plate": "listed plate", "listed_state": "listed state",
+ENTRY_TABLE = {"cause": "cause", "listed_plate": "listed plate", "listed_state": "state",
                "list_source": "list source", "category": "category", "hits": "hits",
-               "cameras": "cameras", "first_read": "first read", "last_read": "last read"}
+               "cameras": "cameras", "first_read": "first hit", "last_read": "last hit"}
 
 
 def entry_table(groups: pd.DataFrame) -> pd.DataFrame:
@@ -144,7 +144,7 @@ def view(store: DashboardStore) -> pn.Column:
                              "Export by day (CSV)"),
                 csv_download(store, "misreads-by-camera", rates_export(by_cam, "camera"),
                              "Export per camera (CSV)")))
-            parts += ["### Per jurisdiction (state read)", table(rate_table(by_state, "state")),
+            parts += ["### Per jurisdiction (state read)", html_table(rate_table(by_state, "state"), "misreads-by-state"),
                       csv_download(store, "misreads-by-state", rates_export(by_state, "state"),
                                    "Export per jurisdiction (CSV)")]
         parts.append("### Character confusions")
@@ -159,7 +159,7 @@ def view(store: DashboardStore) -> pn.Column:
             if len(groups) > len(shown):
                 parts.append(note(f"{len(shown)} of {len(groups)} list entries shown as "
                                   "cards; every one is in the table."))
-            parts += [table(entry_table(groups)),
+            parts += [html_table(entry_table(groups), "misreads-by-entry"),
                       csv_download(store, "misreads-by-entry", entry_table(groups),
                                    "Export rejected hits by entry (CSV)")]
         return pn.Column(*parts, sizing_mode="stretch_width")

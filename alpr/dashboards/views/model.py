@@ -13,7 +13,7 @@ import panel as pn
 from alpr.dashboards import plots
 from alpr.dashboards.model_source import ModelInfo, thresholds
 from alpr.dashboards.store import DashboardStore
-from alpr.dashboards.views.common import csv_download, figures, kpi, note, reactive, table
+from alpr.dashboards.views.common import csv_download, figures, html_table, kpi, note, reactive
 
 HEADLINE = (("exact_match_o_folded", "exact match (O/0 folded)"),
             ("exact_match", "exact match (strict)"), ("char_accuracy", "character accuracy"),
@@ -29,6 +29,16 @@ def headline(m: ModelInfo) -> str:
             parts.append(f"{label}: <b>{v:.3f}</b>" if key == "confidence_ece"
                          else f"{label}: <b>{v:.1%}</b>")
     return " · ".join(parts)
+
+
+def per_state_shown(per_state: pd.DataFrame) -> pd.DataFrame:
+    """The per-state table as read: shares as percentages; "–" where a state has none."""
+    def pct(v: object) -> str | None:
+        return None if v is None or pd.isna(v) else f"{float(v):.0%}"  # type: ignore[arg-type]
+    return pd.DataFrame({"state": per_state["state"].replace("?", "(no state label)"),
+                         "plates": per_state["plates"],
+                         "text exact (O/0)": per_state["text_exact"].map(pct),
+                         "state top-1": per_state["state_top1"].map(pct)})
 
 
 def gate_line(m: ModelInfo) -> str:
@@ -58,15 +68,13 @@ def model_panel(store: DashboardStore, m: ModelInfo) -> pn.Column:
         parts.append(csv_download(store, f"model-{m.role}-thresholds", th,
                                   "Export thresholds (CSV)"))
     if not m.per_state.empty:
-        shown = m.per_state.rename(columns={"text_exact": "text exact (O/0)",
-                                            "state_top1": "state top-1"})
-        parts += ["#### Per state", table(shown),
+        parts += ["#### Per state (validation)", html_table(per_state_shown(m.per_state)),
                   csv_download(store, f"model-{m.role}-per-state", m.per_state,
                                "Export per state (CSV)")]
     if m.test_figures:
         parts += ["#### Test side (read once, when shipped)",
-                  table(pd.DataFrame({"figure": list(m.test_figures),
-                                      "value": list(m.test_figures.values())}))]
+                  html_table(pd.DataFrame({"figure": list(m.test_figures),
+                                           "value": list(m.test_figures.values())}))]
     return pn.Column(*parts, sizing_mode="stretch_width")
 
 
