@@ -198,7 +198,7 @@ def test_recognizer_state_misread_calls_for_retraining(db_url, tmp_path):
     recs = recommendations(data)
     retrain = [r for r in recs if "retrain the OCR model on this year's verified reads" in r]
     assert len(retrain) == 1 and "misread 1 of 1 verified hits (100.0%" in retrain[0]
-    assert "0 characters, 1 state" in retrain[0]
+    assert "characters 0, state 1" in retrain[0]
     assert not any("wrong hot-list entries" in r for r in recs)
     gov.engine.dispose()
 
@@ -219,7 +219,7 @@ def test_a_year_without_records_reports_no_data(world, tmp_path):
     assert ">met<" not in html and ">missed<" not in html
     assert html.count('<span class="nodata">no data</span>') == len(data.summary)
     labels = "|".join(re.escape(m) for m in data.summary["metric"])
-    values = re.findall(rf"<tr><td>(?:{labels})</td><td>(.*?)</td>", html)
+    values = re.findall(rf"<tr><td>(?:{labels})</td><td class=\"n\">(.*?)</td>", html)
     assert values == ["no data"] * len(data.summary)  # not 0 % or 100 %
     assert not re.search(r"\bnan\b|True|False", html)
     recs = [r for r in recommendation_texts(html) if "OCR model" not in r]  # the card's own

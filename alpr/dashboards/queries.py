@@ -570,7 +570,7 @@ def unverified_hits(s: Session, f: Filters) -> pd.DataFrame:
         .where(Hit.created_at >= f.t0, Hit.created_at < f.t1)
         .order_by(Hit.created_at), f)
     df = _frame(s, stmt, ["hit_id", "at", "read_at", "camera", "read_plate", "read_state",
-                          "listed_plate", "kind", "ok"])
+                          "listed_plate", "match", "ok"])
     df["ok"] = df["ok"].astype(bool)
     return df
 

@@ -234,8 +234,8 @@ def _causes(s: Any, since: dt.datetime, until: dt.datetime
             ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Rejected hits verified in the period by cause (:func:`alpr.health.misreads.hit_error`:
     the recognizer misread the characters or the state, or the read matched the vehicle and
-    the list entry was wrong, or a near match): month x cause, and by cause and entry
-    (plate, state, list source, category) with its hit count, most hits first."""
+    the list entry was wrong, or a near match): month x cause, and by cause, entry (plate,
+    state, list source, category) and the state read, with the hit count, most first."""
     err = hit_error_sql(HitVerification.outcome, Read.plate, Read.state,
                         HitVerification.seen_plate, HitVerification.seen_state)
     m = _month(HitVerification.verified_at)
@@ -256,16 +256,11 @@ def _causes(s: Any, since: dt.datetime, until: dt.datetime
             causes[col] = 0
     causes = causes[list(HIT_ERRORS)].astype(int)
     group = (err, HotListEntryRow.plate, HotListEntryRow.state, source,
-             HotListEntryRow.category)
-    by_entry = pd.DataFrame(s.execute(base.add_columns(
-        *group, func.count(HitVerification.id), func.min(Read.state), func.max(Read.state))
-        .group_by(*group)).all(), columns=["error", "listed_plate", "listed_state",
-                                           "list_source", "category", "hits",
-                                           "read_state_min", "read_state_max"])
-    by_entry["read_state"] = [a if a == b else f"{a}, {b}, ..." for a, b in
-                              zip(by_entry["read_state_min"], by_entry["read_state_max"],
-                                  strict=True)]
-    by_entry = by_entry.drop(columns=["read_state_min", "read_state_max"])
+             HotListEntryRow.category, Read.state)
+    by_entry = pd.DataFrame(s.execute(base.add_columns(*group, func.count(HitVerification.id))
+                                      .group_by(*group)).all(),
+                            columns=["error", "listed_plate", "listed_state", "list_source",
+                                     "category", "read_state", "hits"])
     by_entry["hits"] = by_entry["hits"].astype(int)
     rank = by_entry["error"].map({k: i for i, k in enumerate(HIT_ERRORS)})
     by_entry = (by_entry.assign(_rank=rank)

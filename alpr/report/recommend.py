@@ -202,14 +202,20 @@ def _hit_errors(d: ReportData) -> list[str]:
     ocr = int(sum(causes.get(k, 0) for k in OCR_ERRORS))
     if ocr and ocr / verified > MAX_OCR_ERROR_RATE:
         _, lo, hi = wilson(ocr, verified)
-        split = (f"{int(causes.get('ocr_characters', 0)):,} characters, "
-                 f"{int(causes.get('ocr_state', 0)):,} state")
+        split = (f"characters {int(causes.get('ocr_characters', 0)):,}, "
+                 f"state {int(causes.get('ocr_state', 0)):,}")
         out.append(f"The recognizer misread {_of(ocr, verified, 'verified hits')} (95% CI "
                    f"{_pct(lo)}-{_pct(hi)}; {split}), above {_pct(MAX_OCR_ERROR_RATE)}: look "
                    f"at the cameras with the highest rates (Misreads page) and retrain the OCR "
                    f"model on this year's verified reads (notebook 01).")
     wrong = d.wrong_entries[d.wrong_entries["error"].isin(("wrong_entry", "near_match"))] \
         if len(d.wrong_entries) else d.wrong_entries
+    if len(wrong):  # one line per entry (and the state the vehicles carried)
+        wrong = wrong.groupby(["listed_plate", "listed_state", "list_source", "category"],
+                              dropna=False, sort=False).agg(
+            hits=("hits", "sum"),
+            read_state=("read_state", lambda s: ", ".join(sorted({str(v) for v in s.dropna()})))
+        ).reset_index().sort_values("hits", ascending=False, kind="stable")
     if len(wrong):
         n = int(wrong["hits"].sum())
         items = ", ".join(

@@ -238,7 +238,8 @@ def render_html(d: ReportData) -> str:
         metrics = [{"label": labels[k], "value": _fmt(k, summary.loc[k, "value"]),
                     "target": _target(k), "status": summary.loc[k, "status"],
                     "counts": _counts(summary.loc[k])} for k in c.metrics]
-        excs = {labels[k]: _table(d.exceptions[k]) for k in c.metrics if k in d.exceptions}
+        excs = {labels[k]: _table(_columns(k, d.exceptions[k])) for k in c.metrics
+                if k in d.exceptions}
         sections.append({"clause": c, "metrics": metrics, "exceptions": excs,
                          "trend": trend_chart(d.monthly, c.metrics, labels)})
     verified = int(d.verifications.drop(columns=["hits"], errors="ignore").sum().sum()) \
@@ -265,6 +266,17 @@ def render_html(d: ReportData) -> str:
             pd.DataFrame(d.model.get("runs", []))), esc=html.escape)
 
 
+# The columns an exception table shows in the report where the records have more than a
+# page holds (the Compliance page's drill-down and its export have them all).
+REPORT_COLUMNS = {"patrol_time": ["shift_id", "unit", "operator", "started_at",
+                                  "judged_hours", "active_hours", "active_share", "note"]}
+
+
+def _columns(key: str, df: pd.DataFrame) -> pd.DataFrame:
+    cols = [c for c in REPORT_COLUMNS.get(key, list(df.columns)) if c in df]
+    return df[cols]
+
+
 EXEMPT_COLUMNS = ["shift_id", "unit", "operator", "started_at", "ended_at", "patrol_hours",
                   "exempt_hours", "note"]
 
@@ -287,6 +299,8 @@ def _counts(row: pd.Series) -> str:
         return ""
     if row.name == "patrol_time":
         return f"{float(num or 0):,.1f} h of {float(den):,.1f} h"
+    if num is None or pd.isna(num):
+        return f"over {int(den):,}"
 
     def n(x: Any) -> str:
         if x is None or pd.isna(x):
