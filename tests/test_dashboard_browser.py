@@ -7,6 +7,7 @@ The attacks on sign-in and sessions are in tests/security/test_dashboard_securit
 import datetime as dt
 import json
 import os
+import re
 import time
 from collections import Counter
 from pathlib import Path
@@ -202,7 +203,10 @@ def test_compliance_export_is_audited(server):
     csv = server["downloads"] / "compliance.csv"
     while not csv.exists() and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert csv.read_text().splitlines()[0] == "clause,metric,value,target,status,records"
+    lines = csv.read_text().splitlines()
+    assert lines[0] == ("period_from,period_to,clause,metric,key,value,unit,target,target_is,"
+                        "status,records")  # typed: the period on every row, numbers as numbers
+    assert all(not re.search(r"\d%", line) for line in lines[1:])
 
 
 def test_auditor_sees_compliance_only(server):
