@@ -1,10 +1,11 @@
 """A smoke-sized simulated department, built once per test session and shared by the
-simulator and health tests (about 20 s on the 2-core machine)."""
+simulator and health tests (about 30 s on the 2-core machine). ``truth`` maps each stored
+read (camera, naive UTC read time) to the true (plate, state) of the vehicle."""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,7 @@ class SmokeDepartment:
     url: str
     out: Path
     result: object
+    truth: dict = field(default_factory=dict)
 
 
 _CACHE: dict[str, SmokeDepartment] = {}
@@ -30,7 +32,7 @@ _CACHE: dict[str, SmokeDepartment] = {}
 @pytest.fixture(scope="session")
 def smoke_department(tmp_path_factory: pytest.TempPathFactory) -> SmokeDepartment:
     if "smoke" not in _CACHE:
-        from alpr.simulate.department import simulate
+        from alpr.simulate.department import Department
 
         out = tmp_path_factory.mktemp("smoke-department")
         url = f"sqlite:///{out / 'alpr.db'}"
@@ -38,6 +40,7 @@ def smoke_department(tmp_path_factory: pytest.TempPathFactory) -> SmokeDepartmen
         # root of the test that first asks for it: tests read them with image_root=out/images
         with pytest.MonkeyPatch.context() as mp:
             mp.setenv("ALPR_IMAGE_ROOT", str(out / "images"))
-            result = simulate(SMOKE, url, out, progress=False)
-        _CACHE["smoke"] = SmokeDepartment(SMOKE, url, out, result)
+            dep = Department(SMOKE, url, out, progress=False)
+            result = dep.run()
+        _CACHE["smoke"] = SmokeDepartment(SMOKE, url, out, result, dep.truth)
     return _CACHE["smoke"]

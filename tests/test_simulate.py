@@ -21,6 +21,7 @@ from alpr.simulate.scene import (
     CameraState,
     daylight,
     make_rig,
+    plate_geometry,
     render_frame,
     view_plate,
 )
@@ -243,13 +244,16 @@ def test_simulate_cli_fills_an_empty_store_and_refuses_a_used_one(tmp_path, caps
     assert "days 0: must be between 1 and 366" in capsys.readouterr().err
 
 
-def test_plates_found_by_the_shipped_detector(tmp_path) -> None:
+def test_plates_found_by_the_shipped_detector(tmp_path, monkeypatch) -> None:
     """With ``use_detector`` the box and crop of each read come from the plate detector run on
-    the camera's frame: every pass is found here and the reads match the rendered plates
-    as well as with the rendered boxes."""
+    each camera's detection zone, in bounded batches: nearly every pass is found, the reads
+    misread about as often as real frames' (not 0%), and the detector never gets more than
+    a batch of zones at a time (a day's frames in one batch took 9-10 GB)."""
+    import alpr.simulate.department as department
     from alpr.detector.detector import default_model_dir
     from alpr.plate_text import fold_o_to_zero
     from alpr.simulate.department import Department
+    from alpr.simulate.scene import DETECTION_ZONE
     from alpr.store.schema import Camera, Read
 
     if not (default_model_dir() / "card.json").is_file():
@@ -258,15 +262,168 @@ def test_plates_found_by_the_shipped_detector(tmp_path) -> None:
                            vehicles_per_camera_day=60, hotlist_random_entries=50, operators=2,
                            use_detector=True, start=dt.date(2026, 5, 1))
     url = f"sqlite:///{tmp_path / 'a.db'}"
+    monkeypatch.setattr(department, "DETECT_BATCH", 16)
     dep = Department(cfg, url, tmp_path / "dept", None, False)
+    batches: list[list[tuple[int, ...]]] = []
+    detect_batch = dep.detector.detect_batch
+
+    def spy(frames, *a, **k):
+        batches.append([f.shape for f in frames])
+        return detect_batch(frames, *a, **k)
+
+    monkeypatch.setattr(dep.detector, "detect_batch", spy)
     result = dep.run()
     engine = make_engine(url)
     with engine.connect() as conn:
         rows = conn.execute(select(Camera.name, Read.read_at, Read.plate, Read.box_w)
                             .join(Camera, Camera.id == Read.camera_id)).all()
     engine.dispose()
-    assert result.passes > 50 and result.detector_misses <= result.passes * 0.05
+    assert result.passes > 100 and result.detector_misses <= result.passes * 0.05
+    assert len(batches) >= result.passes / 16 and max(len(b) for b in batches) <= 16
+    zone = (DETECTION_ZONE[1], DETECTION_ZONE[0], 3)
+    assert all(shape == zone for b in batches for shape in b)
+    assert len(dep._backgrounds) <= 24 * cfg.cameras  # one day's zones at most
     right = sum(fold_o_to_zero(dep.truth[(cam, at.replace(tzinfo=None))][0])
                 == fold_o_to_zero(plate) for cam, at, plate, _ in rows)
-    assert right >= 0.9 * len(rows) and len(rows) >= 0.9 * result.passes
+    assert 0.70 * len(rows) <= right <= 0.95 * len(rows) and len(rows) >= 0.9 * result.passes
+    assert result.reading["exact"] == pytest.approx(right / len(rows), abs=1e-4)
     assert all(w and w > 10 for *_, w in rows)  # the detector's boxes were stored
+
+
+def _window(cfg: SimulationConfig) -> tuple[dt.datetime, dt.datetime]:
+    start = dt.datetime.combine(cfg.start, dt.time(), dt.UTC)
+    return start, start + dt.timedelta(days=cfg.days)
+
+
+def _aware(ts: dt.datetime) -> dt.datetime:
+    return ts if ts.tzinfo else ts.replace(tzinfo=dt.UTC)
+
+
+def test_searches_shares_and_requests_are_dated_in_the_simulated_period(
+        smoke_department) -> None:  # noqa: F811
+    """Compliance over the simulated period sees the department's searches and shares (they
+    carried the build's wall-clock time, so III.E read 100% over 0 records)."""
+    from alpr.store.schema import AccessRequest, DataShare, HistoricalSearch
+
+    d = smoke_department
+    lo, hi = _window(d.cfg)
+    eng = make_engine(d.url)
+    with eng.connect() as c:
+        searches = [_aware(t) for t in c.scalars(select(HistoricalSearch.at))]
+        requests = [(_aware(a), _aware(b)) for a, b in c.execute(
+            select(AccessRequest.requested_at, AccessRequest.decided_at))]
+        shares = [_aware(t) for t in c.scalars(select(DataShare.shared_at))]
+    eng.dispose()
+    assert len(searches) == d.result.searches > 0 and requests and len(shares) == d.result.shares
+    assert all(lo <= t < hi for t in searches + shares + [x for pair in requests for x in pair])
+    assert all(asked < decided for asked, decided in requests)
+
+
+def test_summary_counts_the_hits_the_store_holds(smoke_department) -> None:  # noqa: F811
+    """Hits from ingestion and from manual entries matched against past reads are all in
+    the summary's count (it said 279 where the store held 384)."""
+    d = smoke_department
+    eng = make_engine(d.url)
+    with eng.connect() as c:
+        hits = c.scalar(select(func.count()).select_from(Hit))
+    eng.dispose()
+    assert hits and d.result.hits == hits
+    assert f"{hits} hits" in d.result.summary()
+    summary = json.loads((d.out / "simulation.json").read_text())
+    assert summary["result"]["hits"] == hits
+
+
+def test_smoke_department_misreads_as_real_cameras_do(smoke_department) -> None:  # noqa: F811
+    """The recognizer reads the cameras' degraded frames, so it misreads: the share read
+    exactly is realistic (real frames: 83-89%), recorded truly, worse at night and on the
+    camera with the dirty lens; and misreads reach the operators as rejected hits that
+    :func:`hit_error` blames on the recognizer."""
+    from alpr.health.misreads import hit_error
+    from alpr.plate_text import fold_o_to_zero
+    from alpr.store.schema import HotListEntryRow
+
+    d = smoke_department
+    eng = make_engine(d.url)
+    with eng.connect() as c:
+        reads = c.execute(select(Camera.name, Read.read_at, Read.plate)
+                          .join(Camera, Camera.id == Read.camera_id)).all()
+        verified = c.execute(
+            select(HitVerification.outcome, Read.plate, Read.state, HitVerification.seen_plate,
+                   HitVerification.seen_state, HotListEntryRow.plate)
+            .join(Hit, Hit.id == HitVerification.hit_id).join(Read, Read.id == Hit.read_id)
+            .join(HotListEntryRow, HotListEntryRow.id == Hit.entry_id)).all()
+    eng.dispose()
+    faults = {f.kind: f for f in read_faults(d.out / "faults.json")}
+    dirty = faults["dirty_lens"]
+    groups: dict[str, list[bool]] = {}
+    for cam, at, plate in reads:
+        true = d.truth[(cam, at.replace(tzinfo=None))][0]
+        ok = fold_o_to_zero(plate) == fold_o_to_zero(true)
+        groups.setdefault("all", []).append(ok)
+        groups.setdefault("night" if daylight(at.hour + at.minute / 60) < 0.4 else "day",
+                          []).append(ok)
+        if cam == dirty.camera and at.date() >= dirty.day:
+            groups.setdefault("dirty", []).append(ok)
+        elif cam.startswith("CAM-") and cam != faults["misalignment"].camera:
+            groups.setdefault("healthy", []).append(ok)
+
+    def share(g: str) -> float:
+        return sum(groups[g]) / len(groups[g])
+
+    assert len(groups["all"]) == d.result.reading["reads"] > 1000
+    assert d.result.reading["exact"] == pytest.approx(share("all"), abs=1e-4)
+    assert 0.70 <= share("all") <= 0.95  # misreads present, in a realistic band
+    assert share("night") < share("day") and len(groups["night"]) >= 30
+    assert 1 - share("dirty") >= 2 * (1 - share("healthy"))  # the dirty lens: clearly worse
+    assert d.result.reading["by_condition"]["dirty_lens"] < d.result.reading["by_condition"][
+        "healthy"]
+    # a hit the operator rejected because the recognizer misread the characters
+    errors = [hit_error(*v[:5]) for v in verified]
+    assert "ocr_characters" in errors
+    assert all(read != seen for (o, read, _, seen, _, _), e in zip(verified, errors, strict=True)
+               if e == "ocr_characters")
+    # misreads the matcher's tolerance joined to the right entry: confirmed, read != seen
+    assert any(o == "confirmed" and read != seen for o, read, _, seen, _, _ in verified)
+    summary = json.loads((d.out / "simulation.json").read_text())
+    assert summary["result"]["reading"] == d.result.reading
+
+
+def test_captures_are_degraded_as_real_frames_are() -> None:
+    """Plates 25-60 px high; night captures noisier, smeared longer and JPEG-compressed
+    harder than daytime ones; a dirty lens blurs."""
+    from alpr.simulate.scene import capture_conditions
+
+    heights, day, night = [], [], []
+    for seed in range(6):
+        rig = make_rig(f"CAM-{seed}", "stationary" if seed % 2 else "mobile", seed)
+        r = np.random.default_rng(seed)
+        for _ in range(200):
+            heights.append(plate_geometry(rig, CameraState(), r)[2] * 0.5)
+        for hour, out in ((12.0, day), (2.0, night)):
+            r = np.random.default_rng(seed)
+            out.extend(capture_conditions(rig, CameraState(), hour, 80.0, r) for _ in range(200))
+    assert min(heights) >= 25 and max(heights) <= 60
+    assert np.mean([c.noise_sd for c in night]) > 2 * np.mean([c.noise_sd for c in day])
+    assert np.mean([c.motion_px for c in night]) > 1.5 * np.mean([c.motion_px for c in day])
+    assert np.mean([c.jpeg_quality for c in night]) < np.mean([c.jpeg_quality for c in day])
+    assert 0 < np.mean([bool(c.glare) for c in day]) < np.mean([bool(c.glare) for c in night])
+    rig = make_rig("CAM-01", "stationary", 3)
+    clean = capture_conditions(rig, CameraState(), 12.0, 80.0, np.random.default_rng(0))
+    soiled = capture_conditions(rig, CameraState(dirt=0.45), 12.0, 80.0,
+                                np.random.default_rng(0))
+    assert soiled.blur_sigma == pytest.approx(clean.blur_sigma + 2.6 * 0.45)
+    plate = np.full((96, 192, 3), 200, np.uint8)
+    plate[30:66, 20:172] = 30  # dark characters
+    v = view_plate(rig, CameraState(), plate, 12.0, np.random.default_rng(0))
+    assert v is not None and v.crop.dtype == np.uint8 and v.crop.shape[:2] == v.box[:1:-1]
+
+
+def test_worked_examples_in_docstrings_hold() -> None:
+    import doctest
+
+    import alpr.simulate.department
+    import alpr.simulate.scene
+
+    for module in (alpr.simulate.scene, alpr.simulate.department):
+        failed, _ = doctest.testmod(module)
+        assert failed == 0, module.__name__

@@ -14,9 +14,13 @@ later attempts are denied and audited). Faults are injected as planned by
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import datetime as dt
 import hashlib
 import json
+import logging
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -25,19 +29,31 @@ from typing import Any
 
 import cv2
 import numpy as np
-from sqlalchemy import Engine, exists, select
+from sqlalchemy import Engine, exists, func, select
 
 from alpr.governance import equipment, hotlists, records, sharing
 from alpr.governance.access import AccessDenied, Actor, Governance
+from alpr.plate_text import fold_o_to_zero
 from alpr.simulate.config import SimulationConfig
 from alpr.simulate.faults import Fault, camera_names, camera_state, plan_faults, write_faults
-from alpr.simulate.scene import CameraRig, PlateView, make_rig, render_frame, view_plate
+from alpr.simulate.scene import (
+    CameraRig,
+    CameraState,
+    PlateView,
+    daylight,
+    detection_zone,
+    make_rig,
+    render_frame,
+    view_plate,
+)
 from alpr.simulate.traffic import Pass, Traffic, Vehicle
 from alpr.store.db import make_engine, upgrade
 from alpr.store.schema import Camera, Hit, HitVerification, HotListEntryRow, Read
 
 SHIFT_START, SHIFT_HOURS = 7.0, 8.0
 CHUNK_HOURS = 4  # reads are ingested (and matched) every four simulated hours
+DETECT_BATCH = 64  # detection-zone frames per detector call: bounds memory (a day is ~500)
+log = logging.getLogger(__name__)
 PURPOSES = ("Burglary investigation, suspect vehicle seen near scene",
             "Hit and run follow-up, partial plate from witness",
             "Missing person welfare check, last known vehicle",
@@ -55,7 +71,7 @@ class SimulationResult:
     no_reads: int = 0
     detector_misses: int = 0  # passes the plate detector did not find (use_detector)
     passes: int = 0
-    hits: int = 0
+    hits: int = 0  # hits in the store at the end (from reads, manual entries, any path)
     verifications: dict[str, int] = field(default_factory=dict)
     denied: int = 0
     shifts: int = 0
@@ -66,14 +82,21 @@ class SimulationResult:
     seconds: float = 0.0
     admin: str = "admin"
     faults: list[dict[str, Any]] = field(default_factory=list)
+    # how the stored reads compare with the true plates (:func:`reading_accuracy`)
+    reading: dict[str, Any] = field(default_factory=dict)
 
     def summary(self) -> str:
         v = ", ".join(f"{k} {n}" for k, n in sorted(self.verifications.items()))
+        rd = self.reading
+        exact = (f"; {rd['exact']:.1%} read exactly (O/0 folded; strict "
+                 f"{rd['exact_strict']:.1%}, day {rd['day']:.1%}, night "
+                 + (f"{rd['night']:.1%}" if rd.get("night") is not None else "no reads")
+                 + ")") if rd.get("reads") else ""
         return (f"{self.passes} vehicle passes -> {self.reads_stored} reads stored "
                 f"({self.no_reads} unreadable"
                 + (f", of which {self.detector_misses} missed by the detector"
                    if self.detector_misses else "")
-                + f", {self.reads_rejected} rejected), {self.hits} "
+                + f", {self.reads_rejected} rejected{exact}), {self.hits} "
                 f"hits (verified: {v or 'none'}), {self.shifts} shifts, {self.frames} frames, "
                 f"{self.manual_entries} manual entries, {self.searches} searches, "
                 f"{self.shares} shares, {self.denied} denied attempts; "
@@ -86,6 +109,57 @@ def _utc(day: dt.date, hour: float) -> dt.datetime:
 
 def _naive(ts: dt.datetime) -> dt.datetime:
     return ts.astimezone(dt.UTC).replace(tzinfo=None) if ts.tzinfo else ts
+
+
+def reading_accuracy(reads: list[tuple[str, dt.datetime, str]],
+                     truth: dict[tuple[str, dt.datetime], tuple[str, str]],
+                     condition: Callable[[str, dt.datetime], str] | None = None
+                     ) -> dict[str, Any]:
+    """How stored reads (camera, read time, plate read) compare with the true plates:
+    the share read exactly, O/0 folded (most US plates print one glyph for both, and the
+    recognizer's labels write 0) and strict; the folded share by day and night
+    (``daylight < 0.4``), by camera and, with ``condition``, by the camera's condition
+    then (e.g. ``healthy``, ``dirty_lens``). Reads with no known truth are left out.
+
+    >>> t = dt.datetime(2026, 5, 1, 12)
+    >>> truth = {("C", t): ("ABO12", "PA"), ("C", t.replace(hour=2)): ("XY9", "PA")}
+    >>> r = reading_accuracy([("C", t, "AB012"), ("C", t.replace(hour=2), "XY8")], truth)
+    >>> r["exact"], r["exact_strict"], r["day"], r["night"], r["by_camera"]
+    (0.5, 0.0, 1.0, 0.0, {'C': 0.5})
+    """
+    n = strict = 0
+    groups: dict[str, list[int]] = {}  # group -> [reads, read exactly (folded)]
+
+    def count(key: str, ok: bool) -> None:
+        g = groups.setdefault(key, [0, 0])
+        g[0], g[1] = g[0] + 1, g[1] + ok
+
+    for camera, at, plate in reads:
+        true = truth.get((camera, _naive(at)))
+        if true is None:
+            continue
+        ok = fold_o_to_zero(plate) == fold_o_to_zero(true[0])
+        n, strict = n + 1, strict + (plate == true[0])
+        count("all", ok)
+        count("night" if daylight(at.hour + at.minute / 60) < 0.4 else "day", ok)
+        count(f"camera {camera}", ok)
+        if condition is not None:
+            count(f"condition {condition(camera, at)}", ok)
+
+    def share(key: str) -> float | None:
+        k, right = groups.get(key, (0, 0))
+        return round(right / k, 4) if k else None
+
+    def split(prefix: str) -> dict[str, float | None]:
+        return {g[len(prefix):]: share(g) for g in sorted(groups) if g.startswith(prefix)}
+
+    out: dict[str, Any] = {"reads": n, "exact": share("all"),
+                           "exact_strict": round(strict / n, 4) if n else None,
+                           "day": share("day"), "night": share("night"),
+                           "by_camera": split("camera ")}
+    if condition is not None:
+        out["by_condition"] = split("condition ")
+    return out
 
 
 class Department:
@@ -109,7 +183,11 @@ class Department:
             from alpr.detector.detector import PlateDetector
 
             self.detector = PlateDetector.load()
-        self._backgrounds: dict[tuple[str, int, int], np.ndarray] = {}
+        if self.detector is not None:
+            self.detector = zone_detector(self.detector)
+        # today's detection-zone backgrounds, per (camera, hour): at most cameras x 24
+        self._backgrounds: dict[tuple[str, int], np.ndarray] = {}
+        self._backgrounds_day = -1
         self.progress = progress
         self.fixed, self.mobile = camera_names(cfg)
         self.rigs: dict[str, CameraRig] = {
@@ -201,6 +279,8 @@ class Department:
         other = [c for c in self.traffic.codes if c != self.cfg.home_state]
         for k, v in enumerate(commuters[-max(len(commuters) // 60, 1):] if commuters else []):
             lines.append(f"{v.plate};{other[k % len(other)]};stolen_plate;SIM-W{k}")
+        lines += [f"{p};{st};stolen_plate;SIM-M{k}" for k, (p, st) in enumerate(
+            self._lookalikes({v.plate for v in listed}))]
         n_wanted = max(3, self.cfg.days * max(len(self.fixed), 1) // 10)
         self.wanted = [Vehicle(p, s, False) for p, s in self.traffic.random_plates(n_wanted, 1)]
         lines += [f"{v.plate};{v.state};stolen_vehicle;SIM-V{k}" for k, v in
@@ -212,6 +292,53 @@ class Department:
         self.wanted_at = {(int(r.integers(self.cfg.days)),
                            int(r.integers(max(len(self.fixed), 1)))): v for v in self.wanted}
 
+    def _lookalikes(self, listed: set[str]) -> list[tuple[str, str]]:
+        """Listed plates one misread away from some commuters' plates.
+
+        A real list holds millions of plates, so a misread now and then lands on one of
+        them: a hit the operator rejects as a misread. The simulated list holds thousands,
+        where that almost never happens; so for one commuter in 20 it also lists the text
+        the recognizer read that commuter's plate as, in a few trial captures at set-up,
+        when that text is not a match of the true plate under the matcher's tolerance
+        (a correct read never hits it; the same misread later does)."""
+        from alpr.matcher.rules import MatchConfig, classify
+        from alpr.plate_text import PlateTextError, normalize_plate
+
+        commuters = [v for v in self.traffic.commuters if v.plate not in listed]
+        want = len(self.traffic.commuters) // 20
+        if not commuters or want == 0:
+            return []
+        r = np.random.default_rng([self.cfg.seed, 717])
+        trial = [commuters[int(i)] for i in r.choice(len(commuters),
+                                                     min(len(commuters), 6 * want),
+                                                     replace=False)]
+        tries = 4
+        crops, owners = [], []
+        for v in trial:
+            for k in range(tries):
+                rig = self.rigs[v.route[k % len(v.route)]]
+                view = view_plate(rig, CameraState(), self._image(v), float(r.uniform(7, 18)), r)
+                if view is not None:
+                    crops.append(view.crop)
+                    owners.append(v)
+        misread: dict[Vehicle, list[str]] = {}
+        for v, rd in zip(owners, self.rec.read_crops(crops) if crops else [], strict=True):
+            if (rd.text and fold_o_to_zero(rd.text) != fold_o_to_zero(v.plate)
+                    and classify(rd.text, v.plate, MatchConfig()) is None):
+                misread.setdefault(v, []).append(rd.text)
+        out: list[tuple[str, str]] = []
+        for v in trial:
+            texts = misread.get(v)
+            if not texts or len(out) >= want:
+                continue
+            text = max(sorted(set(texts)), key=texts.count)  # its most frequent misread
+            try:
+                normalize_plate(text)
+            except PlateTextError:
+                continue
+            out.append((text, v.state))
+        return out
+
     # -- a day ----------------------------------------------------------------------------
     def run(self) -> SimulationResult:
         from tqdm.auto import tqdm
@@ -221,11 +348,20 @@ class Department:
         write_faults(self.out / "faults.json", self.faults)
         (self.out / "simulation.json").write_text(json.dumps(self.cfg.to_dict(), indent=2) + "\n",
                                                   encoding="utf-8")
+        # a bar on a terminal; a plain line per simulated day in a log (tqdm's redrawn bar
+        # shows nothing useful there)
+        tty = self.progress and sys.stderr.isatty()
         bar = tqdm(range(self.cfg.days), desc="simulating department", unit="day",
-                   disable=not self.progress)
+                   disable=not tty)
         for d in bar:
             self.day(d)
             bar.set_postfix(reads=self.result.reads_stored, hits=self.result.hits)
+            if self.progress and not tty:
+                print(f"simulating department: day {d + 1}/{self.cfg.days} "
+                      f"({self.cfg.day(d).isoformat()}): {self.result.reads_stored} reads, "
+                      f"{self.result.hits} hits, {time.perf_counter() - t0:.0f} s",
+                      file=sys.stderr, flush=True)
+        self._tally()
         self.result.seconds = time.perf_counter() - t0
         self.result.faults = [f.to_dict() for f in self.faults]
         summary = {**self.cfg.to_dict(), "result": asdict(self.result)}
@@ -392,8 +528,9 @@ class Department:
                 kept.append(p)
         self.result.no_reads += len(passes) - len(kept)
         if self.detector is not None and views:
-            kept, views = self._detect(d, day, kept, views)
-        reads = self.rec.read_crops([v.crop for v in views]) if views else []
+            kept, views, reads = self._detect(d, day, kept, views)
+        else:
+            reads = self.rec.read_crops([v.crop for v in views]) if views else []
         rows: list[dict[str, Any]] = []
         seen: dict[str, int] = {}
         for p, v, rd in zip(kept, views, reads, strict=True):
@@ -440,50 +577,86 @@ class Department:
         return str(path.resolve()), hashlib.sha256(data).hexdigest()
 
     def _detect(self, d: int, day: dt.date, kept: list[Pass], views: list[PlateView]
-                ) -> tuple[list[Pass], list[PlateView]]:
-        """Put each plate into its camera's frame of that hour and let the detector find it:
-        the best-scoring detection gives the box and the crop the recognizer reads; a pass
-        with no detection is a miss (not read)."""
-        assert self.detector is not None
-        frames = []
-        for p, v in zip(kept, views, strict=True):
-            hour = int((p.at - _utc(day, 0)).total_seconds() // 3600)
-            key = (p.camera, d, hour)
-            if key not in self._backgrounds:
-                state = camera_state(self.faults, p.camera, d)
-                self._backgrounds[key] = render_frame(self.rigs[p.camera], hour + 0.5, state,
-                                                      seed=d * 100 + hour, vehicles=0)
-            frame = self._backgrounds[key].copy()
-            x, y, w, h = v.box
-            frame[y:y + h, x:x + w] = v.crop
-            frames.append(frame)
-        if len(self._backgrounds) > 4096:
-            self._backgrounds.clear()
-        from alpr.detector.pipeline import find_plates
+                ) -> tuple[list[Pass], list[PlateView], list[Any]]:
+        """Put each plate into its camera's detection zone at that hour and let the deployed
+        pipeline find it, in batches of :data:`DETECT_BATCH` zones: the best box at the
+        detector's threshold, else what its read check keeps
+        (:func:`alpr.detector.pipeline.find_plates`, on those zones only: the same plates,
+        without reading every low-scored candidate); its crop (the pipeline's margin) is
+        what the recognizer reads. A pass with no plate found is a miss (not read)."""
+        from alpr.detector.pipeline import find_plates, plate_crop
 
-        # the best box as the pipeline keeps it: one at the threshold, else what the
-        # detector's read check keeps (the pipeline itself, on those frames only)
-        found = self.detector.detect_batch(frames)
-        unsure = [i for i, ds in enumerate(found) if not ds]
-        if self.detector.read_check is not None and unsure:
-            checked = find_plates([frames[i] for i in unsure], self.detector, self.rec)
-            for i, fps in zip(unsure, checked, strict=True):
-                found[i] = [fp.detection for fp in fps]
-        out_p, out_v = [], []
-        for p, v, frame, dets in zip(kept, views, frames, found, strict=True):
-            if not dets:
-                self.result.no_reads += 1
-                self.result.detector_misses += 1
-                continue
-            x, y, w, h = dets[0].box
-            crop = frame[max(y, 0):y + h, max(x, 0):x + w]
-            if crop.size == 0:
-                self.result.no_reads += 1
-                self.result.detector_misses += 1
-                continue
-            out_p.append(p)
-            out_v.append(PlateView(crop, (x, y, w, h), v.angle_deg))
-        return out_p, out_v
+        assert self.detector is not None
+        if d != self._backgrounds_day:  # only today's light: the cache stays small
+            self._backgrounds.clear()
+            self._backgrounds_day = d
+        out_p, out_v, out_r = [], [], []
+        for i in range(0, len(kept), DETECT_BATCH):
+            ps, vs = kept[i:i + DETECT_BATCH], views[i:i + DETECT_BATCH]
+            zones = [self._zone(d, day, p, v) for p, v in zip(ps, vs, strict=True)]
+            frames = [z for z, _ in zones]
+            boxes = [ds[0].box if ds else None for ds in self.detector.detect_batch(frames)]
+            reads: list[Any] = [None] * len(frames)
+            unsure = [k for k, b in enumerate(boxes) if b is None]
+            if self.detector.read_check is not None and unsure:
+                for k, fps in zip(unsure, find_plates([frames[k] for k in unsure],
+                                                      self.detector, self.rec, reread=False),
+                                  strict=True):
+                    if fps:
+                        boxes[k], reads[k] = fps[0].detection.box, fps[0].read
+            crops = [np.ascontiguousarray(plate_crop(f, b)) if b is not None else None
+                     for f, b in zip(frames, boxes, strict=True)]
+            todo = [k for k, c in enumerate(crops) if c is not None and reads[k] is None]
+            for k, rd in zip(todo, self.rec.read_crops([crops[k] for k in todo]) if todo
+                             else [], strict=True):
+                reads[k] = rd
+            for p, v, (_, (zx, zy)), box, crop, rd in zip(ps, vs, zones, boxes, crops, reads,
+                                                          strict=True):
+                if box is None or crop is None or crop.size == 0:
+                    self.result.no_reads += 1
+                    self.result.detector_misses += 1
+                    continue
+                x, y, w, h = box
+                out_p.append(p)
+                out_v.append(PlateView(crop, (x + zx, y + zy, w, h), v.angle_deg))
+                out_r.append(rd)
+        return out_p, out_v, out_r
+
+    def _zone(self, d: int, day: dt.date, p: Pass, v: PlateView
+              ) -> tuple[np.ndarray, tuple[int, int]]:
+        """The camera's detection zone at the pass's hour with the plate in it, and the
+        zone's offset in the frame (part of a plate outside the zone is cut off)."""
+        rig = self.rigs[p.camera]
+        zx, zy, zw, zh = detection_zone(rig)
+        hour = int((p.at - _utc(day, 0)).total_seconds() // 3600)
+        key = (p.camera, hour)
+        if key not in self._backgrounds:
+            state = camera_state(self.faults, p.camera, d)
+            self._backgrounds[key] = render_frame(rig, hour + 0.5, state, seed=d * 100 + hour,
+                                                  vehicles=0, region=(zx, zy, zw, zh))
+        zone = self._backgrounds[key].copy()
+        x, y, w, h = v.box
+        x0, y0 = max(x - zx, 0), max(y - zy, 0)
+        x1, y1 = min(x + w - zx, zw), min(y + h - zy, zh)
+        if x1 > x0 and y1 > y0:
+            zone[y0:y1, x0:x1] = v.crop[y0 - (y - zy):y1 - (y - zy), x0 - (x - zx):x1 - (x - zx)]
+        return zone, (zx, zy)
+
+    def _tally(self) -> None:
+        """The run's figures from the store itself: every hit (from ingestion, from a manual
+        entry matched against past reads, any path) and how the stored reads compare with
+        the true plates."""
+        with self.gov.Session() as s:
+            self.result.hits = int(s.scalar(select(func.count()).select_from(Hit)) or 0)
+            reads = s.execute(select(Camera.name, Read.read_at, Read.plate)
+                              .join(Camera, Camera.id == Read.camera_id)).all()
+        def condition(camera: str, at: dt.datetime) -> str:
+            state = camera_state(self.faults, camera, (at.date() - self.cfg.start).days)
+            return ("dirty_lens" if state.dirt else "misalignment" if state.moved
+                    else "healthy")
+
+        self.result.reading = reading_accuracy([(c, t, p) for c, t, p in reads], self.truth,
+                                               condition)
 
     def _verify(self, d: int, at: dt.datetime) -> None:
         """Operators verify every new hit against the vehicle actually there: characters and
@@ -559,24 +732,27 @@ class Department:
             v = self.traffic.commuters[int(r.integers(len(self.traffic.commuters)))]
             case = None if r.random() < 0.15 else f"2026-{2000 + d * 3 + k:05d}"
             why = PURPOSES[(d + k) % len(PURPOSES)]
-            got = self._try(self._rota(d + k + 2), lambda a, p=v.plate, c=case, w=why:
+            when = _utc(day, 11.0 + 2.5 * k + float(r.uniform(0, 2)))
+            got = self._try(self._rota(d + k + 2), lambda a, p=v.plate, c=case, w=why, t=when:
                             records.search_reads(g, a, purpose=w, case_number=c, plate=p,
-                                                 rules=rules))
+                                                 rules=rules, at=t))
             self.result.searches += got is not None
         if d % 7 == 3:  # a data share under an approved request
             asker = self._rota(d + 3)[0]
             got = self._try([asker, *self.operators], lambda a: sharing.request_access(
                 g, a, "data_share", "Regional task force request, auto theft ring",
-                case_number=f"2026-{3000 + d:05d}"))
+                case_number=f"2026-{3000 + d:05d}", at=_utc(day, 13.0)))
             if got is not None:
                 who, req = got
                 approve = r.random() < 0.85
                 sharing.decide(g, self.admin, req, approve,
-                               "Approved: legitimate purpose" if approve else "Denied: no case")
+                               "Approved: legitimate purpose" if approve else "Denied: no case",
+                               at=_utc(day, 15.0))
                 if approve and self._try([who], lambda a: sharing.share(
                         g, a, req, "State Police Auto Theft Unit",
                         "Regional task force request, auto theft ring",
-                        f"reads of 3 plates, {day.isoformat()}", int(r.integers(5, 60)))):
+                        f"reads of 3 plates, {day.isoformat()}", int(r.integers(5, 60)),
+                        at=_utc(day, 16.5))):
                     self.result.shares += 1
 
 
@@ -593,3 +769,18 @@ def simulate(cfg: SimulationConfig, db_url: str | None, out_dir: Path, recognize
     writing hot-list files, camera frames, ``faults.json`` and ``simulation.json`` under
     ``out_dir``."""
     return Department(cfg, db_url, out_dir, recognizer, progress, detector).run()
+
+
+def zone_detector(detector: Any) -> Any:
+    """The plate detector as the simulated cameras run it: on their detection zone
+    (:data:`~alpr.simulate.scene.DETECTION_ZONE`) at the frame's own scale, the zone's long
+    side as its input size (the same weights, threshold and read check; a quarter of the
+    pixels of the whole frame, so a quarter of the time). Shares the loaded network."""
+    from alpr.simulate.scene import DETECTION_ZONE
+
+    size = max(DETECTION_ZONE)
+    if getattr(detector, "spec", None) is None or detector.spec.input_size == size:
+        return detector
+    zoned = copy.copy(detector)
+    zoned.spec = dataclasses.replace(detector.spec, input_size=size)
+    return zoned
