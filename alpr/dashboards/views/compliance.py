@@ -13,7 +13,7 @@ from alpr.dashboards.store import DashboardStore
 from alpr.dashboards.views.common import csv_download, kpi, note, reactive, table
 
 COLUMNS = ["clause", "metric", "value", "target", "status", "records"]
-LABELS = {"clause": "clause", "metric": "measure", "value": "value for the period",
+LABELS = {"clause": "clause", "metric": "measure", "value": "value",
           "target": "target", "status": "status", "records": "records"}
 
 
