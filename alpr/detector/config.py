@@ -11,11 +11,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field
 
-
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+from alpr.train.base import Frozen as _Frozen
+from alpr.train.base import RunConfig, load_run_config
 
 
 class DetModelConfig(_Frozen):
@@ -57,15 +56,14 @@ class DetStageConfig(_Frozen):
     real_fraction: float = Field(0.0, ge=0, le=1)  # share of each batch from real frames
 
 
-class DetectorTrainConfig(_Frozen):
+class DetectorTrainConfig(RunConfig):
+    """The detector's run: the shared run settings (:class:`alpr.train.base.RunConfig`,
+    with the detector's defaults) with its network, data, stages and threshold choices."""
+
     task: Literal["detector"] = "detector"
-    name: str
-    seed: int = 0
     model: DetModelConfig = DetModelConfig()
     data: DetDataConfig = DetDataConfig()
     stages: tuple[DetStageConfig, ...]
-    num_workers: int = Field(1, ge=0)
-    threads: int | None = Field(None, ge=1)  # torch intra-op threads (None: torch default)
     eval_every: int = Field(250, gt=0)
     log_every: int = Field(25, gt=0)
     score_threshold: float = Field(0.3, gt=0, lt=1)  # shipped detection threshold
@@ -79,28 +77,11 @@ class DetectorTrainConfig(_Frozen):
     read_check_min_score: float | None = Field(None, gt=0, lt=1)
     read_check_max_false_per_frame: float = Field(0.0, ge=0)
     output: str = "runs/detector"
-    tracking: bool = True
     experiment: str = "alpr-plate-detector"
     register_as: str | None = "alpr-plate-detector"
     grad_clip: float = Field(10.0, gt=0)
     box_weight: float = Field(1.0, ge=0)
-    max_minutes: float | None = Field(None, gt=0)  # wall-clock budget; stops cleanly
-    # share of max_minutes at its end over which the learning rate falls linearly to 0
-    budget_cooldown: float = Field(0.2, gt=0, le=1)
     init_from: str | None = None  # a detector model folder or checkpoint to start from
-
-    @model_validator(mode="after")
-    def _stages_named_uniquely(self) -> DetectorTrainConfig:
-        names = [s.name for s in self.stages]
-        if len(set(names)) != len(names):
-            raise ValueError(f"stage names must be unique, got {names}")
-        return self
-
-    def flat(self) -> dict[str, Any]:
-        """Dotted-key view for experiment trackers: {'stages.0.lr': 0.002, ...}."""
-        from alpr.train.config import flatten
-
-        return flatten(self.model_dump(mode="json"))
 
 
 def is_detector_config(path: str | Path) -> bool:
@@ -114,14 +95,6 @@ def is_detector_config(path: str | Path) -> bool:
 
 def load_detector_config(path: str | Path, overrides: dict[str, Any] | None = None
                          ) -> DetectorTrainConfig:
-    """Read and validate a detector YAML config; errors name the file and the field."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"config {path} not found")
-    raw = yaml.safe_load(path.read_text()) or {}
-    for key, value in (overrides or {}).items():
-        raw[key] = value
-    try:
-        return DetectorTrainConfig.model_validate(raw)
-    except Exception as exc:
-        raise ValueError(f"{path}: invalid detector training config:\n{exc}") from exc
+    """Read and validate a detector YAML config (``overrides``: top-level or dotted keys);
+    errors name the file and the field."""
+    return load_run_config(path, DetectorTrainConfig, overrides, "detector training config")

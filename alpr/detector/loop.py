@@ -8,25 +8,18 @@ Same skeleton as the recognizer's :mod:`alpr.train.loop` and, like it, runs unch
 
 from __future__ import annotations
 
-import json
-import math
 import shlex
 import sys
-import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
-import torch.distributed as dist
-from torch.nn.parallel import DistributedDataParallel
-from torch.utils.data import DataLoader
-from tqdm import tqdm
 
 from alpr.datasets import LabelledCrop, manifest_hash
 from alpr.detector.artifact import DetectorArtifact, save_artifact
-from alpr.detector.config import DetectorTrainConfig
+from alpr.detector.config import DetectorTrainConfig, DetStageConfig
 from alpr.detector.data import (
     DetectionStream,
     FramePool,
@@ -47,7 +40,7 @@ from alpr.detector.evaluation import (
 from alpr.detector.model import DetectorSpec, PlateDetNet, count_parameters
 from alpr.detector.targets import detection_loss
 from alpr.recognizer.preprocess import load_rgb
-from alpr.train.loop import NonFiniteLossError, setup_distributed
+from alpr.train.core import fit
 
 THRESHOLDS = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
 
@@ -65,186 +58,65 @@ def snapshot(net: PlateDetNet, threshold: float, fallback: int | None = None) ->
     return PlateDetector(DetectorArtifact(net.spec, sd, card), backend="torch")
 
 
-def out_of_time(cfg: DetectorTrainConfig, t0: float, step: int, world: int) -> bool:
-    """True once the wall-clock budget is spent; every rank agrees (checked each log step)."""
-    if cfg.max_minutes is None or step % cfg.log_every:
-        return False
-    over = torch.tensor([float(time.monotonic() - t0 > cfg.max_minutes * 60)])
-    if world > 1:
-        dist.all_reduce(over, op=dist.ReduceOp.MAX)
-    return bool(over.item())
+class DetectorTask:
+    """The plate detector as a task of the training core (:func:`alpr.train.core.fit`):
+    synthetic scenes and real frames, heat-map + box loss, F1 on held-out frames as the
+    score."""
 
+    pct_start = 0.1
+    collate = staticmethod(collate)
 
-def budget_factor(cfg: DetectorTrainConfig, elapsed_s: float) -> float:
-    """Learning-rate factor for a wall-clock budget: 1, then linear to 0 over its last part.
+    def __init__(self, cfg: DetectorTrainConfig) -> None:
+        self.cfg = cfg
 
-    A run whose step count the machine cannot reach within ``max_minutes`` still ends with an
-    annealed learning rate instead of being cut at full speed.
+    def prepare(self, main_proc: bool) -> torch.nn.Module:
+        cfg = self.cfg
+        train_items, self.val_items = frame_items(cfg.data)
+        self.pool = FramePool()
+        extra = load_extra_boxes(cfg.data.extra_boxes)
+        for item in train_items:
+            self.pool.add(item, extra.get(frame_key(item.image)))
+        self.val_frames = [load_rgb(it.image) for it in self.val_items] if main_proc else []
+        self.real_plates = plate_crops(cfg.data) if cfg.data.real_plate_share > 0 else []
+        return PlateDetNet(DetectorSpec(width=cfg.model.width, input_size=cfg.model.input_size))
 
-    >>> cfg = DetectorTrainConfig(name="x", stages=[{"name": "a", "steps": 1}], max_minutes=10)
-    >>> budget_factor(cfg, 0), round(budget_factor(cfg, 540), 3), budget_factor(cfg, 600)
-    (1.0, 0.5, 0.0)
-    """
-    if cfg.max_minutes is None:
-        return 1.0
-    left = 1.0 - elapsed_s / (cfg.max_minutes * 60)
-    return float(min(1.0, max(0.0, left / cfg.budget_cooldown)))
+    def manifests(self) -> dict[str, str]:
+        return {"train_manifest": manifest_hash(self.pool.items),
+                "val_manifest": manifest_hash(self.val_items)}
 
+    def stream(self, stage: DetStageConfig, stage_index: int, seed: int) -> DetectionStream:
+        return DetectionStream(self.pool, self.cfg.data, self.cfg.model, stage.real_fraction,
+                               seed=seed, real_plates=self.real_plates)
 
-def save_checkpoint(path: Path, net: PlateDetNet, opt: torch.optim.Optimizer, sched: Any,
-                    stage: int, step: int, cfg: DetectorTrainConfig, best: float) -> None:
-    tmp = path.with_suffix(".tmp")
-    torch.save({"model": net.state_dict(), "optimizer": opt.state_dict(),
-                "scheduler": sched.state_dict(), "stage": stage, "step": step,
-                "config": cfg.model_dump(mode="json"), "best": best}, tmp)
-    tmp.replace(path)
+    def loss(self, model: torch.nn.Module, batch: dict[str, torch.Tensor],
+             stage: DetStageConfig, device: torch.device) -> tuple[torch.Tensor, dict[str, float]]:
+        y = model(batch["image"].to(device, non_blocking=True))  # (B, 5, h, w)
+        return detection_loss(y, batch["heat"].to(device), batch["reg"].to(device),
+                              batch["mask"].to(device), self.cfg.box_weight)
 
+    def validate(self, net: torch.nn.Module) -> tuple[float, dict[str, float], str] | None:
+        if not self.val_items:
+            return None
+        assert isinstance(net, PlateDetNet)
+        rep = evaluate_frames(snapshot(net, self.cfg.score_threshold,
+                                       self.cfg.model.fallback_size), self.val_items,
+                              frames=self.val_frames)
+        return gate_score(rep), rep.metrics(), (f"val recall {rep.recall:.3f} precision "
+                                                f"{rep.precision:.3f} false/frame "
+                                                f"{rep.false_per_frame:.3f}")
 
-def init_weights(net: PlateDetNet, source: Path) -> tuple[int, list[str]]:
-    """Copy same-shaped tensors from a detector folder / checkpoint; report the rest."""
-    path = source / "model.pt" if source.is_dir() else source
-    if not path.exists():
-        raise FileNotFoundError(f"init_from {source}: no model.pt or checkpoint there")
-    blob = torch.load(path, map_location="cpu", weights_only=False)
-    theirs = blob.get("state_dict") or blob.get("model") or {}
-    own = net.state_dict()
-    keep = {k: v for k, v in theirs.items() if k in own and own[k].shape == v.shape}
-    net.load_state_dict(keep, strict=False)
-    return len(keep), sorted(k for k in own if k not in keep)
+    def finish(self, net: torch.nn.Module, mlflow: Any, command: str | None,
+               stopped_early: bool, seconds: float, steps: int) -> Path:
+        assert isinstance(net, PlateDetNet)
+        return finish(self.cfg, net, self.pool, self.val_items, self.val_frames, mlflow,
+                      command, stopped_early, seconds, steps)
 
 
 def train_detector(cfg: DetectorTrainConfig, resume: Path | None = None, progress: bool = True,
                    command: str | None = None) -> Path | None:
-    """Run every stage of ``cfg``; returns the model folder (rank 0) or None (other ranks)."""
-    rank, world, device = setup_distributed()
-    main_proc = rank == 0
-    if cfg.threads:
-        torch.set_num_threads(cfg.threads)
-    torch.manual_seed(cfg.seed + rank)
-    out = Path(cfg.output)
-    if main_proc:
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "config.json").write_text(json.dumps(cfg.model_dump(mode="json"), indent=2))
-    spec = DetectorSpec(width=cfg.model.width, input_size=cfg.model.input_size)
-    net = PlateDetNet(spec).to(device)
-    train_items, val_items = frame_items(cfg.data)
-    pool = FramePool()
-    extra = load_extra_boxes(cfg.data.extra_boxes)
-    for item in train_items:
-        pool.add(item, extra.get(frame_key(item.image)))
-    val_frames = [load_rgb(it.image) for it in val_items] if main_proc else []
-    real_plates = plate_crops(cfg.data) if cfg.data.real_plate_share > 0 else []
-
-    start_stage, start_step, best = 0, 0, -1.0
-    ckpt_path = out / "checkpoint.pt"
-    state: dict[str, Any] | None = None
-    if cfg.init_from and resume is None:
-        kept, fresh = init_weights(net, Path(cfg.init_from))
-        if main_proc:
-            print(f"initialised {kept} tensors from {cfg.init_from}; new: {fresh or 'none'}")
-    if resume is not None:
-        state = torch.load(resume, map_location="cpu", weights_only=False)
-        net.load_state_dict(state["model"])
-        start_stage, start_step, best = state["stage"], state["step"], state["best"]
-    model: torch.nn.Module = DistributedDataParallel(net) if world > 1 else net
-
-    mlflow = None
-    if main_proc and cfg.tracking:
-        from alpr.train import tracking
-
-        mlflow = tracking.setup(cfg.experiment)
-        mlflow.start_run(run_name=cfg.name)
-        mlflow.log_params(cfg.flat())
-        mlflow.set_tags({"git_commit": tracking.git_commit(), "command": command or "",
-                         "train_manifest": manifest_hash(pool.items),
-                         "val_manifest": manifest_hash(val_items)})
-        mlflow.log_metric("parameters", count_parameters(net))
-
-    t0 = time.monotonic()
-    global_step = sum(s.steps for s in cfg.stages[:start_stage]) + start_step
-    stopped_early = False
-    for si in range(start_stage, len(cfg.stages)):
-        stage = cfg.stages[si]
-        opt = torch.optim.AdamW(net.parameters(), lr=stage.lr, weight_decay=stage.weight_decay)
-        sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=stage.lr, total_steps=stage.steps,
-                                                    pct_start=0.1)
-        step0 = 0
-        if state is not None and si == start_stage:
-            opt.load_state_dict(state["optimizer"])
-            sched.load_state_dict(state["scheduler"])
-            step0 = start_step
-        stream = DetectionStream(pool, cfg.data, cfg.model, stage.real_fraction,
-                                 seed=cfg.seed * 7919 + rank * 104729 + si * 31 + step0,
-                                 real_plates=real_plates)
-        loader = DataLoader(stream, batch_size=stage.batch_size, num_workers=cfg.num_workers,
-                            collate_fn=collate, persistent_workers=False,
-                            pin_memory=device.type == "cuda")
-        bar = tqdm(total=stage.steps, initial=step0, desc=stage.name,
-                   disable=not (progress and main_proc), dynamic_ncols=True, mininterval=10)
-        it = iter(loader)
-        model.train()
-        for step in range(step0, stage.steps):
-            batch = next(it)
-            x = batch["image"].to(device, non_blocking=True)
-            y = model(x)  # (B, 5, h, w)
-            loss, parts = detection_loss(y, batch["heat"].to(device), batch["reg"].to(device),
-                                         batch["mask"].to(device), cfg.box_weight)
-            if not math.isfinite(loss.item()):
-                raise NonFiniteLossError(
-                    f"non-finite loss {loss.item()} at stage {stage.name!r} step {step}; "
-                    f"lower the learning rate or resume from {ckpt_path}")
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(net.parameters(), cfg.grad_clip)
-            opt.step()
-            sched.step()
-            factor = budget_factor(cfg, time.monotonic() - t0)
-            if factor < 1.0:  # the budget's cool-down scales the schedule's learning rate
-                for group in opt.param_groups:
-                    group["lr"] *= factor
-            global_step += 1
-            bar.update(1)
-            if step % cfg.log_every == 0:
-                bar.set_postfix(heat=f"{parts['heat']:.3f}", box=f"{parts['box']:.3f}")
-                if not progress and main_proc:
-                    print(f"[{stage.name} {step}/{stage.steps}] {time.monotonic() - t0:.0f}s "
-                          f"loss {loss.item():.3f} heat {parts['heat']:.3f} "
-                          f"box {parts['box']:.3f}", flush=True)
-                if mlflow:
-                    mlflow.log_metrics({"loss": loss.item(), "loss_heat": parts["heat"],
-                                        "loss_box": parts["box"],
-                                        "lr": sched.get_last_lr()[0]}, step=global_step)
-            last = step == stage.steps - 1
-            budget_over = out_of_time(cfg, t0, step, world)
-            if main_proc and ((step + 1) % cfg.eval_every == 0 or last or budget_over):
-                if val_items:
-                    net.eval()
-                    rep = evaluate_frames(snapshot(net, cfg.score_threshold,
-                                                   cfg.model.fallback_size), val_items,
-                                          frames=val_frames)
-                    best = max(best, gate_score(rep))
-                    bar.write(f"[{stage.name} {step + 1}/{stage.steps}] "
-                              f"{time.monotonic() - t0:.0f}s val recall {rep.recall:.3f} "
-                              f"precision {rep.precision:.3f} "
-                              f"false/frame {rep.false_per_frame:.3f}")
-                    if mlflow:
-                        mlflow.log_metrics({f"val_{k}": v for k, v in rep.metrics().items()},
-                                           step=global_step)
-                save_checkpoint(ckpt_path, net, opt, sched, si, step + 1, cfg, best)
-                model.train()
-            if budget_over:
-                stopped_early = True
-                break
-        bar.close()
-        if stopped_early:
-            break
-
-    if world > 1:
-        dist.barrier()
-    if not main_proc:
-        return None
-    return finish(cfg, net, pool, val_items, val_frames, mlflow, command, stopped_early,
-                  time.monotonic() - t0, global_step)
+    """Train the detector of ``cfg`` (the training core's loop); returns the model folder
+    (rank 0) or None (other ranks)."""
+    return fit(DetectorTask(cfg), resume=resume, progress=progress, command=command)
 
 
 def known_boxes(pool: FramePool) -> list[list[Box]]:

@@ -15,11 +15,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", required=True, type=Path, help="training/configs/*.yaml")
     p.add_argument("--resume", type=Path, help="checkpoint.pt to resume from")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                   help="override a top-level config key (YAML value), e.g. --set num_workers=8")
+                   help="override a config key (YAML value; dotted for nested keys), e.g. "
+                        "--set num_workers=8 --set stages.0.lr=0.0005 --set data.val_fraction=0.2")
     p.add_argument("--no-progress", action="store_true", help="hide progress bars")
 
 
 def parse_overrides(items: list[str]) -> dict[str, Any]:
+    """``KEY=VALUE`` items as a dict (values parsed as YAML); keys may be dotted."""
     out = {}
     for item in items:
         if "=" not in item:

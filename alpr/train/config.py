@@ -8,12 +8,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field
 
+from alpr.train.base import Frozen as _Frozen
+from alpr.train.base import RunConfig, flatten, load_run_config
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+__all__ = ["DataConfig", "ModelConfig", "StageConfig", "TrainConfig", "flatten", "load_config"]
 
 
 class ModelConfig(_Frozen):
@@ -62,72 +62,16 @@ class StageConfig(_Frozen):
     state_loss_weight: float = Field(1.0, ge=0)
 
 
-class TrainConfig(_Frozen):
-    name: str
-    seed: int = 0
+class TrainConfig(RunConfig):
+    """The recognizer's run: the shared run settings (:class:`alpr.train.base.RunConfig`)
+    with the network's shape, the data and the stages."""
+
     model: ModelConfig = ModelConfig()
     data: DataConfig = DataConfig()
     stages: tuple[StageConfig, ...]
-    num_workers: int = Field(1, ge=0)
-    eval_every: int = Field(500, gt=0)
-    log_every: int = Field(50, gt=0)
-    output: str = "runs/default"
-    tracking: bool = True
-    experiment: str = "alpr-plate-ocr"
-    register_as: str | None = "alpr-plate-ocr"
-    grad_clip: float = Field(5.0, gt=0)
-    max_minutes: float | None = Field(None, gt=0)  # wall-clock budget; stops cleanly
-    # Start from an existing model folder or checkpoint (e.g. the shipped model when a
-    # department fine-tunes on its own crops); tensors whose shape differs are left new.
-    init_from: str | None = None
-
-    @model_validator(mode="after")
-    def _stages_named_uniquely(self) -> TrainConfig:
-        names = [s.name for s in self.stages]
-        if len(set(names)) != len(names):
-            raise ValueError(f"stage names must be unique, got {names}")
-        return self
-
-    @property
-    def total_steps(self) -> int:
-        return sum(s.steps for s in self.stages)
-
-    def flat(self) -> dict[str, Any]:
-        """Dotted-key view for experiment trackers: {'stages.0.lr': 0.001, ...}."""
-        return flatten(self.model_dump(mode="json"))
 
 
 def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> TrainConfig:
-    """Read and validate a YAML config; errors name the file and the field."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"config {path} not found")
-    raw = yaml.safe_load(path.read_text()) or {}
-    for key, value in (overrides or {}).items():
-        raw[key] = value
-    try:
-        return TrainConfig.model_validate(raw)
-    except Exception as exc:
-        raise ValueError(f"{path}: invalid training config:\n{exc}") from exc
-
-
-def flatten(data: dict[str, Any]) -> dict[str, Any]:
-    """A nested config as dotted keys (lists of sections by index), for experiment trackers.
-
-    >>> flatten({"stages": [{"lr": 0.1}], "seed": 0})
-    {'stages.0.lr': 0.1, 'seed': 0}
-    """
-    out: dict[str, Any] = {}
-
-    def walk(prefix: str, v: Any) -> None:
-        if isinstance(v, dict):
-            for k, x in v.items():
-                walk(f"{prefix}.{k}" if prefix else k, x)
-        elif isinstance(v, list | tuple) and v and isinstance(v[0], dict):
-            for i, x in enumerate(v):
-                walk(f"{prefix}.{i}", x)
-        else:
-            out[prefix] = v
-
-    walk("", data)
-    return out
+    """Read and validate a YAML config (``overrides``: top-level or dotted keys, e.g.
+    ``stages.0.lr``); errors name the file and the field."""
+    return load_run_config(path, TrainConfig, overrides)

@@ -7,63 +7,28 @@ own data; rank 0 evaluates, checkpoints, tracks and saves.
 
 from __future__ import annotations
 
-import json
-import math
-import os
 import shlex
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
-import torch.distributed as dist
 import torch.nn.functional as F
-from torch.nn.parallel import DistributedDataParallel
-from torch.utils.data import DataLoader
-from tqdm import tqdm
 
 from alpr.datasets import manifest_hash
-from alpr.evaluation import EvalReport, evaluate
-from alpr.paths import PROJECT_ROOT
+from alpr.evaluation import evaluate
 from alpr.recognizer.artifact import ModelArtifact, save_artifact
 from alpr.recognizer.card import write_card
 from alpr.recognizer.labels import LabelSpace
 from alpr.recognizer.model import ModelSpec, PlateNet, count_parameters
 from alpr.recognizer.recognizer import Recognizer
 from alpr.train import calibrate
-from alpr.train.config import TrainConfig
+from alpr.train.config import StageConfig, TrainConfig
+from alpr.train.core import NonFiniteLossError, fit, resolve_init
 from alpr.train.data import MixedStream, RealPool, collate, load_pools, split_items
 
-
-class NonFiniteLossError(RuntimeError):
-    """Training produced a NaN/inf loss; the run stops instead of corrupting weights."""
-
-
-def setup_distributed() -> tuple[int, int, torch.device]:
-    """(rank, world size, device); initialises the process group under torchrun."""
-    world = int(os.environ.get("WORLD_SIZE", "1"))
-    use_cuda = torch.cuda.is_available()
-    if world > 1 and not dist.is_initialized():
-        dist.init_process_group(backend="nccl" if use_cuda else "gloo")
-    rank = dist.get_rank() if dist.is_initialized() else 0
-    if use_cuda:
-        torch.backends.cudnn.benchmark = True
-        local = int(os.environ.get("LOCAL_RANK", "0"))
-        torch.cuda.set_device(local)
-        return rank, world, torch.device("cuda", local)
-    return rank, world, torch.device("cpu")
-
-
-def out_of_time(cfg: TrainConfig, t0: float, step: int, world: int) -> bool:
-    """True once the wall-clock budget is spent; every rank agrees (checked each log step)."""
-    if cfg.max_minutes is None or step % cfg.log_every:
-        return False
-    over = torch.tensor([float(time.monotonic() - t0 > cfg.max_minutes * 60)])
-    if world > 1:
-        dist.all_reduce(over, op=dist.ReduceOp.MAX)
-    return bool(over.item())
+__all__ = ["NonFiniteLossError", "RecognizerTask", "resolve_init", "train"]
 
 
 def compute_loss(net: torch.nn.Module, batch: dict[str, torch.Tensor], state_weight: float,
@@ -160,153 +125,58 @@ def fit_calibration(rec: Recognizer, pool: RealPool, labels: LabelSpace) -> dict
 
 
 
-def resolve_init(source: str | Path) -> Path:
-    """A config's ``init_from``: absolute as given, relative to the project folder (where
-    ``models/`` lives), not to the folder the command runs in.
+class RecognizerTask:
+    """The plate recognizer as a task of the training core (:func:`alpr.train.core.fit`):
+    mixed synthetic and real crops, CTC + state loss, tune-side exact reads as the score."""
 
-    >>> resolve_init("models/plate-ocr") == PROJECT_ROOT / "models" / "plate-ocr"
-    True
-    """
-    p = Path(source).expanduser()
-    return p if p.is_absolute() else PROJECT_ROOT / p
+    pct_start = 0.15
+    collate = staticmethod(collate)
 
+    def __init__(self, cfg: TrainConfig) -> None:
+        self.cfg = cfg
+        self.labels = LabelSpace.default()
 
-def init_weights(net: PlateNet, source: Path) -> tuple[int, list[str]]:
-    """Copy same-shaped tensors from a model folder / checkpoint; report the rest."""
-    source = resolve_init(source)
-    path = source / "model.pt" if source.is_dir() else source
-    if not path.exists():
-        raise FileNotFoundError(f"init_from {source}: no model.pt or checkpoint there")
-    blob = torch.load(path, map_location="cpu", weights_only=False)
-    theirs = blob.get("state_dict") or blob.get("model") or {}
-    own = net.state_dict()
-    keep = {k: v for k, v in theirs.items() if k in own and own[k].shape == v.shape}
-    net.load_state_dict(keep, strict=False)
-    return len(keep), sorted(k for k in own if k not in keep)
+    def prepare(self, main_proc: bool) -> torch.nn.Module:
+        self.train_pool, self.val_pool = load_pools(self.cfg.data)
+        self.val_imgs = val_images(self.val_pool)
+        spec = ModelSpec(num_chars=len(self.labels.alphabet),
+                         num_states=len(self.labels.states), **self.cfg.model.model_dump())
+        return PlateNet(spec)
 
+    def manifests(self) -> dict[str, str]:
+        return {"train_manifest": manifest_hash(self.train_pool.items),
+                "val_manifest": manifest_hash(self.val_pool.items)}
 
-def save_checkpoint(path: Path, net: PlateNet, opt: torch.optim.Optimizer, sched: Any,
-                    stage: int, step: int, cfg: TrainConfig, best: float) -> None:
-    tmp = path.with_suffix(".tmp")
-    torch.save({"model": net.state_dict(), "optimizer": opt.state_dict(),
-                "scheduler": sched.state_dict(), "stage": stage, "step": step,
-                "config": cfg.model_dump(mode="json"), "best": best}, tmp)
-    tmp.replace(path)
+    def stream(self, stage: StageConfig, stage_index: int, seed: int) -> MixedStream:
+        return MixedStream(self.train_pool, self.cfg.data, self.cfg.model, self.labels,
+                           stage.real_fraction, seed=seed)
+
+    def loss(self, model: torch.nn.Module, batch: dict[str, torch.Tensor], stage: StageConfig,
+             device: torch.device) -> tuple[torch.Tensor, dict[str, float]]:
+        return compute_loss(model, batch, stage.state_loss_weight, device)
+
+    def validate(self, net: torch.nn.Module) -> tuple[float, dict[str, float], str] | None:
+        if not self.val_pool.items:
+            return None
+        assert isinstance(net, PlateNet)
+        report = evaluate(snapshot(net, self.labels), self.val_pool.items, self.val_imgs)
+        score = report.exact_folded + 0.01 * (report.state_accuracy or 0)
+        return score, report.metrics(), (f"val exact(O/0) {report.exact_folded:.3f} "
+                                         f"char {report.char_accuracy:.3f} "
+                                         f"state {report.state_accuracy or 0:.3f}")
+
+    def finish(self, net: torch.nn.Module, mlflow: Any, command: str | None,
+               stopped_early: bool, seconds: float, steps: int) -> Path:
+        assert isinstance(net, PlateNet)
+        return finish(self.cfg, net, self.labels, self.train_pool, self.val_pool, mlflow,
+                      command, stopped_early, seconds)
 
 
 def train(cfg: TrainConfig, resume: Path | None = None, progress: bool = True,
           command: str | None = None) -> Path | None:
-    """Run every stage of ``cfg``; returns the model folder (rank 0) or None (other ranks)."""
-    rank, world, device = setup_distributed()
-    main_proc = rank == 0
-    torch.manual_seed(cfg.seed + rank)
-    out = Path(cfg.output)
-    if main_proc:
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "config.json").write_text(json.dumps(cfg.model_dump(mode="json"), indent=2))
-    labels = LabelSpace.default()
-    spec = ModelSpec(num_chars=len(labels.alphabet), num_states=len(labels.states),
-                     **cfg.model.model_dump())
-    net = PlateNet(spec).to(device)
-    train_pool, val_pool = load_pools(cfg.data)
-    val_imgs = val_images(val_pool)
-
-    start_stage, start_step, best = 0, 0, -1.0
-    ckpt_path = out / "checkpoint.pt"
-    state: dict[str, Any] | None = None
-    if cfg.init_from and resume is None:
-        kept, fresh = init_weights(net, Path(cfg.init_from))
-        if main_proc:
-            print(f"initialised {kept} tensors from {cfg.init_from}; new: {fresh or 'none'}")
-    if resume is not None:
-        state = torch.load(resume, map_location="cpu", weights_only=False)
-        net.load_state_dict(state["model"])
-        start_stage, start_step, best = state["stage"], state["step"], state["best"]
-    model: torch.nn.Module = DistributedDataParallel(net) if world > 1 else net
-
-    mlflow = None
-    if main_proc and cfg.tracking:
-        from alpr.train import tracking
-
-        mlflow = tracking.setup(cfg.experiment)
-        mlflow.start_run(run_name=cfg.name)
-        mlflow.log_params(cfg.flat())
-        mlflow.set_tags({"git_commit": tracking.git_commit(), "command": command or "",
-                         "train_manifest": manifest_hash(train_pool.items),
-                         "val_manifest": manifest_hash(val_pool.items)})
-        mlflow.log_metric("parameters", count_parameters(net))
-
-    t0 = time.monotonic()
-    global_step = sum(s.steps for s in cfg.stages[:start_stage]) + start_step
-    stopped_early = False
-    report: EvalReport | None = None
-    for si in range(start_stage, len(cfg.stages)):
-        stage = cfg.stages[si]
-        opt = torch.optim.AdamW(net.parameters(), lr=stage.lr, weight_decay=stage.weight_decay)
-        sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=stage.lr, total_steps=stage.steps,
-                                                    pct_start=0.15)
-        step0 = 0
-        if state is not None and si == start_stage:
-            opt.load_state_dict(state["optimizer"])
-            sched.load_state_dict(state["scheduler"])
-            step0 = start_step
-        stream = MixedStream(train_pool, cfg.data, cfg.model, labels, stage.real_fraction,
-                             seed=cfg.seed * 7919 + rank * 104729 + si * 31 + step0)
-        loader = DataLoader(stream, batch_size=stage.batch_size, num_workers=cfg.num_workers,
-                            collate_fn=collate, persistent_workers=False,
-                            pin_memory=device.type == "cuda")
-        bar = tqdm(total=stage.steps, initial=step0, desc=f"{stage.name}", disable=not (
-            progress and main_proc), dynamic_ncols=True)
-        it = iter(loader)
-        model.train()
-        for step in range(step0, stage.steps):
-            batch = next(it)
-            loss, parts = compute_loss(model, batch, stage.state_loss_weight, device)
-            if not math.isfinite(loss.item()):
-                raise NonFiniteLossError(
-                    f"non-finite loss {loss.item()} at stage {stage.name!r} step {step}; "
-                    f"lower the learning rate or resume from {ckpt_path}")
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(net.parameters(), cfg.grad_clip)
-            opt.step()
-            sched.step()
-            global_step += 1
-            bar.update(1)
-            if step % cfg.log_every == 0:
-                bar.set_postfix(ctc=f"{parts['ctc']:.3f}", state=f"{parts['state']:.3f}")
-                if mlflow:
-                    mlflow.log_metrics({"loss": loss.item(), "loss_ctc": parts["ctc"],
-                                        "loss_state": parts["state"],
-                                        "lr": sched.get_last_lr()[0]}, step=global_step)
-            last = step == stage.steps - 1
-            budget_over = out_of_time(cfg, t0, step, world)
-            if main_proc and ((step + 1) % cfg.eval_every == 0 or last or budget_over):
-                if val_pool.items:
-                    report = evaluate(snapshot(net, labels), val_pool.items, val_imgs)
-                    score = report.exact_folded + 0.01 * (report.state_accuracy or 0)
-                    best = max(best, score)
-                    bar.write(f"[{stage.name} {step + 1}/{stage.steps}] val exact(O/0) "
-                              f"{report.exact_folded:.3f} char {report.char_accuracy:.3f} "
-                              f"state {report.state_accuracy or 0:.3f}")
-                    if mlflow:
-                        mlflow.log_metrics({f"val_{k}": v for k, v in report.metrics().items()},
-                                           step=global_step)
-                save_checkpoint(ckpt_path, net, opt, sched, si, step + 1, cfg, best)
-                model.train()
-            if budget_over:
-                stopped_early = True
-                break
-        bar.close()
-        if stopped_early:
-            break
-
-    if world > 1:
-        dist.barrier()
-    if not main_proc:
-        return None
-    return finish(cfg, net, labels, train_pool, val_pool, mlflow, command, stopped_early,
-                  time.monotonic() - t0)
+    """Train the recognizer of ``cfg`` (the training core's loop); returns the model folder
+    (rank 0) or None (other ranks)."""
+    return fit(RecognizerTask(cfg), resume=resume, progress=progress, command=command)
 
 
 def finish(cfg: TrainConfig, net: PlateNet, labels: LabelSpace, train_pool: RealPool,
