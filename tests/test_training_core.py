@@ -92,8 +92,9 @@ def test_the_core_runs_any_task(tmp_path) -> None:
             self.steps, self.net = steps, net
             return tmp_path / "model"
 
-    from alpr.train.base import Frozen
     from pydantic import Field
+
+    from alpr.train.base import Frozen
 
     class Stage(Frozen):
         name: str
