@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -87,42 +88,58 @@ def _read(args: argparse.Namespace) -> int:
         from alpr.detector.read_cli import read_frames_cli
 
         return read_frames_cli(args)
+    from concurrent.futures import ThreadPoolExecutor
+
     try:
         rec = Recognizer.load(args.model)
     except (FileNotFoundError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+
+    def decode(path: str) -> np.ndarray | str:
+        try:
+            return load_rgb(path)
+        except ImageReadError as exc:
+            return str(exc)
+
     failures = 0
-    for i in range(0, len(args.images), 256):  # read in batches, print in input order
-        chunk = args.images[i:i + 256]
-        results: list[dict] = []
-        good: list[tuple[int, np.ndarray]] = []
-        for path in chunk:
-            try:
-                good.append((len(results), load_rgb(path)))
-                results.append({"image": path})
-            except ImageReadError as exc:
-                failures += 1
-                results.append({"image": path, "error": str(exc)})
-        reads = rec.read_crops([img for _, img in good],
-                               reread=not getattr(args, "no_reread", False))
-        for (pos, _), read in zip(good, reads, strict=True):
-            results[pos]["plates"] = [read.to_dict()]
-        for result in results:
-            _print_read(result, args.format)
+    size = 256
+    chunks = [args.images[i:i + size] for i in range(0, len(args.images), size)]
+    # files are decoded in threads (OpenCV releases the GIL), the next batch while the model
+    # reads this one; results are printed in input order, a batch at a time
+    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        pending = pool.map(decode, chunks[0]) if chunks else iter(())
+        for k, chunk in enumerate(chunks):
+            decoded = list(pending)
+            if k + 1 < len(chunks):
+                pending = pool.map(decode, chunks[k + 1])
+            results: list[dict] = []
+            good: list[tuple[int, np.ndarray]] = []
+            for path, img in zip(chunk, decoded, strict=True):
+                if isinstance(img, str):
+                    failures += 1
+                    results.append({"image": path, "error": img})
+                else:
+                    good.append((len(results), img))
+                    results.append({"image": path})
+            reads = rec.read_crops([img for _, img in good],
+                                   reread=not getattr(args, "no_reread", False))
+            for (pos, _), read in zip(good, reads, strict=True):
+                results[pos]["plates"] = [read.to_dict()]
+            sys.stdout.write("".join(_read_line(r, args.format) + "\n" for r in results))
+            sys.stdout.flush()
     return 1 if failures else 0
 
 
-def _print_read(result: dict, fmt: str) -> None:
+def _read_line(result: dict, fmt: str) -> str:
     path = result["image"]
     if fmt == "jsonl":
-        print(json.dumps(result), flush=True)
-    elif "error" in result:
-        print(f"{path}\tERROR\t{result['error']}")
-    else:
-        p = result["plates"][0]
-        print(f"{path}\t{p['text']}\t{p['confidence']:.2f}\t{p['state']}\t"
-              f"{p['state_confidence']:.2f}")
+        return json.dumps(result)
+    if "error" in result:
+        return f"{path}\tERROR\t{result['error']}"
+    p = result["plates"][0]
+    return (f"{path}\t{p['text']}\t{p['confidence']:.2f}\t{p['state']}\t"
+            f"{p['state_confidence']:.2f}")
 
 
 def _evaluate(args: argparse.Namespace) -> int:
@@ -312,6 +329,8 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("read", help="read plate text and state from images")
     r.add_argument("images", nargs="+", metavar="IMAGE")
     r.add_argument("--crops", action="store_true", help="images are plate crops")
+    r.add_argument("--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
+                   help="threads decoding image files (default: one per CPU core)")
     r.add_argument("--format", choices=["jsonl", "table"], default="jsonl")
     r.add_argument("--model", help="model folder or MLflow model URI (default: shipped model)")
     r.add_argument("--detector", help="detector folder or MLflow model URI for full frames "
@@ -495,8 +514,6 @@ def explain(exc: BaseException) -> str | None:
 def main(argv: list[str] | None = None) -> int:
     """Run one command. Every user error ends as one ``error:`` line and exit code 2 (see
     :data:`EXIT_BAD_INPUT`), never a traceback; set ``ALPR_DEBUG=1`` to see the traceback."""
-    import os
-
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))

@@ -33,24 +33,63 @@ def ctc_text_prob(probs: np.ndarray, labels: Sequence[int]) -> float:
     >>> round(ctc_text_prob(p, [1, 2]), 3)  # "AB": paths A-B, AAB, A_B, ...
     0.819
     """
-    T = probs.shape[0]
-    if not labels:
-        return float(np.prod(probs[:, 0]))
-    ext = np.zeros(2 * len(labels) + 1, dtype=int)
-    ext[1::2] = labels
-    S = len(ext)
-    # a label may be reached from two back unless it repeats the one before it
-    skip = np.zeros(S, dtype=bool)
-    skip[3::2] = ext[3::2] != ext[1:-2:2]
-    lp = np.log(np.clip(probs[:, ext], 1e-30, 1.0))  # (T, S)
-    alpha = np.full(S, -np.inf)
-    alpha[0], alpha[1] = lp[0, 0], lp[0, 1]
+    return float(ctc_text_probs(probs[None], labels)[0])
+
+
+def ctc_text_probs(probs: np.ndarray, labels: Sequence[int]) -> np.ndarray:
+    """:func:`ctc_text_prob` for several views at once: ``probs`` (V, T, C+1) -> (V,).
+
+    >>> p = np.array([[0.1, 0.9, 0.0], [0.9, 0.1, 0.0], [0.1, 0.0, 0.9]])
+    >>> [round(float(v), 3) for v in ctc_text_probs(np.stack([p, p[::-1]]), [1, 2])]
+    [0.819, 0.0]
+    """
+    return ctc_texts_probs(probs, [labels])[0]
+
+
+def ctc_texts_probs(probs: np.ndarray, texts: Sequence[Sequence[int]]) -> np.ndarray:
+    """P(text | columns) of several texts under several views: ``probs`` (V, T, C+1),
+    ``texts`` lists of class indices -> (N texts, V).
+
+    One forward recursion for all of them: the texts' extended label sequences are padded
+    to one length (padding only ever receives mass, it never gives any back), the
+    probabilities rescaled at every column (the scales' logarithms summed).
+
+    >>> p = np.array([[0.1, 0.9, 0.0], [0.9, 0.1, 0.0], [0.1, 0.0, 0.9]])
+    >>> ctc_texts_probs(p[None], [[1, 2], [2], []]).round(3).tolist()
+    [[0.819], [0.081], [0.009]]
+    """
+    V, T = probs.shape[0], probs.shape[1]
+    N = len(texts)
+    S = 2 * max((len(t) for t in texts), default=0) + 1
+    ext = np.zeros((N, S), dtype=int)
+    skip = np.zeros((N, S))
+    last = np.zeros(N, dtype=int)
+    for n, t in enumerate(texts):
+        ext[n, 1:2 * len(t):2] = t
+        if len(t) > 1:
+            skip[n, 3:2 * len(t):2] = np.asarray(t[1:]) != np.asarray(t[:-1])
+        last[n] = 2 * len(t)
+    # (N, V, T, S): each text's labels' probabilities in each view's columns
+    p = probs[:, :, ext].transpose(2, 0, 1, 3).astype(np.float64)
+    alpha = np.zeros((N, V, S))
+    alpha[:, :, 0] = p[:, :, 0, 0]
+    alpha[:, :, 1] = p[:, :, 0, 1]
+    skip = skip[:, None, 2:]
+    log_scale = np.zeros((N, V))
+    nxt = np.empty_like(alpha)
     for t in range(1, T):
-        prev1 = np.concatenate(([-np.inf], alpha[:-1]))
-        prev2 = np.where(skip, np.concatenate(([-np.inf, -np.inf], alpha[:-2])), -np.inf)
-        alpha = np.logaddexp(np.logaddexp(alpha, prev1), prev2) + lp[t]
-    total = np.logaddexp(alpha[-1], alpha[-2]) if S > 1 else alpha[-1]
-    return float(math.exp(total))
+        np.copyto(nxt, alpha)
+        nxt[:, :, 1:] += alpha[:, :, :-1]
+        nxt[:, :, 2:] += alpha[:, :, :-2] * skip
+        np.multiply(nxt, p[:, :, t], out=alpha)
+        scale = np.maximum(alpha.sum(axis=2), 1e-300)  # an impossible text stays at 0
+        alpha /= scale[:, :, None]
+        log_scale += np.log(scale)
+    rows = np.arange(N)
+    end = alpha[rows, :, last] + np.where((last > 0)[:, None],
+                                          alpha[rows, :, np.maximum(last - 1, 0)], 0.0)
+    with np.errstate(divide="ignore"):
+        return np.exp(log_scale + np.log(end))
 
 
 def combine(char_probs: Sequence[np.ndarray], state_probs: Sequence[np.ndarray],
@@ -65,10 +104,10 @@ def combine(char_probs: Sequence[np.ndarray], state_probs: Sequence[np.ndarray],
     >>> ranked[0][0], s
     ('AB', 0)
     """
-    scored = []
-    for text in dict.fromkeys(c for c in candidates if c):
-        ids = [alphabet.index(c) + 1 for c in text]
-        scored.append((text, float(np.mean([ctc_text_prob(cp, ids) for cp in char_probs]))))
+    texts = list(dict.fromkeys(c for c in candidates if c))
+    ids = [[alphabet.index(c) + 1 for c in text] for text in texts]
+    means = ctc_texts_probs(np.stack(char_probs), ids).mean(axis=1) if texts else []
+    scored = [(text, float(m)) for text, m in zip(texts, means, strict=True)]
     scored.sort(key=lambda tp: tp[1], reverse=True)
     sp = np.mean(np.stack(state_probs), axis=0)
     si = int(sp.argmax())
