@@ -10,7 +10,6 @@ Pure numpy; the views themselves are cut by :func:`frame_views` or :func:`crop_v
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import cv2
