@@ -63,11 +63,11 @@ def ctc_texts_probs(probs: np.ndarray, texts: Sequence[Sequence[int]]) -> np.nda
     ext = np.zeros((N, S), dtype=int)
     skip = np.zeros((N, S))
     last = np.zeros(N, dtype=int)
-    for n, t in enumerate(texts):
-        ext[n, 1:2 * len(t):2] = t
-        if len(t) > 1:
-            skip[n, 3:2 * len(t):2] = np.asarray(t[1:]) != np.asarray(t[:-1])
-        last[n] = 2 * len(t)
+    for n, text in enumerate(texts):
+        ext[n, 1:2 * len(text):2] = text
+        if len(text) > 1:
+            skip[n, 3:2 * len(text):2] = np.asarray(text[1:]) != np.asarray(text[:-1])
+        last[n] = 2 * len(text)
     # (N, V, T, S): each text's labels' probabilities in each view's columns
     p = probs[:, :, ext].transpose(2, 0, 1, 3).astype(np.float64)
     alpha = np.zeros((N, V, S))
