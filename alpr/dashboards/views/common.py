@@ -21,13 +21,13 @@ FILTER_KEYS = ("start", "end", "camera", "unit", "user")
 def filters(store: DashboardStore, with_user: bool = False) -> pn.Column:
     """Period, camera and unit (and user) pickers bound to the store."""
     widgets: list[Any] = [
-        pn.widgets.DatePicker.from_param(store.param.start, name="From (UTC day)"),
-        pn.widgets.DatePicker.from_param(store.param.end, name="To (UTC day)"),
-        pn.widgets.Select.from_param(store.param.camera, name="Camera"),
-        pn.widgets.Select.from_param(store.param.unit, name="Unit"),
+        pn.widgets.DatePicker.from_param(store.param.start, label="From (UTC day)"),
+        pn.widgets.DatePicker.from_param(store.param.end, label="To (UTC day)"),
+        pn.widgets.Select.from_param(store.param.camera, label="Camera"),
+        pn.widgets.Select.from_param(store.param.unit, label="Unit"),
     ]
     if with_user:
-        widgets.append(pn.widgets.Select.from_param(store.param.user, name="User"))
+        widgets.append(pn.widgets.Select.from_param(store.param.user, label="User"))
     return pn.Column("### Filters", *widgets,
                      pn.pane.Markdown("Filters carry over to the other pages.",
                                       styles={"font-size": "0.85em"}))

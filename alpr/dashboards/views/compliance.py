@@ -28,7 +28,7 @@ def view(store: DashboardStore) -> pn.Column:
         missed = t0.loc[t0["status"] == "NOT MET", "key"].tolist()
     except ValueError:
         missed = []
-    choice = pn.widgets.Select(name="Drill down into", options=options,
+    choice = pn.widgets.Select(label="Drill down into", options=options,
                                value=missed[0] if missed else "certified_users", width=520)
 
     def build_table() -> Any:
