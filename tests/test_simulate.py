@@ -411,7 +411,7 @@ def test_captures_are_degraded_as_real_frames_are() -> None:
     clean = capture_conditions(rig, CameraState(), 12.0, 80.0, np.random.default_rng(0))
     soiled = capture_conditions(rig, CameraState(dirt=0.45), 12.0, 80.0,
                                 np.random.default_rng(0))
-    assert soiled.blur_sigma == pytest.approx(clean.blur_sigma + 2.6 * 0.45)
+    assert soiled.blur_sigma == pytest.approx(clean.blur_sigma + 2.0 * 0.45)
     plate = np.full((96, 192, 3), 200, np.uint8)
     plate[30:66, 20:172] = 30  # dark characters
     v = view_plate(rig, CameraState(), plate, 12.0, np.random.default_rng(0))

@@ -281,17 +281,19 @@ def capture_conditions(rig: CameraRig, state: CameraState, hour: float, plate_w:
     speed = float(abs(r.normal(0, 13)) if mobile else r.uniform(8, 22))  # m/s
     exposure = rig.shutter_ms * (1.0 + 1.5 * dark) / 1000.0  # s
     motion = speed * exposure * plate_w / PLATE_WIDTH_M * float(r.uniform(0.3, 0.6))
-    defocus = abs(float(r.normal(0, 0.38)))  # plates nearer or farther than the focal plane
-    blur = rig.focus_sigma + defocus + 2.6 * state.dirt
+    defocus = abs(float(r.normal(0, 0.3)))  # plates nearer or farther than the focal plane
+    # dirt scatters light over the whole lens: the near plate blurs less than the scene
+    # behind it (2.6 x dirt in frames: the sharpness diagnostics' signal)
+    blur = rig.focus_sigma + defocus + 2.0 * state.dirt
     gain = float(r.uniform(0.85, 1.1) if light >= 0.4 else r.uniform(0.7, 1.9))
     glare_p = 0.03 + 0.10 * dark
     glare = float(r.uniform(90, 260)) if r.random() < glare_p else 0.0
-    quality = rig.jpeg_quality + int(r.integers(-8, 9)) - (8 if light < 0.4 else 0)
+    quality = rig.jpeg_quality + int(r.integers(-8, 9)) - (10 if light < 0.4 else 0)
     yaw = rig.yaw_deg + float(r.normal(0, 4) if not mobile else r.uniform(-35, 35))
     occlusion = float(r.uniform(0.06, 0.18)) if r.random() < 0.015 else 0.0
     return Capture(light=light, blur_sigma=blur, motion_px=motion,
                    motion_deg=rig.motion_deg + float(r.normal(0, 15)), gain=gain,
-                   noise_sd=2.0 + 7.0 * dark, glare=glare,
+                   noise_sd=2.0 + 9.0 * dark, glare=glare,
                    jpeg_quality=int(np.clip(quality, 15, 95)), yaw_deg=yaw,
                    occlusion=occlusion)
 
