@@ -117,6 +117,21 @@ def test_small_simulation_is_deterministic(tmp_path) -> None:
     assert len(first) > 20 and first == second
 
 
+def test_progress_shows_in_a_log(tmp_path, capsys) -> None:
+    """With stderr not a terminal (a log file, CI) progress is a plain line per simulated
+    day, not a redrawn bar that shows nothing there."""
+    from alpr.simulate.department import simulate
+
+    cfg = SimulationConfig(days=2, cameras=1, units=0, seed=2, faults=False, commuters=4,
+                           vehicles_per_camera_day=5, hotlist_random_entries=10,
+                           start=dt.date(2026, 4, 6))
+    simulate(cfg, f"sqlite:///{tmp_path / 'a.db'}", tmp_path / "out", progress=True)
+    lines = [ln for ln in capsys.readouterr().err.splitlines()
+             if ln.startswith("simulating department: day")]
+    assert [ln.split(":")[1].split("(")[0].strip() for ln in lines] == ["day 1/2", "day 2/2"]
+    assert "2026-04-07" in lines[1] and " reads, " in lines[1] and " hits, " in lines[1]
+
+
 def test_smoke_department_went_in_through_governance(smoke_department) -> None:  # noqa: F811
     d = smoke_department
     res = d.result
