@@ -143,3 +143,30 @@ def test_reading_with_onnx_runtime_never_imports_torch(tmp_path) -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           cwd=ROOT, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_every_name_the_notebooks_and_scripts_import_exists() -> None:
+    """A module moved or a name renamed must not leave a notebook, a training script or a
+    benchmark importing what is no longer there (they run only in their slow tests)."""
+    import importlib
+    import json
+
+    sources: list[tuple[str, str]] = []
+    for nb in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        cells = json.loads(nb.read_text(encoding="utf-8"))["cells"]
+        code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+        lines = [ln for ln in code.splitlines() if not ln.lstrip().startswith(("%", "!"))]
+        sources.append((nb.name, "\n".join(lines)))
+    for folder in ("training", "benchmarks"):
+        sources += [(p.name, p.read_text(encoding="utf-8")) for p in (ROOT / folder).glob("*.py")]
+    missing = []
+    for name, text in sources:
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0 \
+                    and node.module.split(".")[0] in PACKAGES:
+                mod = importlib.import_module(node.module)
+                missing += [f"{name}: from {node.module} import {a.name}" for a in node.names
+                            if not hasattr(mod, a.name) and not (
+                                hasattr(mod, "__path__")
+                                and importlib.util.find_spec(f"{node.module}.{a.name}"))]
+    assert not missing, "; ".join(missing)
