@@ -72,3 +72,21 @@ def _isolated_mlflow(tmp_path, monkeypatch):
     monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
     monkeypatch.setenv("MLFLOW_ARTIFACTS_DESTINATION", str(tmp_path / "mlartifacts"))
     os.environ.setdefault("TQDM_DISABLE", "1")
+
+
+@pytest.fixture
+def dept(db_url):
+    """(governance, sample) of a small sample department (``dashboard_kit.SMALL``) in the
+    test's store: SQLite, and PostgreSQL where ``db_url`` gives it."""
+    from dashboard_kit import SMALL
+
+    from alpr.dashboards.sample import build
+    from alpr.dashboards.store import clear_cache
+    from alpr.governance.access import Governance
+    from alpr.store.db import make_engine
+
+    clear_cache()
+    sample = build(db_url, SMALL)
+    gov = Governance(make_engine(db_url), today=lambda: sample.today)
+    yield gov, sample
+    gov.engine.dispose()

@@ -68,6 +68,26 @@ def http_get(port: int, path: str, headers: dict | None = None) -> tuple[int, st
         conn.close()
 
 
+SMALL = SampleConfig(days=14, reads_per_camera_day=20, fault_day=-6)
+
+
+def wait_until_served(proc: subprocess.Popen, port: int, log_path: Path,
+                      timeout: float = 60) -> None:
+    """Wait for `alpr serve` to answer its sign-in page; fail the test (and stop the
+    server) if it exits or does not answer within ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"alpr serve exited: {log_path.read_text()}")
+        try:
+            if http_get(port, "/login")[0] == 200:
+                return
+        except OSError:
+            time.sleep(0.3)
+    proc.kill()
+    pytest.fail(f"alpr serve did not answer within {timeout:.0f} s")
+
+
 @dataclass
 class Served:
     base: str
@@ -89,18 +109,7 @@ def serve_sample(tmp: Path, args: tuple[str, ...] = (), env: dict | None = None)
     proc = subprocess.Popen([sys.executable, "-m", "alpr.cli", "serve", "--db", sample.url,
                              "--port", str(port), "--address", "127.0.0.1", *args],
                             stdout=log, stderr=subprocess.STDOUT, env=full_env)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"alpr serve exited: {log_path.read_text()}")
-        try:
-            if http_get(port, "/login")[0] == 200:
-                break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail("alpr serve did not answer within 60 s")
+    wait_until_served(proc, port, log_path)
     gov = Governance(make_engine(sample.url), today=lambda: sample.today)
     try:
         yield Served(f"http://127.0.0.1:{port}", port, sample, gov, log_path)

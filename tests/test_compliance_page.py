@@ -5,26 +5,14 @@ typed CSV (numbers as numbers, the period on every row), failing rows first."""
 import io
 
 import pandas as pd
-import pytest
+from dashboard_kit import SMALL
 
 from alpr.dashboards import compliance_table
 from alpr.dashboards.export import typed_csv
-from alpr.dashboards.sample import SampleConfig, build
-from alpr.dashboards.store import DashboardStore, actor_for, clear_cache
+from alpr.dashboards.store import DashboardStore, actor_for
 from alpr.governance import compliance
-from alpr.governance.access import Governance
-from alpr.store.db import make_engine
 
-CONFIG = SampleConfig(days=14, reads_per_camera_day=20, fault_day=-6)
-
-
-@pytest.fixture
-def dept(db_url):
-    clear_cache()
-    sample = build(db_url, CONFIG)
-    gov = Governance(make_engine(db_url), today=lambda: sample.today)
-    yield gov, sample
-    gov.engine.dispose()
+CONFIG = SMALL
 
 
 def page(gov, **args):

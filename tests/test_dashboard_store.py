@@ -8,6 +8,7 @@ import json
 
 import pandas as pd
 import pytest
+from dashboard_kit import SMALL
 from sqlalchemy import func, select
 
 from alpr.dashboards import model_source
@@ -15,22 +16,12 @@ from alpr.dashboards.filters import Filters, parse
 from alpr.dashboards.sample import HIT_READS, SampleConfig, build
 from alpr.dashboards.signin import BAD_LOGIN, check_login
 from alpr.dashboards.stats import wilson_interval
-from alpr.dashboards.store import DashboardStore, actor_for, allowed_pages, clear_cache
+from alpr.dashboards.store import DashboardStore, actor_for, allowed_pages
 from alpr.governance import compliance
-from alpr.governance.access import AccessDenied, Governance
-from alpr.store.db import make_engine
+from alpr.governance.access import AccessDenied
 from alpr.store.schema import AuditEntry, Read
 
-CONFIG = SampleConfig(days=14, reads_per_camera_day=20, fault_day=-6)
-
-
-@pytest.fixture
-def dept(db_url):
-    clear_cache()
-    sample = build(db_url, CONFIG)
-    gov = Governance(make_engine(db_url), today=lambda: sample.today)
-    yield gov, sample
-    gov.engine.dispose()
+CONFIG = SMALL
 
 
 def store(gov, username, page, **args):

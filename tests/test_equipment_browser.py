@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from dashboard_kit import DEEP, binaries, chrome, free_port, http_get
+from dashboard_kit import DEEP, binaries, chrome, free_port, wait_until_served
 from sim_kit import smoke_department  # noqa: F401  (session fixture)
 
 from alpr.governance.access import Governance
@@ -39,17 +39,7 @@ def served(smoke_department, tmp_path_factory):  # noqa: F811
                                  "--port", str(port), "--address", "127.0.0.1"],
                                 stdout=log, stderr=subprocess.STDOUT, env=env)
         try:
-            deadline = time.monotonic() + 120  # the diagnostics align every frame first
-            while time.monotonic() < deadline:
-                if proc.poll() is not None:
-                    pytest.fail(f"alpr serve exited: {log_path.read_text()}")
-                try:
-                    if http_get(port, "/login")[0] == 200:
-                        break
-                except OSError:
-                    time.sleep(0.3)
-            else:
-                pytest.fail("alpr serve did not answer within 120 s")
+            wait_until_served(proc, port, log_path, 120)  # the diagnostics align every frame
             browser = chrome(tmp)
             try:
                 yield d, f"http://127.0.0.1:{port}", browser, tmp

@@ -535,22 +535,27 @@ def shifts(s: Session, f: Filters) -> pd.DataFrame:
     return df
 
 
-def actions(s: Session, f: Filters) -> pd.DataFrame:
-    """Verifications in the period that recorded an action: ok = characters, state and
-    dispatch confirmation all checked first (III.D, IV.B)."""
+def _acted(f: Filters, *extra: Any) -> Any:
+    """Verifications in the period that recorded an action (by the filter's cameras and
+    user): user, when, camera, plate, action, then ``extra`` columns."""
     stmt = _cameras(
         select(User.username, HitVerification.verified_at, Camera.name, Read.plate,
-               HitVerification.action_taken, HitVerification.chars_match,
-               HitVerification.state_match, HitVerification.dispatch_confirmed)
+               HitVerification.action_taken, *extra)
         .select_from(HitVerification).join(Hit, Hit.id == HitVerification.hit_id)
         .join(Read, Read.id == Hit.read_id).join(Camera, Camera.id == Read.camera_id)
         .join(User, User.id == HitVerification.user_id)
         .where(HitVerification.action_taken.is_not(None), HitVerification.verified_at >= f.t0,
                HitVerification.verified_at < f.t1).order_by(HitVerification.verified_at), f)
-    if f.user:
-        stmt = stmt.where(User.username == f.user)
-    df = _frame(s, stmt, ["user", "at", "camera", "plate", "action", "chars_match",
-                          "state_match", "dispatch_confirmed"])
+    return stmt.where(User.username == f.user) if f.user else stmt
+
+
+def actions(s: Session, f: Filters) -> pd.DataFrame:
+    """Verifications in the period that recorded an action: ok = characters, state and
+    dispatch confirmation all checked first (III.D, IV.B)."""
+    df = _frame(s, _acted(f, HitVerification.chars_match, HitVerification.state_match,
+                          HitVerification.dispatch_confirmed),
+                ["user", "at", "camera", "plate", "action", "chars_match", "state_match",
+                 "dispatch_confirmed"])
     df["ok"] = (df["chars_match"].astype(bool) & df["state_match"].astype(bool)
                 & df["dispatch_confirmed"].astype(bool))
     return df
@@ -601,17 +606,8 @@ def acted_hits(s: Session, f: Filters) -> pd.DataFrame:
     evidence package was exported for each by the period's end: ok (II.A.2)."""
     from alpr.governance.compliance import evidence_exported
 
-    stmt = _cameras(
-        select(Hit.id, User.username, HitVerification.verified_at, Camera.name, Read.plate,
-               HitVerification.action_taken)
-        .select_from(HitVerification).join(Hit, Hit.id == HitVerification.hit_id)
-        .join(Read, Read.id == Hit.read_id).join(Camera, Camera.id == Read.camera_id)
-        .join(User, User.id == HitVerification.user_id)
-        .where(HitVerification.action_taken.is_not(None), HitVerification.verified_at >= f.t0,
-               HitVerification.verified_at < f.t1).order_by(HitVerification.verified_at), f)
-    if f.user:
-        stmt = stmt.where(User.username == f.user)
-    df = _frame(s, stmt, ["hit_id", "user", "at", "camera", "plate", "action"])
+    df = _frame(s, _acted(f, Hit.id), ["user", "at", "camera", "plate", "action", "hit_id"])
+    df = df[["hit_id", "user", "at", "camera", "plate", "action"]]
     df = df.drop_duplicates("hit_id").reset_index(drop=True)
     df["ok"] = df["hit_id"].isin(evidence_exported(s, f.t1))
     return df
