@@ -52,7 +52,7 @@ def _demo(args: argparse.Namespace) -> int:
 
     if (default_model_dir() / "model.pt").exists():
         from alpr.datasets import load_crops
-        from alpr.evaluation import evaluate
+        from alpr.recognizer.evaluation import evaluate
         from alpr.recognizer.recognizer import Recognizer
 
         report = evaluate(Recognizer.load(), load_crops(labels).items)
@@ -161,7 +161,7 @@ def _calibrate(args: argparse.Namespace) -> int:
     from alpr.contracts.model import ContractFileError
     from alpr.contracts.runner import ContractRefused
     from alpr.datasets import LabelFileError
-    from alpr.train.recalibrate import recalibrate, recalibrate_on_tune
+    from alpr.recognizer.recalibrate import recalibrate, recalibrate_on_tune
 
     if args.config is None and args.labels is None:
         print("error: --labels: give a labels CSV, or --config for a training config's tune "
@@ -223,7 +223,7 @@ def _match(args: argparse.Namespace) -> int:
 def _hotlist_preview(args: argparse.Namespace) -> int:
     from alpr.hotlist.entries import normalize_entry_plate
     from alpr.matcher.preview import misreads, preview
-    from alpr.plate_text import PlateTextError
+    from alpr.vocabulary.plate_text import PlateTextError
 
     try:
         plate = normalize_entry_plate(args.plate)

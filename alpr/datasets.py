@@ -13,8 +13,8 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from alpr.jurisdictions import get_jurisdiction, is_jurisdiction
-from alpr.plate_text import PlateTextError, normalize_plate
+from alpr.vocabulary.jurisdictions import get_jurisdiction, is_jurisdiction
+from alpr.vocabulary.plate_text import PlateTextError, normalize_plate
 
 CROP_COLUMNS = ("image", "state", "plate")
 FRAME_COLUMNS = ("image", "x", "y", "w", "h", "plate")

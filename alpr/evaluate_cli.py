@@ -11,8 +11,8 @@ from alpr.datasets import LabelFileError, load_crops
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
-    from alpr.evaluation import evaluate
-    from alpr.evaluation_plots import save_plots
+    from alpr.recognizer.evaluation import evaluate
+    from alpr.recognizer.plots import save_plots
     from alpr.recognizer.recognizer import Recognizer, resolve_model
 
     try:
@@ -38,7 +38,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
     except (FileNotFoundError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    from alpr.evaluation import load_items
+    from alpr.recognizer.evaluation import load_items
 
     items, images, unreadable = load_items(labels.items)
     for problem in unreadable:

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from alpr.datasets import LabelledCrop, split_key
-from alpr.plate_text import fold_o_to_zero
+from alpr.vocabulary.plate_text import fold_o_to_zero
 
 SIDES = ("train", "tune", "test")
 

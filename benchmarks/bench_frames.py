@@ -15,7 +15,7 @@ is for choosing things. In one run:
    with the peer on the same crops and a paired count (ours only right, peer only, both,
    neither; O/0-folded);
 3. tight crops (US with state, Brazilian text only): text, and our state top-1;
-4. frame-like: each tight crop degraded to frame conditions (``alpr.augment.frame_degrade``,
+4. frame-like: each tight crop degraded to frame conditions (``alpr.recognizer.augment.frame_degrade``,
    plates 22-60 px, blur, noise, JPEG; a fixed seed per crop and copy, so both readers see the
    same pixels), ``--copies`` per crop: text per height bucket, our state on the US ones.
 
@@ -49,16 +49,16 @@ from typing import Any
 import cv2
 import numpy as np
 
-from alpr.augment import frame_degrade
+from alpr.recognizer.augment import frame_degrade
 from alpr.datasets import LabelledCrop
 from alpr.detector.detector import Detection, PlateDetector
 from alpr.detector.evaluation import IOU_THRESHOLD, build_report
 from alpr.detector.pipeline import CROP_MARGIN, find_plates, plate_crop
-from alpr.plate_text import fold_o_to_zero
+from alpr.vocabulary.plate_text import fold_o_to_zero
 from alpr.recognizer.preprocess import load_rgb
 from alpr.recognizer.recognizer import Recognizer
-from alpr.train.config import load_config
-from alpr.train.data import split_items
+from alpr.recognizer.config import load_config
+from alpr.recognizer.data import split_items
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CONFIG = "training/configs/frames.yaml"

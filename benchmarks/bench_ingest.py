@@ -20,11 +20,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from alpr.formats import sample_serial
+from alpr.vocabulary.formats import sample_serial
 from alpr.governance.access import Governance
 from alpr.governance.hotlists import load_list
 from alpr.governance.records import ingest_rows
-from alpr.jurisdictions import codes
+from alpr.vocabulary.jurisdictions import codes
 from alpr.store.db import make_engine, sessions, upgrade
 from alpr.store.schema import Read
 

@@ -13,7 +13,7 @@ from data_contracts.reads import PLATE
 
 
 def build(frame: Frame) -> object:
-    from alpr.jurisdictions import codes
+    from alpr.vocabulary.jurisdictions import codes
 
     return suite("crops", "Labelled plate crops: the data the recognizer learns from.", [
         rule(gxe.ExpectTableRowCountToBeBetween, "dataset",

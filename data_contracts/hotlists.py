@@ -14,7 +14,7 @@ MIN_KNOWN_CATEGORY_SHARE = 0.5
 
 
 def build(frame: Frame) -> object:
-    from alpr.jurisdictions import codes
+    from alpr.vocabulary.jurisdictions import codes
 
     return suite("hotlist", "Hot-list files as the state or a partner agency sends them.", [
         rule(gxe.ExpectTableRowCountToBeBetween, "dataset",

@@ -65,7 +65,7 @@ def build(frame: Frame, now: dt.datetime | None = None) -> object:
 
 
 def _codes() -> list[str]:
-    from alpr.jurisdictions import codes
+    from alpr.vocabulary.jurisdictions import codes
 
     return list(codes())
 

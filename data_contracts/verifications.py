@@ -13,7 +13,7 @@ from data_contracts.reads import ISO_WITH_ZONE
 
 
 def build(frame: Frame) -> object:
-    from alpr.jurisdictions import codes
+    from alpr.vocabulary.jurisdictions import codes
     from alpr.store.schema import OUTCOMES
 
     others = [o for o in OUTCOMES if o != "confirmed"]

@@ -7,8 +7,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def split_sides(shared: Path):
     """The plate-text split of training/configs/frames.yaml over the shared sets."""
-    from alpr.train.config import load_config
-    from alpr.train.data import split_items
+    from alpr.recognizer.config import load_config
+    from alpr.recognizer.data import split_items
 
     data = load_config(ROOT / "training" / "configs" / "frames.yaml").data.model_copy(update={
         "real_crops": (str(shared / "openalpr-us-crops" / "labels.csv"),),

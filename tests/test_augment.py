@@ -8,7 +8,7 @@ import albumentations as A
 import numpy as np
 import pytest
 
-from alpr.augment import augment_image, camera_augmentations
+from alpr.recognizer.augment import augment_image, camera_augmentations
 from alpr.synth import PlateRenderer
 
 
@@ -62,7 +62,7 @@ def test_bad_arguments() -> None:
 def test_frame_degrade_brings_plates_to_frame_sizes_reproducibly(plates: list[np.ndarray]) -> None:
     import random
 
-    from alpr.augment import frame_degrade
+    from alpr.recognizer.augment import frame_degrade
 
     img = plates[0]
     heights = [frame_degrade(img, random.Random(s)).shape[0] for s in range(40)]

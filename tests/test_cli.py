@@ -157,8 +157,8 @@ def test_calibrate_on_a_configs_tune_side_never_its_test_side(tmp_path):
     import shutil
 
     from alpr.synth.writer import write_dataset
-    from alpr.train.config import load_config
-    from alpr.train.data import split_items
+    from alpr.recognizer.config import load_config
+    from alpr.recognizer.data import split_items
 
     model = tmp_path / "model"
     shutil.copytree(MODEL, model)

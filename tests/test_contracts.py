@@ -268,8 +268,8 @@ def test_a_plate_text_lives_on_one_side_and_no_crop_is_dropped(tmp_path):
     split that has the text on both sides."""
     from alpr.contracts.gates import check_split
     from alpr.datasets import split, split_key
-    from alpr.train.config import DataConfig
-    from alpr.train.data import load_pools
+    from alpr.recognizer.config import DataConfig
+    from alpr.recognizer.data import load_pools
 
     (tmp_path / "images").mkdir()
     names = [f"p{i}.png" for i in range(12)] + [f"q{i}.png" for i in range(12)]

@@ -26,7 +26,7 @@ def registry(tmp_path, monkeypatch):
 
 
 def _train_and_gate(folder, exact, baseline_score, side="test (412 crops)"):
-    """What training's finish() and gate() log for a new version (alpr.train.loop)."""
+    """What training's finish() and gate() log for a new version (alpr.recognizer.loop)."""
     from alpr.train import tracking
 
     ml = tracking.setup("alpr-plate-ocr")
@@ -41,7 +41,7 @@ def _train_and_gate(folder, exact, baseline_score, side="test (412 crops)"):
 
 
 def test_champion_registered_without_training_shows_its_cards_figures(registry):
-    from alpr.retrain import ensure_champion
+    from alpr.recognizer.retrain import ensure_champion
 
     ensure_champion(registry)
     (champion,) = model_source.models()
@@ -55,7 +55,7 @@ def test_champion_registered_without_training_shows_its_cards_figures(registry):
 
 
 def test_model_page_shows_the_champions_figures_and_the_gates_decision(registry):
-    from alpr.retrain import ensure_champion
+    from alpr.recognizer.retrain import ensure_champion
 
     ensure_champion(registry)  # v1: the shipped model
     promoted = _train_and_gate(registry, 0.95, 0.93)  # v2 beats it

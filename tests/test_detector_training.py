@@ -18,7 +18,7 @@ from alpr.detector.detector import Detection, PlateDetector
 from alpr.detector.loop import train_detector
 from alpr.detector.threshold import GRID
 from alpr.synth.scenes import SceneRenderer
-from alpr.train.loop import NonFiniteLossError
+from alpr.recognizer.loop import NonFiniteLossError
 
 ROOT = Path(__file__).resolve().parents[1]
 SMOKE = ROOT / "training" / "configs" / "detector-smoke.yaml"

@@ -3,9 +3,9 @@ from pathlib import Path
 
 import pytest
 
-from alpr.confusables import confusables, load_confusables
-from alpr.formats import SerialFormat, all_formats, fits_any_format, load_formats, sample_serial
-from alpr.jurisdictions import codes
+from alpr.vocabulary.confusables import confusables, load_confusables
+from alpr.vocabulary.formats import SerialFormat, all_formats, fits_any_format, load_formats, sample_serial
+from alpr.vocabulary.jurisdictions import codes
 
 
 def test_every_shipped_format_loads_and_covers_every_jurisdiction():

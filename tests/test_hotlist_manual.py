@@ -11,7 +11,7 @@ from alpr.hotlist.manual import (
     ManualEntryPolicy,
     create_manual_entry,
 )
-from alpr.plate_text import PlateTextError
+from alpr.vocabulary.plate_text import PlateTextError
 
 T0 = dt.datetime(2024, 5, 1, 8, 0, tzinfo=dt.UTC)
 PURPOSE = "Suspect vehicle in armed robbery of 12 Main St"

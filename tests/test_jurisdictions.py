@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from alpr.jurisdictions import (
+from alpr.vocabulary.jurisdictions import (
     UnknownJurisdictionError,
     all_jurisdictions,
     codes,

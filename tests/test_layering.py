@@ -9,7 +9,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("alpr", "data_contracts")
 # plate text, jurisdictions, formats and confusions: used by every part, light to import
-VOCABULARY = ("alpr.plate_text", "alpr.jurisdictions", "alpr.formats", "alpr.confusables")
+VOCABULARY = ("alpr.vocabulary.plate_text", "alpr.vocabulary.jurisdictions", "alpr.vocabulary.formats", "alpr.vocabulary.confusables")
 HEAVY = ("torch", "torchvision")
 
 

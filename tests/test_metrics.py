@@ -1,7 +1,7 @@
 import pytest
 
 from alpr.datasets import LabelledCrop
-from alpr.evaluation import evaluate_reads, expected_calibration_error
+from alpr.recognizer.evaluation import evaluate_reads, expected_calibration_error
 from alpr.metrics import (
     accuracy_at_thresholds,
     char_accuracy,

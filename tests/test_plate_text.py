@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from alpr.plate_text import ALPHABET, PlateTextError, fold_o_to_zero, normalize_plate
+from alpr.vocabulary.plate_text import ALPHABET, PlateTextError, fold_o_to_zero, normalize_plate
 
 plate_chars = st.sampled_from(ALPHABET + ALPHABET.lower())
 separators = st.sampled_from(" -.")

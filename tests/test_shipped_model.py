@@ -7,7 +7,7 @@ import pytest
 from split_kit import split_sides
 
 from alpr.datasets import load_crops
-from alpr.evaluation import evaluate
+from alpr.recognizer.evaluation import evaluate
 from alpr.recognizer.preprocess import load_rgb
 from alpr.recognizer.recognizer import Recognizer, default_model_dir
 

@@ -159,7 +159,7 @@ def test_smoke_department_went_in_through_governance(smoke_department) -> None: 
                          .join(Read, Read.id == Hit.read_id)).all()
     gov.engine.dispose()
     # operators note the plate and state they saw on the vehicle: the true labels
-    from alpr.jurisdictions import codes
+    from alpr.vocabulary.jurisdictions import codes
 
     assert seen and all(p and st in codes() for _, p, st, _ in seen)
     # every read keeps the crop the camera read, with its hash: verified reads become
@@ -266,7 +266,7 @@ def test_plates_found_by_the_shipped_detector(tmp_path, monkeypatch) -> None:
     a batch of zones at a time (a day's frames in one batch took 9-10 GB)."""
     import alpr.simulate.department as department
     from alpr.detector.detector import default_model_dir
-    from alpr.plate_text import fold_o_to_zero
+    from alpr.vocabulary.plate_text import fold_o_to_zero
     from alpr.simulate.department import Department
     from alpr.simulate.scene import DETECTION_ZONE
     from alpr.store.schema import Camera, Read
@@ -354,7 +354,7 @@ def test_smoke_department_misreads_as_real_cameras_do(smoke_department) -> None:
     camera with the dirty lens; and misreads reach the operators as rejected hits that
     :func:`hit_error` blames on the recognizer."""
     from alpr.health.misreads import hit_error
-    from alpr.plate_text import fold_o_to_zero
+    from alpr.vocabulary.plate_text import fold_o_to_zero
     from alpr.store.schema import HotListEntryRow
 
     d = smoke_department

@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from alpr.jurisdictions import UnknownJurisdictionError, codes
-from alpr.plate_text import PlateTextError
+from alpr.vocabulary.jurisdictions import UnknownJurisdictionError, codes
+from alpr.vocabulary.plate_text import PlateTextError
 from alpr.synth import PlateRenderer, fonts, render_gallery, write_dataset
 from alpr.synth.writer import DatasetWriteError
 

@@ -12,8 +12,8 @@ import torch
 
 from alpr.recognizer.recognizer import Recognizer
 from alpr.synth.writer import write_dataset
-from alpr.train.config import load_config
-from alpr.train.loop import NonFiniteLossError, train
+from alpr.recognizer.config import load_config
+from alpr.recognizer.loop import NonFiniteLossError, train
 
 ROOT = Path(__file__).resolve().parents[1]
 SMOKE = ROOT / "training" / "configs" / "smoke.yaml"

@@ -9,7 +9,7 @@ import pytest
 
 from alpr.detector.config import DetectorTrainConfig, is_detector_config, load_detector_config
 from alpr.train.base import RunConfig
-from alpr.train.config import TrainConfig, load_config
+from alpr.recognizer.config import TrainConfig, load_config
 
 CONFIGS = sorted((Path(__file__).resolve().parents[1] / "training" / "configs").glob("*.yaml"))
 

@@ -38,7 +38,7 @@ def _validate(args: argparse.Namespace) -> int:
 
             frame = read_crops(args.path, args.corrections)
         elif args.kind == "split" and args.path.suffix.lower() in (".yaml", ".yml"):
-            from alpr.train.data import config_split_frame  # training splits it
+            from alpr.recognizer.data import config_split_frame  # training splits it
 
             frame = config_split_frame(args.path)
         else:

@@ -17,7 +17,7 @@ import pandas as pd
 
 from alpr.contracts.model import ContractFileError, Frame
 from alpr.datasets import CROP_COLUMNS, LabelledCrop, RowError, load_corrections
-from alpr.plate_text import PlateTextError, fold_o_to_zero
+from alpr.vocabulary.plate_text import PlateTextError, fold_o_to_zero
 
 READ_FIELDS = ("read_at", "camera", "plate", "state", "confidence", "state_confidence",
                "image_sha256", "box_w", "box_h", "char_confidences")
@@ -47,7 +47,7 @@ def _utc(raw: pd.Series) -> pd.Series:
 
 def _state(raw: pd.Series, unknown_ok: bool = False) -> pd.Series:
     """USPS code where the value names a jurisdiction; the value as written otherwise."""
-    from alpr.jurisdictions import UNKNOWN, get_jurisdiction, is_jurisdiction
+    from alpr.vocabulary.jurisdictions import UNKNOWN, get_jurisdiction, is_jurisdiction
 
     def canon(v: Any) -> Any:
         text = str(v).strip()
@@ -325,11 +325,11 @@ def _split_data(raw: pd.DataFrame) -> Frame:
 
 def read_split(path: Path) -> Frame:
     """A split as a CSV ``image,state,plate,split`` (a training config's split, as training
-    makes it, comes from :func:`alpr.train.data.config_split_frame`)."""
+    makes it, comes from :func:`alpr.recognizer.data.config_split_frame`)."""
     path = Path(path)
     if path.suffix.lower() in (".yaml", ".yml"):
         raise ContractFileError(f"{path}: a training config's split is read by "
-                                "alpr.train.data.config_split_frame (alpr contracts validate "
+                                "alpr.recognizer.data.config_split_frame (alpr contracts validate "
                                 "split CONFIG.yaml does so)")
     raw = _csv(path, ("image", "state", "plate", "split"), "split")
     return _split_data(raw)

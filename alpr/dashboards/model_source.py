@@ -19,7 +19,7 @@ import pandas as pd
 @dataclass(frozen=True)
 class Gate:
     """The promotion gate's decision for a registered version, as the training run logged
-    it (:func:`alpr.train.tracking.promotion_gate`, :func:`alpr.train.loop.gate`): the
+    it (:func:`alpr.train.tracking.promotion_gate`, :func:`alpr.recognizer.loop.gate`): the
     exact-match (O/0) scores of the new model and of its baseline on the same crops."""
 
     decision: str  # "promoted" or "kept_champion"

@@ -1,6 +1,6 @@
 """The typed, frozen detector training configuration (one YAML file per run).
 
-Same conventions as the recognizer's :mod:`alpr.train.config`: validated on load with errors
+Same conventions as the recognizer's :mod:`alpr.recognizer.config`: validated on load with errors
 naming the field, logged whole to MLflow, saved in every checkpoint and in the model card.
 A YAML file is a detector config when it says ``task: detector``.
 """

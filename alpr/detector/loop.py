@@ -2,7 +2,7 @@
 held-out real frames, resumable checkpoints, the model folder, MLflow tracking, the registry
 and the champion promotion gate.
 
-Same skeleton as the recognizer's :mod:`alpr.train.loop` and, like it, runs unchanged under
+Same skeleton as the recognizer's :mod:`alpr.recognizer.loop` and, like it, runs unchanged under
 ``torchrun`` (DDP): every rank streams its own data; rank 0 evaluates, checkpoints and saves.
 """
 

@@ -288,8 +288,8 @@ def retune_on_tune(model_dir: Path, recognizer: Any, config: Path,
     and the closer look's size adding no false plate there. Only the card changes; returns it.
     """
     from alpr.detector.data import frame_key, load_extra_boxes
-    from alpr.train.config import load_config
-    from alpr.train.data import split_items
+    from alpr.recognizer.config import load_config
+    from alpr.recognizer.data import split_items
 
     items = [it for it in split_items(load_config(config).data).tune if it.box is not None]
     if not items:

@@ -332,8 +332,8 @@ def _seen(plate: str | None, state: str | None) -> tuple[str | None, str | None]
     >>> _seen(" 7abc-123 ", "ca")
     ('7ABC123', 'CA')
     """
-    from alpr.jurisdictions import get_jurisdiction
-    from alpr.plate_text import PlateTextError, normalize_plate
+    from alpr.vocabulary.jurisdictions import get_jurisdiction
+    from alpr.vocabulary.plate_text import PlateTextError, normalize_plate
 
     if plate is not None and plate.strip():
         if any(c in plate for c in "?*"):

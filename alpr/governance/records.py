@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from alpr.datasets import RowError
 from alpr.governance import record_digests
 from alpr.governance.access import Actor, Governance
-from alpr.plate_text import PlateTextError, normalize_plate
+from alpr.vocabulary.plate_text import PlateTextError, normalize_plate
 from alpr.store import partitions
 from alpr.store.images import ImagePathError, ImageRoot
 from alpr.store.partitions import ensure_partitions

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from alpr.plate_text import ALPHABET, MAX_PLATE_LENGTH, SEPARATORS, PlateTextError
+from alpr.vocabulary.plate_text import ALPHABET, MAX_PLATE_LENGTH, SEPARATORS, PlateTextError
 
 WILDCARD_ONE = "?"
 WILDCARD_RUN = "*"

@@ -12,8 +12,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from alpr.hotlist.categories import UnknownCategoryError, get_category
 from alpr.hotlist.entries import HotListEntry, normalize_entry_plate
-from alpr.jurisdictions import UnknownJurisdictionError, get_jurisdiction
-from alpr.plate_text import PlateTextError
+from alpr.vocabulary.jurisdictions import UnknownJurisdictionError, get_jurisdiction
+from alpr.vocabulary.plate_text import PlateTextError
 
 MANUAL_SOURCE = "manual"
 TRIVIAL_PURPOSES = frozenset({"test", "testing", "n/a", "na", "none", "asdf", "x", "see case",

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from alpr.confusables import ConfusableTable, confusables
+from alpr.vocabulary.confusables import ConfusableTable, confusables
 from alpr.hotlist.entries import WILDCARD_ONE, WILDCARD_RUN, HotListEntry
 from alpr.matcher.rules import (
     EXACT,
@@ -67,7 +67,7 @@ def _digits(texts: Sequence[str]) -> np.ndarray:
     if (digits < 0).any():
         bad = next(t for t in texts if not _CANONICAL.fullmatch(t))
         raise ValueError(f"plate text {bad!r} is not canonical (A-Z and 0-9 only): pass it "
-                         f"through alpr.plate_text.normalize_plate first")
+                         f"through alpr.vocabulary.plate_text.normalize_plate first")
     return digits
 
 

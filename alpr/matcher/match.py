@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from alpr.confusables import ConfusableTable, confusables
+from alpr.vocabulary.confusables import ConfusableTable, confusables
 from alpr.hotlist.entries import HotListEntry
 from alpr.matcher.index import Hits, HotListIndex
 from alpr.matcher.reads import Read

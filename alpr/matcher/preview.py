@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from alpr.confusables import ConfusableTable, confusables
+from alpr.vocabulary.confusables import ConfusableTable, confusables
 from alpr.hotlist.entries import WILDCARD_ONE, WILDCARD_RUN, is_pattern
 from alpr.matcher.rules import (
     EXACT,
@@ -19,7 +19,7 @@ from alpr.matcher.rules import (
     alternatives_map,
     indel,
 )
-from alpr.plate_text import ALPHABET, MAX_PLATE_LENGTH
+from alpr.vocabulary.plate_text import ALPHABET, MAX_PLATE_LENGTH
 
 
 def misreads(plate: str, config: MatchConfig | None = None,

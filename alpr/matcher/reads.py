@@ -10,8 +10,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from alpr.jurisdictions import UNKNOWN, get_jurisdiction, is_jurisdiction
-from alpr.plate_text import PlateTextError, normalize_plate
+from alpr.vocabulary.jurisdictions import UNKNOWN, get_jurisdiction, is_jurisdiction
+from alpr.vocabulary.plate_text import PlateTextError, normalize_plate
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
-from alpr.confusables import ConfusableTable, confusables
+from alpr.vocabulary.confusables import ConfusableTable, confusables
 from alpr.hotlist.entries import HotListEntry
 from alpr.matcher.match import Match, make_match
 from alpr.matcher.preview import misreads

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from alpr.formats import fits_any_format
+from alpr.vocabulary.formats import fits_any_format
 
 
 @dataclass(frozen=True)

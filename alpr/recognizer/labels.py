@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from alpr.jurisdictions import UNKNOWN, codes
-from alpr.plate_text import ALPHABET
+from alpr.vocabulary.jurisdictions import UNKNOWN, codes
+from alpr.vocabulary.plate_text import ALPHABET
 
 
 @dataclass(frozen=True)

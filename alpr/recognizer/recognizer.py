@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from alpr.jurisdictions import UNKNOWN
+from alpr.vocabulary.jurisdictions import UNKNOWN
 from alpr.model_uri import resolve_model_folder, shipped_model_dir
 from alpr.recognizer.artifact import ONNX, ModelArtifact, load_artifact
 from alpr.recognizer.decode import Candidate, greedy_decode, softmax

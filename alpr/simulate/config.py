@@ -64,7 +64,7 @@ class SimulationConfig:
                  "must be at least 2 to inject faults (or set faults=False)")
             need(self.units >= 2, "units", "must be at least 2 to inject faults (or set "
                                            "faults=False)")
-        from alpr.jurisdictions import get_jurisdiction
+        from alpr.vocabulary.jurisdictions import get_jurisdiction
 
         get_jurisdiction(self.home_state)
 

@@ -33,7 +33,7 @@ from sqlalchemy import Engine, exists, func, select
 
 from alpr.governance import equipment, hotlists, records, sharing
 from alpr.governance.access import AccessDenied, Actor, Governance
-from alpr.plate_text import fold_o_to_zero
+from alpr.vocabulary.plate_text import fold_o_to_zero
 from alpr.simulate.config import SimulationConfig
 from alpr.simulate.faults import Fault, camera_names, camera_state, plan_faults, write_faults
 from alpr.simulate.scene import (
@@ -302,7 +302,7 @@ class Department:
         when that text is not a match of the true plate under the matcher's tolerance
         (a correct read never hits it; the same misread later does)."""
         from alpr.matcher.rules import MatchConfig, classify
-        from alpr.plate_text import PlateTextError, normalize_plate
+        from alpr.vocabulary.plate_text import PlateTextError, normalize_plate
 
         commuters = [v for v in self.traffic.commuters if v.plate not in listed]
         want = len(self.traffic.commuters) // 20

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from alpr.formats import sample_serial
-from alpr.jurisdictions import all_jurisdictions
+from alpr.vocabulary.formats import sample_serial
+from alpr.vocabulary.jurisdictions import all_jurisdictions
 from alpr.simulate.config import SimulationConfig
 
 NEIGHBOURS = {"PA": ("NJ", "NY", "OH", "MD", "DE", "WV"), "NY": ("NJ", "PA", "CT", "MA", "VT"),

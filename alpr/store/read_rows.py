@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from alpr.datasets import RowError
-from alpr.jurisdictions import UnknownJurisdictionError, get_jurisdiction
-from alpr.plate_text import PlateTextError, normalize_plate
+from alpr.vocabulary.jurisdictions import UnknownJurisdictionError, get_jurisdiction
+from alpr.vocabulary.plate_text import PlateTextError, normalize_plate
 from alpr.utc import require_utc
 
 SHA256 = re.compile(r"^[0-9a-f]{64}$")

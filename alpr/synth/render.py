@@ -17,9 +17,9 @@ from functools import lru_cache
 import cv2
 import numpy as np
 
-from alpr.formats import sample_serial
-from alpr.jurisdictions import Jurisdiction, all_jurisdictions, get_jurisdiction
-from alpr.plate_text import normalize_plate
+from alpr.vocabulary.formats import sample_serial
+from alpr.vocabulary.jurisdictions import Jurisdiction, all_jurisdictions, get_jurisdiction
+from alpr.vocabulary.plate_text import normalize_plate
 from alpr.synth import fonts
 from alpr.synth.backgrounds import PlateBackground, make_plate_backgrounds, make_surrounds
 

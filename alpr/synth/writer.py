@@ -23,7 +23,7 @@ from PIL import Image, ImageDraw, ImageFont
 from tqdm import tqdm
 
 from alpr import __version__
-from alpr.jurisdictions import get_jurisdiction
+from alpr.vocabulary.jurisdictions import get_jurisdiction
 from alpr.synth import fonts
 from alpr.synth.render import PlateRenderer
 
@@ -54,7 +54,7 @@ def write_dataset(out_dir: Path, n: int, seed: int = 0, augment: bool = False,
                   states: Sequence[str] | None = None) -> Path:
     """Render ``n`` plates into ``out_dir`` and return the path of its ``labels.csv``.
 
-    With ``augment`` each image goes through :func:`alpr.augment.augment_image` (seeded from
+    With ``augment`` each image goes through :func:`alpr.recognizer.augment.augment_image` (seeded from
     ``seed`` and the index, so the dataset is reproducible). Raises ValueError for ``n <= 0``,
     FileExistsError for a non-empty ``out_dir`` and DatasetWriteError when it cannot be written.
     ``states`` restricts the jurisdictions (codes or names; an unknown one raises
@@ -78,7 +78,7 @@ def write_dataset(out_dir: Path, n: int, seed: int = 0, augment: bool = False,
         (tmp / "images").mkdir()
         rows: list[tuple[str, str, str]] = []
         if augment:
-            from alpr.augment import augment_image
+            from alpr.recognizer.augment import augment_image
         for i in tqdm(range(n), total=n, disable=not progress, desc="synth plates",
                       unit="plate"):
             plate = renderer.render(state=codes[i % len(codes)] if codes else None)

@@ -1,1 +1,3 @@
-"""Training the recognizer: typed config, data pipeline, loop and experiment tracking."""
+"""The training core shared by the recognizer and the detector: ``fit(task)``, run configs
+with dotted ``--set``, and MLflow tracking. The tasks live with their models
+(:mod:`alpr.recognizer.loop`, :mod:`alpr.detector.loop`)."""

@@ -32,8 +32,8 @@ def parse_overrides(items: list[str]) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from alpr.train.config import load_config
-    from alpr.train.loop import train
+    from alpr.recognizer.config import load_config
+    from alpr.recognizer.loop import train
 
     try:
         cfg = load_config(args.config, parse_overrides(args.set))

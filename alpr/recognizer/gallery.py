@@ -11,7 +11,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from alpr.evaluation import EvalReport  # noqa: E402
+from alpr.recognizer.evaluation import EvalReport  # noqa: E402
 
 
 def errors(report: EvalReport) -> list[dict[str, Any]]:

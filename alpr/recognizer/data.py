@@ -21,11 +21,11 @@ from torch.utils.data import IterableDataset, get_worker_info
 
 from alpr.contracts.model import Frame
 from alpr.datasets import LabelledCrop, load_crops, load_frames
-from alpr.plate_text import fold_o_to_zero
+from alpr.vocabulary.plate_text import fold_o_to_zero
 from alpr.recognizer.labels import LabelSpace
 from alpr.recognizer.preprocess import load_rgb, to_input
 from alpr.splits import Split, split_by_plate
-from alpr.train.config import DataConfig, ModelConfig
+from alpr.recognizer.config import DataConfig, ModelConfig
 
 FRAME_MARGIN = 0.25  # context kept around a frame's plate box, as a share of the box
 
@@ -84,7 +84,7 @@ def config_split_frame(path: Path) -> Frame:
     ``ContractFileError`` for a config that cannot be read."""
     from alpr.contracts.frames import split_frame
     from alpr.contracts.model import ContractFileError
-    from alpr.train.config import load_config
+    from alpr.recognizer.config import load_config
 
     try:
         cfg = load_config(Path(path))
@@ -156,7 +156,7 @@ class MixedStream(IterableDataset):
                    len(self.pool) - 1)
 
     def __iter__(self) -> Iterator[tuple[np.ndarray, list[int], int, float]]:
-        from alpr.augment import camera_augmentations, frame_degrade, seed_pipeline
+        from alpr.recognizer.augment import camera_augmentations, frame_degrade, seed_pipeline
         from alpr.synth.render import PlateRenderer
 
         info = get_worker_info()

@@ -14,12 +14,12 @@ from alpr.datasets import LabelledCrop, load_crops, split
 from alpr.recognizer.artifact import CARD
 from alpr.recognizer.card import write_card
 from alpr.recognizer.recognizer import Recognizer
-from alpr.train.data import RealPool
+from alpr.recognizer.data import RealPool
 
 
 def _fit(model_dir: Path, items: list[LabelledCrop]) -> tuple[Recognizer, dict[str, Any]]:
     """(the model, temperatures fitted on ``items``) with the model's own calibration off."""
-    from alpr.train.loop import fit_calibration
+    from alpr.recognizer.loop import fit_calibration
 
     pool = RealPool()
     for it in items:
@@ -45,7 +45,7 @@ def recalibrate(model_dir: Path, labels_csv: Path, val_fraction: float | None = 
     card["calibration"] = {**cal, "source": str(labels_csv), "val_fraction": val_fraction}
     held_out = card.get("config", {}).get("data", {}).get("val_fraction")
     if val_fraction is not None and val_fraction == held_out:
-        from alpr.evaluation import evaluate
+        from alpr.recognizer.evaluation import evaluate
 
         rec = Recognizer(rec.artifact.__class__(rec.spec, rec.labels, rec.artifact.state_dict,
                                                 {"calibration": cal}), backend="torch")
@@ -60,9 +60,9 @@ def recalibrate(model_dir: Path, labels_csv: Path, val_fraction: float | None = 
 def recalibrate_on_tune(model_dir: Path, config: Path) -> dict[str, Any]:
     """Fit temperatures on the *tune* side of a training config's split (never its test
     side): the crops at the pipeline's margin plus jittered and frame-degraded copies
-    (:func:`alpr.train.loop.calibration_set`); only ``card.json`` changes."""
-    from alpr.train.config import load_config
-    from alpr.train.data import split_items
+    (:func:`alpr.recognizer.loop.calibration_set`); only ``card.json`` changes."""
+    from alpr.recognizer.config import load_config
+    from alpr.recognizer.data import split_items
 
     sides = split_items(load_config(config).data)
     if not sides.tune:

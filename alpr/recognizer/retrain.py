@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 
 from alpr.paths import TRAINING
-from alpr.train.config import TrainConfig, load_config
+from alpr.recognizer.config import TrainConfig, load_config
 
 DEPARTMENT_CONFIG = TRAINING / "configs" / "department.yaml"
 

@@ -1,7 +1,7 @@
 """Evaluating a recognizer on a labelled set: the figures data staff and evaluators report.
 
 ``evaluate_reads`` is pure (truth + reads in, report out); ``evaluate`` runs a recognizer
-over a crop set first. Plots live in :mod:`alpr.evaluation_plots`.
+over a crop set first. Plots live in :mod:`alpr.recognizer.plots`.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import numpy as np
 
 from alpr.datasets import LabelledCrop
 from alpr.metrics import accuracy_at_thresholds, char_accuracy, char_confusions, exact_match
-from alpr.plate_text import fold_o_to_zero
+from alpr.vocabulary.plate_text import fold_o_to_zero
 from alpr.recognizer.recognizer import PlateRead, Recognizer
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from alpr.plate_text import fold_o_to_zero
+from alpr.vocabulary.plate_text import fold_o_to_zero
 from alpr.recognizer.decode import greedy_decode, softmax
 
 TEMPERATURES = tuple(round(t, 2) for t in np.arange(0.6, 3.01, 0.1))

@@ -10,7 +10,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from alpr.evaluation import EvalReport  # noqa: E402
+from alpr.recognizer.evaluation import EvalReport  # noqa: E402
 
 
 def confusion_plot(report: EvalReport, path: Path, top: int = 15) -> Path:

@@ -41,7 +41,7 @@ class DataConfig(_Frozen):
     # shipped detector's); those frames' plates go half to tune, half to test
     frames_val_fraction: float | None = Field(None, ge=0, lt=1)
     # share of real and synthetic samples degraded to what a camera frame hands the reader
-    # (plates 22-60 px high, optics, noise, JPEG; alpr.augment.frame_degrade)
+    # (plates 22-60 px high, optics, noise, JPEG; alpr.recognizer.augment.frame_degrade)
     frame_degrade_p: float = Field(0.0, ge=0, le=1)
     # largest share of the plate box added as context on each side of a frame crop
     frame_context: float = Field(0.12, ge=0, le=0.25)

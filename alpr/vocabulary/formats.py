@@ -16,7 +16,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from alpr._resources import data_path, load_yaml
-from alpr.jurisdictions import codes
+from alpr.vocabulary.jurisdictions import codes
 
 VANITY = "*"
 _SLOT_CHARS = {"L": string.ascii_uppercase, "D": string.digits,

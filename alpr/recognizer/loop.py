@@ -17,16 +17,16 @@ import torch
 import torch.nn.functional as F
 
 from alpr.datasets import manifest_hash
-from alpr.evaluation import evaluate
+from alpr.recognizer.evaluation import evaluate
 from alpr.recognizer.artifact import ModelArtifact, save_artifact
 from alpr.recognizer.card import write_card
 from alpr.recognizer.labels import LabelSpace
 from alpr.recognizer.model import ModelSpec, PlateNet, count_parameters
 from alpr.recognizer.recognizer import Recognizer
-from alpr.train import calibrate
-from alpr.train.config import StageConfig, TrainConfig
+from alpr.recognizer import calibrate
+from alpr.recognizer.config import StageConfig, TrainConfig
 from alpr.train.core import NonFiniteLossError, fit, resolve_init
-from alpr.train.data import MixedStream, RealPool, collate, load_pools, split_items
+from alpr.recognizer.data import MixedStream, RealPool, collate, load_pools, split_items
 
 __all__ = ["NonFiniteLossError", "RecognizerTask", "resolve_init", "train"]
 
@@ -74,16 +74,16 @@ def calibration_set(pool: RealPool, copies: int = 3, seed: int = 0,
                     strength: float = 0.5) -> tuple[list[np.ndarray], list[str], list[str | None]]:
     """Held-out (tune-side) crops as the reader gets them, plus ``copies`` versions of each:
     the first jittered and camera-augmented, the others degraded to frame conditions
-    (:func:`alpr.augment.frame_degrade`), so the confidence is fitted where it must hold.
+    (:func:`alpr.recognizer.augment.frame_degrade`), so the confidence is fitted where it must hold.
 
     Frame crops are cut at their box with the pipeline's own margin, as ``alpr read`` cuts
     a detection.
     """
     import random
 
-    from alpr.augment import augment_image, frame_degrade
+    from alpr.recognizer.augment import augment_image, frame_degrade
     from alpr.detector.pipeline import plate_crop
-    from alpr.train.data import jitter_crop
+    from alpr.recognizer.data import jitter_crop
 
     base = [img if inner is None else plate_crop(img, inner)
             for img, inner in zip(pool.images, pool.inner, strict=True)]
@@ -213,7 +213,7 @@ def finish(cfg: TrainConfig, net: PlateNet, labels: LabelSpace, train_pool: Real
     if report is not None:
         (Path(cfg.output) / "val_report.txt").write_text(report.summary())
     if mlflow is not None:
-        from alpr.evaluation_plots import save_plots
+        from alpr.recognizer.plots import save_plots
         from alpr.train import tracking
 
         if report is not None:
