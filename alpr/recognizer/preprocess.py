@@ -60,21 +60,33 @@ def load_rgb(path: str | Path) -> np.ndarray:
     return cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
 
 
-def to_input(image: np.ndarray, height: int, width: int) -> np.ndarray:
-    """RGB uint8 (H, W, 3) -> normalised float32 (3, height, width)."""
+def _rgb(image: np.ndarray) -> np.ndarray:
     if image.ndim == 2:
         image = np.repeat(image[:, :, None], 3, axis=2)
     if image.ndim != 3 or image.shape[2] not in (3, 4):
         raise ImageReadError(f"expected an RGB image, got array of shape {image.shape}")
-    image = image[:, :, :3]
+    return image[:, :, :3]
+
+
+def _resized(image: np.ndarray, height: int, width: int) -> np.ndarray:
+    image = _rgb(image)
     interp = cv2.INTER_AREA if image.shape[1] > width else cv2.INTER_LINEAR
-    resized = cv2.resize(image, (width, height), interpolation=interp)
-    x = (resized.astype(np.float32) / 255.0 - MEAN) / STD
+    return cv2.resize(image, (width, height), interpolation=interp)
+
+
+def to_input(image: np.ndarray, height: int, width: int) -> np.ndarray:
+    """RGB uint8 (H, W, 3) -> normalised float32 (3, height, width)."""
+    x = (_resized(image, height, width).astype(np.float32) / 255.0 - MEAN) / STD
     return np.ascontiguousarray(x.transpose(2, 0, 1))
 
 
 def batch_inputs(images: list[np.ndarray], height: int, width: int) -> np.ndarray:
-    """Stack preprocessed crops into (B, 3, height, width)."""
-    return np.stack([to_input(im, height, width) for im in images]) if images else np.zeros(
-        (0, 3, height, width), dtype=np.float32
-    )
+    """Stack preprocessed crops into (B, 3, height, width): each resized as :func:`to_input`
+    does, then normalised in one pass over the batch (the same values)."""
+    if not images:
+        return np.zeros((0, 3, height, width), dtype=np.float32)
+    pixels = np.empty((len(images), height, width, 3), dtype=np.uint8)
+    for i, im in enumerate(images):
+        pixels[i] = _resized(im, height, width)
+    x = (pixels.astype(np.float32) / 255.0 - MEAN) / STD
+    return np.ascontiguousarray(x.transpose(0, 3, 1, 2))

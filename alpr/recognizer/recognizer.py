@@ -17,9 +17,11 @@ from alpr.model_uri import resolve_model_folder, shipped_model_dir
 from alpr.recognizer.artifact import ONNX, ModelArtifact, load_artifact
 from alpr.recognizer.decode import Candidate, greedy_decode, softmax
 from alpr.recognizer.preprocess import batch_inputs
+from alpr.recognizer.quantize import INT8_ONNX
 from alpr.recognizer.reread import REREAD_BELOW, combine, crop_views
 
 DEFAULT_MODEL_NAME = "plate-ocr"
+PRECISIONS = ("float", "int8")
 
 
 def default_model_dir() -> Path:
@@ -58,14 +60,23 @@ class Recognizer:
     """Plate text + jurisdiction reader over a model folder."""
 
     def __init__(self, artifact: ModelArtifact, folder: Path | None = None,
-                 backend: str = "auto", threads: int | None = None) -> None:
+                 backend: str = "auto", threads: int | None = None,
+                 precision: str = "float") -> None:
+        if precision not in PRECISIONS:
+            raise ValueError(f"precision {precision!r}: one of {', '.join(PRECISIONS)}")
         self.artifact = artifact
+        self.precision = precision
+        self.folder = folder
         self.spec = artifact.spec
         self.labels = artifact.labels
         cal = artifact.card.get("calibration", {})
         self.char_temperature = float(cal.get("char_temperature", 1.0))
         self.state_temperature = float(cal.get("state_temperature", 1.0))
-        onnx_path = folder / ONNX if folder else None
+        onnx_path = folder / (INT8_ONNX if precision == "int8" else ONNX) if folder else None
+        if precision == "int8" and (backend == "torch" or not (onnx_path and onnx_path.exists())):
+            raise FileNotFoundError(
+                f"model {folder}: no 8-bit copy ({INT8_ONNX}); write one with "
+                f"`python training/quantize_recognizer.py --model {folder}`")
         self.backend = backend
         if backend == "auto":
             self.backend = "onnx" if onnx_path and onnx_path.exists() else "torch"
@@ -85,7 +96,9 @@ class Recognizer:
 
     @classmethod
     def load(cls, model: str | Path | None = None, backend: str = "auto",
-             threads: int | None = None) -> Recognizer:
+             threads: int | None = None, precision: str = "float") -> Recognizer:
+        """The recognizer of a model folder, MLflow URI or the shipped model; ``precision``
+        ``"int8"`` reads with the folder's 8-bit copy (:mod:`alpr.recognizer.quantize`)."""
         folder = resolve_model(model)
         if not folder.exists():
             raise FileNotFoundError(
@@ -95,7 +108,7 @@ class Recognizer:
         onnx = backend == "onnx" or (backend == "auto" and (folder / ONNX).is_file())
         # ONNX Runtime reads from the card's spec and labels: no torch, no weights loaded
         return cls(load_artifact(folder, weights=not onnx), folder, backend=backend,
-                   threads=threads)
+                   threads=threads, precision=precision)
 
     def logits(self, batch: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(B, 3, H, W) float32 -> (char logits (B, T, C+1), state logits (B, S))."""

@@ -89,8 +89,10 @@ def formats_for(code: str) -> tuple[SerialFormat, ...]:
     return all_formats()[code.upper()]
 
 
+@lru_cache(maxsize=65536)
 def fits_any_format(plate: str, code: str) -> bool:
-    """True if ``plate`` fits one of the jurisdiction's standard formats.
+    """True if ``plate`` fits one of the jurisdiction's standard formats (cached: the reader
+    asks it for every candidate of every read).
 
     >>> fits_any_format("7ABC123", "CA")
     True
