@@ -256,7 +256,8 @@ def test_read_counts_in_period(dept):
 
 
 def test_daily_cache_matches_sql_and_follows_new_and_purged_reads(dept):
-    from alpr.dashboards import daily, queries
+    from alpr.dashboards import daily
+    from alpr.dashboards.queries import equipment, model
     from alpr.governance.records import RetentionPolicy, ingest_rows, purge
 
     gov, sample = dept
@@ -266,9 +267,9 @@ def test_daily_cache_matches_sql_and_follows_new_and_purged_reads(dept):
     def check(f):
         with gov.Session() as s:
             got = cache.for_filters(s, f)
-            direct_totals = queries.read_totals(s, f).sort_values("camera", ignore_index=True)
-            direct_quality = queries.daily_quality(s, f)
-            direct_hist = queries.confidence_histogram(s, f)
+            direct_totals = equipment.read_totals(s, f).sort_values("camera", ignore_index=True)
+            direct_quality = equipment.daily_quality(s, f)
+            direct_hist = model.confidence_histogram(s, f)
         pd.testing.assert_frame_equal(daily.totals(got), direct_totals, check_dtype=False)
         cols = ["camera", "day", "reads", "mean_confidence", "low_share", "box_shift_px"]
         pd.testing.assert_frame_equal(daily.quality(got), direct_quality[cols],

@@ -22,7 +22,8 @@ from sqlalchemy import Float, Integer, case, cast, func, select
 from sqlalchemy.orm import Session
 
 from alpr.dashboards.filters import Filters
-from alpr.dashboards.queries import HIST_BINS, LOW_CONFIDENCE, _aware, _day, _sqlite
+from alpr.dashboards.queries.common import LOW_CONFIDENCE, aware, is_sqlite, utc_day
+from alpr.dashboards.queries.model import HIST_BINS
 from alpr.store.schema import Camera, Read
 
 COLUMNS = ["camera_id", "day", "bin", "n", "conf_sum", "low", "cx_sum", "cy_sum", "boxed"]
@@ -52,7 +53,7 @@ class DailyReads:
         if st.max_id is not None and (mn != st.min_id or (mx or 0) < st.max_id):
             st.days.clear()  # purged (or emptied): start again
         elif st.max_id is not None and mx != st.max_id:
-            first = _aware(s.scalar(select(func.min(Read.read_at)).where(Read.id > st.max_id)))
+            first = aware(s.scalar(select(func.min(Read.read_at)).where(Read.id > st.max_id)))
             if first is not None:
                 for day in [d for d in st.days if d >= first.date()]:
                     del st.days[day]
@@ -63,13 +64,13 @@ class DailyReads:
         t0 = dt.datetime.combine(first, dt.time(), dt.UTC)
         t1 = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), dt.UTC)
         scaled = Read.confidence * HIST_BINS
-        raw = cast(scaled, Integer) if _sqlite(s) else cast(func.floor(scaled), Integer)
+        raw = cast(scaled, Integer) if is_sqlite(s) else cast(func.floor(scaled), Integer)
         b = case((raw >= HIST_BINS, HIST_BINS - 1), else_=raw).label("bin")
-        day = _day(s, Read.read_at).label("day")
+        day = utc_day(s, Read.read_at).label("day")
         cam = (Read.camera_id + 0).label("camera_id")
         when: Any = Read.read_at
         where: list[Any] = []
-        if _sqlite(s):
+        if is_sqlite(s):
             # SQLite: reads are stored roughly in time order, so scan the rowid range that
             # holds the period (found in the time index) instead of looking every read up
             # through the index (10x slower); `+ 0` and coalesce() keep the planner off the
@@ -125,7 +126,7 @@ class DailyReads:
 
 def totals(df: pd.DataFrame) -> pd.DataFrame:
     """Per camera: reads, mean confidence, share below LOW_CONFIDENCE (as
-    :func:`alpr.dashboards.queries.read_totals`)."""
+    :func:`alpr.dashboards.queries.equipment.read_totals`)."""
     g = df.groupby("camera")[["n", "conf_sum", "low"]].sum()
     return pd.DataFrame({"camera": g.index, "reads": g["n"].astype(int).values,
                          "mean_confidence": (g["conf_sum"] / g["n"]).values,
@@ -133,7 +134,7 @@ def totals(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def quality(df: pd.DataFrame) -> pd.DataFrame:
-    """Per camera and day (as :func:`alpr.dashboards.queries.daily_quality`)."""
+    """Per camera and day (as :func:`alpr.dashboards.queries.equipment.daily_quality`)."""
     cols = ["camera", "day", "reads", "mean_confidence", "low_share", "box_shift_px"]
     if df.empty:
         return pd.DataFrame(columns=cols)
@@ -150,7 +151,7 @@ def quality(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def histogram(df: pd.DataFrame) -> pd.DataFrame:
-    """Reads per confidence bin (as :func:`alpr.dashboards.queries.confidence_histogram`)."""
+    """Reads per confidence bin (as :func:`alpr.dashboards.queries.model.confidence_histogram`)."""
     got: dict[Any, Any] = df.groupby("bin")["n"].sum().to_dict() if not df.empty else {}
     return pd.DataFrame({"low": [i / HIST_BINS for i in range(HIST_BINS)],
                          "high": [(i + 1) / HIST_BINS for i in range(HIST_BINS)],

@@ -16,10 +16,11 @@ from typing import NamedTuple, Protocol
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from alpr.dashboards import queries
 from alpr.dashboards.daily import DAILY, DailyReads, quality, totals
 from alpr.dashboards.filters import Filters
-from alpr.dashboards.queries import Frame
+from alpr.dashboards.queries import equipment
+from alpr.dashboards.queries.common import LOW_CONFIDENCE
+from alpr.dashboards.queries.equipment import Frame
 
 
 class Metric(NamedTuple):
@@ -35,7 +36,7 @@ class Metric(NamedTuple):
 # Quality-series columns the Equipment page knows how to label; others are plotted by name.
 QUALITY_METRICS: dict[str, Metric] = {
     "mean_confidence": Metric("Mean read confidence by day", "mean confidence (0-1)"),
-    "low_share": Metric(f"Share of reads below {queries.LOW_CONFIDENCE:.0%} confidence, by day",
+    "low_share": Metric(f"Share of reads below {LOW_CONFIDENCE:.0%} confidence, by day",
                         "share of the day's reads (%)", percent=True),
     "box_shift_px": Metric("Plate-box centre moved since the camera's first day",
                            "shift (pixels)"),
@@ -58,7 +59,7 @@ class HealthSource(Protocol):
       low_confidence_share; a source with diagnostics adds recommendation and clause.
     - ``quality_series``: columns camera, day, then one column per metric (NaN: not measured).
     - ``fault_events``: columns camera, at, event, detail.
-    - ``frames``: (reference, current) :class:`~alpr.dashboards.queries.Frame`, either None.
+    - ``frames``: (reference, current) :class:`~alpr.dashboards.queries.equipment.Frame`, either None.
     """
 
     def camera_status(self, s: Session, f: Filters) -> pd.DataFrame: ...
@@ -80,15 +81,15 @@ class StoreHealth:
         self.daily = daily
 
     def camera_status(self, s: Session, f: Filters) -> pd.DataFrame:
-        return queries.camera_status(s, f, self.max_days_between_checks,
+        return equipment.camera_status(s, f, self.max_days_between_checks,
                                      totals(self.daily.for_filters(s, f)))
 
     def quality_series(self, s: Session, f: Filters) -> pd.DataFrame:
         return quality(self.daily.for_filters(s, f))
 
     def fault_events(self, s: Session, f: Filters) -> pd.DataFrame:
-        return queries.fault_events(s, f)
+        return equipment.fault_events(s, f)
 
     def frames(self, s: Session, f: Filters, camera: str
                ) -> tuple[Frame | None, Frame | None]:
-        return queries.reference_frames(s, f, camera)
+        return equipment.reference_frames(s, f, camera)

@@ -35,12 +35,12 @@ def applications() -> dict[str, Any]:
 def _prefill_daily(gov: Any) -> None:
     """Compute the default period's per-day read statistics (the one slow query on a large
     store) in the background, so the first page views find them ready."""
-    from alpr.dashboards import queries
     from alpr.dashboards.daily import DAILY
     from alpr.dashboards.filters import parse
+    from alpr.dashboards.queries.common import latest_read_day
 
     with gov.Session() as s:
-        latest = queries.latest_read_day(s)
+        latest = latest_read_day(s)
         if latest is not None:
             f = parse({}, default_end=latest)
             DAILY.frame(s, f.start, f.end)

@@ -22,9 +22,11 @@ import param
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from alpr.dashboards import compliance_table, queries
+from alpr.dashboards import compliance_table
 from alpr.dashboards.filters import Filters, parse
 from alpr.dashboards.health_source import HealthSource, StoreHealth
+from alpr.dashboards.queries import common, equipment, misreads
+from alpr.dashboards.queries import compliance as drilldowns
 from alpr.governance import compliance
 from alpr.governance.access import Actor, Governance
 from alpr.store.schema import Camera
@@ -76,8 +78,8 @@ class DashboardStore(param.Parameterized):
         self.gov, self.actor, self.page = gov, actor, page
         self.health: HealthSource = health or StoreHealth()
         with gov.Session() as s:
-            menus = queries.choices(s)
-            latest = queries.latest_read_day(s)
+            menus = common.choices(s)
+            latest = common.latest_read_day(s)
         f = parse(args or {}, default_end=latest or today())
         for key in ("camera", "unit", "user"):
             value = getattr(f, key)
@@ -136,16 +138,16 @@ class DashboardStore(param.Parameterized):
     def fault_events(self) -> pd.DataFrame:
         return self._fetch("fault_events", self.health.fault_events)
 
-    def frames(self, camera: str) -> tuple[queries.Frame | None, queries.Frame | None]:
+    def frames(self, camera: str) -> tuple[equipment.Frame | None, equipment.Frame | None]:
         return self._fetch(f"frames/{camera}",
                            lambda s, f: self.health.frames(s, f, camera))
 
     def decision_trail(self) -> pd.DataFrame:
-        return self._fetch("decision_trail", queries.decision_trail, action="audit.view")
+        return self._fetch("decision_trail", equipment.decision_trail, action="audit.view")
 
     def service_history(self) -> pd.DataFrame:
-        """Each time a camera was out of service in the period (:func:`queries.service_history`)."""
-        return self._fetch("service_history", queries.service_history)
+        """Each time a camera was out of service in the period (:func:`~alpr.dashboards.queries.equipment.service_history`)."""
+        return self._fetch("service_history", equipment.service_history)
 
     def checks_overdue(self) -> pd.DataFrame:
         """Cameras overdue for a check or in service despite a failed one, at period end
@@ -166,7 +168,7 @@ class DashboardStore(param.Parameterized):
         from alpr.dashboards.stats import with_rate
 
         df = self._fetch(f"verification_rates/{by}",
-                         lambda s, f: queries.verification_rates(s, f, by))
+                         lambda s, f: misreads.verification_rates(s, f, by))
         df = with_rate(df, "misread", "verified", "misread_rate")
         df = with_rate(df, "wrong_state", "verified", "wrong_state_rate")
         # the recognizer's misreads apart from wrong hot-list entries (health.misreads.hit_error)
@@ -174,15 +176,15 @@ class DashboardStore(param.Parameterized):
         return with_rate(df, "wrong_entry", "verified", "wrong_entry_rate")
 
     def confusions(self) -> pd.DataFrame:
-        return self._fetch("confusions", queries.substitutions)
+        return self._fetch("confusions", misreads.substitutions)
 
     def rejected_hits(self, limit: int = 12) -> pd.DataFrame:
         return self._fetch(f"rejected_hits/{limit}",
-                           lambda s, f: queries.rejected_hits(s, f, limit))
+                           lambda s, f: misreads.rejected_hits(s, f, limit))
 
     def rejected_by_entry(self) -> pd.DataFrame:
         """Rejected hits grouped by cause and hot-list entry, misreads first."""
-        return self._fetch("rejected_by_entry", queries.rejected_by_entry)
+        return self._fetch("rejected_by_entry", misreads.rejected_by_entry)
 
     # -- model -------------------------------------------------------------------------------
     def confidence_histogram(self) -> pd.DataFrame:
@@ -215,20 +217,20 @@ class DashboardStore(param.Parameterized):
             if f.user:
                 df = df[df["operator"] == f.user]
             return df.reset_index(drop=True)
-        query = {"searches_with_case": queries.searches, "current_hotlist": queries.shifts,
-                 "hotlist_age": queries.shifts, "verified_before_action": queries.actions,
-                 "unverified_hits": queries.unverified_hits,
-                 "misread_rate": queries.verified_in_period,
-                 "wrong_entry_rate": queries.verified_in_period,
-                 "acted_documented": queries.acted_hits,
-                 "manual_past_expiry": queries.overdue_manual_entries,
-                 "approved_shares": queries.shares}[key]
+        query = {"searches_with_case": drilldowns.searches, "current_hotlist": drilldowns.shifts,
+                 "hotlist_age": drilldowns.shifts, "verified_before_action": drilldowns.actions,
+                 "unverified_hits": drilldowns.unverified_hits,
+                 "misread_rate": drilldowns.verified_in_period,
+                 "wrong_entry_rate": drilldowns.verified_in_period,
+                 "acted_documented": drilldowns.acted_hits,
+                 "manual_past_expiry": drilldowns.overdue_manual_entries,
+                 "approved_shares": drilldowns.shares}[key]
         return compliance_table.failing_first(self._fetch(f"drilldown/{query.__name__}", query))
 
     def retention_past(self) -> int | None:
         """Reads past retention and not held at period end (compliance.summary's figure);
         None: no data (nothing stored by then)."""
-        got = self._fetch("past_retention", queries.past_retention)
+        got = self._fetch("past_retention", drilldowns.past_retention)
         return None if got is None else int(got)
 
     def compliance(self) -> pd.DataFrame:

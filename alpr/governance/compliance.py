@@ -380,9 +380,9 @@ def summary(gov: Governance, actor: Actor, as_of: dt.datetime,
                                 AccessRequest.kind == "data_share"), 1), else_=0)))
             .join(AccessRequest, AccessRequest.id == DataShare.request_id)
             .where(within(DataShare.shared_at))).one()
-        manual = s.scalar(select(func.count(HotListEntryRow.id)).where(_manual_listed(as_of)))
+        manual = s.scalar(select(func.count(HotListEntryRow.id)).where(manual_listed(as_of)))
         overdue_manual = s.scalar(select(func.count(HotListEntryRow.id)).where(
-            _manual_listed(as_of), HotListEntryRow.expires_at <= as_of)) or 0
+            manual_listed(as_of), HotListEntryRow.expires_at <= as_of)) or 0
 
     nan = float("nan")
     cams = cams[cams["camera"].isin(existing)]
@@ -491,7 +491,7 @@ def retention_has_data(s: Any, as_of: dt.datetime) -> bool:
                                                 AuditEntry.at < as_of).limit(1)) is not None
 
 
-def _manual_listed(as_of: dt.datetime) -> Any:
+def manual_listed(as_of: dt.datetime) -> Any:
     """Manual hot-list entries on the list at ``as_of`` (entered by then, not removed)."""
     return and_(HotListEntryRow.manual.is_(True), HotListEntryRow.created_at <= as_of,
                 or_(HotListEntryRow.removed_at.is_(None), HotListEntryRow.removed_at > as_of))
@@ -648,7 +648,7 @@ def _exception_query(key: str, since: dt.datetime, until: dt.datetime,
         return (select(HotListEntryRow.id, HotListEntryRow.plate, User.username,
                        HotListEntryRow.expires_at, HotListEntryRow.purpose)
                 .join(User, User.id == HotListEntryRow.entered_by)
-                .where(_manual_listed(until), HotListEntryRow.expires_at <= until)
+                .where(manual_listed(until), HotListEntryRow.expires_at <= until)
                 .order_by(HotListEntryRow.expires_at),
                 ["entry_id", "plate", "entered_by", "expires_at", "purpose"])
     if key == "approved_shares":

@@ -14,7 +14,8 @@ import panel as pn
 
 from alpr.dashboards import plots
 from alpr.dashboards.health_source import QUALITY_METRICS, Metric
-from alpr.dashboards.queries import LOW_CONFIDENCE, Frame
+from alpr.dashboards.queries.common import LOW_CONFIDENCE
+from alpr.dashboards.queries.equipment import Frame
 from alpr.dashboards.store import DashboardStore
 from alpr.dashboards.views.common import figures, kpi, note, reactive, table
 from alpr.health.severity import ATTENTION, BY_LABEL, OUT_OF_SERVICE, REMOVE, SCALE, rank
