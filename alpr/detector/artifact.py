@@ -1,27 +1,31 @@
-"""The detector artifact: weights plus everything needed to use them, in one folder.
+"""The detector's model folder (:mod:`alpr.model_folder`'s layout, like the recognizer's):
+what it adds is the letterbox preprocessing, the output layout, an ONNX export with dynamic
+input size, and its card page.
 
 ``model.pt`` (weights + spec), ``model.onnx`` (the same network with dynamic input size, for
-ONNX Runtime) and ``card.json`` (input size, preprocessing, threshold, metrics, provenance
-and the command that trained it), like the recognizer's model folder.
+ONNX Runtime), ``card.json`` (input size, preprocessing, threshold, metrics, provenance and
+the command that trained it) and ``README.md``.
 """
 
 from __future__ import annotations
 
-import json
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from alpr.detector.card import render
 from alpr.detector.geometry import MEAN, PAD_VALUE, STD
 from alpr.detector.spec import DetectorSpec
+from alpr.model_folder import CARD, ONNX, WEIGHTS, FolderKind
 
 if TYPE_CHECKING:
     from alpr.detector.model import PlateDetNet
 
-WEIGHTS = "model.pt"
-ONNX = "model.onnx"
-CARD = "card.json"
+__all__ = ["CARD", "DETECTOR", "ONNX", "WEIGHTS", "DetectorArtifact", "export_onnx",
+           "load_artifact", "save_artifact"]
+
+DETECTOR = FolderKind(name="plate-detector", spec_field="input_size", render=render)
 
 
 @dataclass
@@ -61,23 +65,15 @@ def export_onnx(net: PlateDetNet, path: Path) -> Path:
 
 def save_artifact(folder: Path, net: PlateDetNet, card: dict[str, Any],
                   onnx: bool = True) -> Path:
-    """Write weights, card and (optionally) the ONNX export into ``folder``."""
-    import torch
-
-    folder.mkdir(parents=True, exist_ok=True)
-    state = {k: v.detach().cpu() for k, v in net.state_dict().items()}
-    torch.save({"state_dict": state, "spec": net.spec.to_dict()}, folder / WEIGHTS)
-    full = {"kind": "plate-detector", "spec": net.spec.to_dict(),
-            "preprocessing": {"letterbox_long_side": net.spec.input_size, "multiple_of": 32,
+    """Write weights, card (``card.json`` and ``README.md``) and, with ``onnx``, the ONNX
+    export into ``folder``."""
+    head = {"preprocessing": {"letterbox_long_side": net.spec.input_size, "multiple_of": 32,
                               "pad_value": PAD_VALUE, "color": "RGB",
                               "mean": float(MEAN[0]), "std": float(STD[0])},
-            "output": {"stride": net.spec.stride, "channels": ["heat_logit", "dx", "dy",
-                                                               "log_w", "log_h"]},
-            **card}
-    (folder / CARD).write_text(json.dumps(full, indent=2, default=str))
-    if onnx:
-        export_onnx(net, folder / ONNX)
-    return folder
+            "output": {"stride": net.spec.stride,
+                       "channels": ["heat_logit", "dx", "dy", "log_w", "log_h"]}}
+    return DETECTOR.save(folder, net.state_dict(), {"spec": net.spec.to_dict()},
+                         {**head, **card}, (lambda path: export_onnx(net, path)) if onnx else None)
 
 
 def load_artifact(folder: Path, weights_too: bool = True) -> DetectorArtifact:
@@ -86,19 +82,5 @@ def load_artifact(folder: Path, weights_too: bool = True) -> DetectorArtifact:
     ``weights_too=False``: the spec and card from ``card.json`` only, without torch (for ONNX
     Runtime); a card without a detector spec falls back to the weights file.
     """
-    folder = Path(folder)
-    if not weights_too and folder.suffix != ".pt" and (folder / CARD).is_file():
-        card = json.loads((folder / CARD).read_text())
-        if card.get("kind") == "plate-detector" and "width" in card.get("spec", {}):
-            return DetectorArtifact(DetectorSpec(**card["spec"]), None, card)
-    import torch
-
-    weights = folder if folder.suffix == ".pt" else folder / WEIGHTS
-    if not weights.exists():
-        raise FileNotFoundError(f"{folder}: no {WEIGHTS} here; is this a detector model folder?")
-    blob = torch.load(weights, map_location="cpu", weights_only=True)
-    if "spec" not in blob or "width" not in blob["spec"]:
-        raise ValueError(f"{weights}: not a plate-detector model (no detector spec inside)")
-    card_path = weights.parent / CARD
-    card = json.loads(card_path.read_text()) if card_path.exists() else {}
-    return DetectorArtifact(DetectorSpec(**blob["spec"]), blob["state_dict"], card)
+    got = DETECTOR.load(folder, weights_too)
+    return DetectorArtifact(DetectorSpec(**got.meta["spec"]), got.state_dict, got.card)

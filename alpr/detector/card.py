@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
-from alpr.detector.artifact import CARD
+from alpr.model_folder import page, provenance, read_card, write_readme
+from alpr.model_folder import pct as _pct
 
 WEAKNESSES = """\
 - Validation is small (the held-out frames of two public sets, one labelled plate each): one
@@ -27,10 +27,6 @@ WEAKNESSES = """\
 """
 
 
-def _pct(m: dict[str, Any], key: str) -> str:
-    return f"{m[key]:.1%}" if key in m else "n/a"
-
-
 def _read_check_lines(card: dict[str, Any]) -> list[str]:
     rc = card.get("read_check")
     if not rc:
@@ -48,36 +44,26 @@ def _read_check_lines(card: dict[str, Any]) -> list[str]:
         else [f"- no closer look: {rc['zoom_method']}"] if rc.get("zoom_method") else [])
 
 
-def render_card(folder: Path) -> str:
-    card = json.loads((Path(folder) / CARD).read_text())
+def render(card: dict[str, Any]) -> str:
+    """The card page (``README.md``) for a detector's ``card.json``."""
     m = card.get("metrics_val", {})
     data = card.get("data", {})
+    intro = ("Anchor-free single-shot plate detector (CenterNet-style centre heat map + box "
+             "size at stride 4, small residual backbone with a feature pyramid), "
+             f"{card.get('parameters', 0):,} parameters, trained from scratch. Input: the "
+             f"frame letterboxed to {card['spec']['input_size']} px on its long side (RGB); "
+             f"output: plate boxes with a score; shipped threshold "
+             f"{card.get('score_threshold')}.")
     lines = [
-        f"# Model card: plate detector ({card.get('name', 'detector')})",
-        "",
-        "Anchor-free single-shot plate detector (CenterNet-style centre heat map + box size at "
-        f"stride 4, small residual backbone with a feature pyramid), "
-        f"{card.get('parameters', 0):,} parameters, trained from scratch. Input: the frame "
-        f"letterboxed to {card['spec']['input_size']} px on its long side (RGB); output: "
-        f"plate boxes with a score; shipped threshold {card.get('score_threshold')}.",
-        "",
-        "## Provenance",
-        f"- command: `{card.get('command', '?')}`",
-        f"- training time: {card.get('training_seconds', '?')} s"
-        + (" (stopped by its wall-clock budget)" if card.get("stopped_early_on_time_budget")
-           else "") + (f", {card['steps_done']:,} steps" if card.get("steps_done") else ""),
-        f"- real data: {', '.join(data.get('sources', []))}; {data.get('train_real_frames', '?')}"
-        f" training frames, {data.get('val_real_frames', '?')} held out "
-        f"({data.get('split_rule', '')}, the recognizer's file-name hash rule)",
-        f"- synthetic data: {data.get('synthetic', '')}",
-        f"- score threshold {card.get('score_threshold')}: {card.get('threshold_method', '')}",
-        *_read_check_lines(card),
-        f"- training manifest sha256: `{data.get('train_manifest_sha256', '?')}`",
-        f"- validation manifest sha256: `{data.get('val_manifest_sha256', '?')}`",
-        *([f"- started from: `{card['config']['init_from']}`"]
-          if (card.get("config") or {}).get("init_from") else []),
-        *[f"- note: {n}" for n in card.get("notes", [])],
-        "",
+        *provenance(card, [
+            f"- real data: {', '.join(data.get('sources', []))}; "
+            f"{data.get('train_real_frames', '?')} training frames, "
+            f"{data.get('val_real_frames', '?')} held out ({data.get('split_rule', '')}, the "
+            f"recognizer's file-name hash rule)",
+            f"- synthetic data: {data.get('synthetic', '')}",
+            f"- score threshold {card.get('score_threshold')}: "
+            f"{card.get('threshold_method', '')}",
+            *_read_check_lines(card)]),
         (f"## Validation figures ({card['metrics_val_side']})" if card.get("metrics_val_side")
          else "## Held-out figures (real frames never trained on)"),
         f"- detection recall at IoU >= 0.4: {_pct(m, 'recall')}; precision "
@@ -119,15 +105,18 @@ def render_card(folder: Path) -> str:
     for r in card.get("thresholds_val", []):
         lines.append(f"| {r['threshold']} | {r['recall']:.1%} | {r['precision']:.1%} | "
                      f"{r['false_plates_per_frame']:.3f} |")
-    lines += ["", "## Known weaknesses", WEAKNESSES,
-              "## Files",
-              "- `model.pt` weights + spec, `model.onnx` the same network (dynamic input size) "
-              "for ONNX Runtime, `card.json` everything needed to use them (input size, "
-              "preprocessing, output layout, threshold, config, metrics, provenance)."]
-    return "\n".join(lines) + "\n"
+    lines.append("")
+    return page(f"plate detector ({card.get('name', 'detector')})", intro, lines, WEAKNESSES,
+                "- `model.pt` weights + spec, `model.onnx` the same network (dynamic input "
+                "size) for ONNX Runtime, `card.json` everything needed to use them (input "
+                "size, preprocessing, output layout, threshold, config, metrics, provenance).")
+
+
+def render_card(folder: Path) -> str:
+    """The card page of the detector folder ``folder``."""
+    return render(read_card(folder))
 
 
 def write_card(folder: Path) -> Path:
-    path = Path(folder) / "README.md"
-    path.write_text(render_card(folder))
-    return path
+    """(Re)write ``folder``'s ``README.md`` from its ``card.json``."""
+    return write_readme(folder, render)

@@ -224,9 +224,6 @@ def finish(cfg: DetectorTrainConfig, net: PlateDetNet, pool: FramePool,
                                   if recognizer is not None else None),
     }
     model_dir = save_artifact(Path(cfg.output) / "model", net, card)
-    from alpr.detector.card import write_card
-
-    write_card(model_dir)
     if report is not None:
         (Path(cfg.output) / "val_report.txt").write_text(report.summary())
     if mlflow is not None:

@@ -10,7 +10,6 @@ scored below the threshold (:class:`alpr.detector.detector.ReadCheck`).
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -18,9 +17,11 @@ from typing import Any
 import numpy as np
 
 from alpr.datasets import LabelledCrop
+from alpr.detector.artifact import DETECTOR
 from alpr.detector.detector import Detection, PlateDetector, ReadCheck
 from alpr.detector.evaluation import IOU_THRESHOLD, Box, build_report
 from alpr.detector.geometry import iou
+from alpr.model_folder import read_card
 from alpr.paths import TRAINING
 from alpr.recognizer.preprocess import load_rgb
 
@@ -72,8 +73,7 @@ def set_threshold(model_dir: Path, threshold: float, method: str,
     """Write ``threshold`` (and how it was chosen) into a model folder's card, re-measuring
     the card's held-out figures at it when ``val_items`` are given."""
     th = threshold
-    card_path = Path(model_dir) / "card.json"
-    card = json.loads(card_path.read_text())
+    card = read_card(model_dir)
     card["score_threshold"] = th
     card["threshold_method"] = method
     if val_items:
@@ -84,10 +84,7 @@ def set_threshold(model_dir: Path, threshold: float, method: str,
                                               frames=val_frames).metrics()
         card["metrics_val_per_set"] = per_set_reports(at, val_items, val_frames or [],
                                                       recognizer)
-    card_path.write_text(json.dumps(card, indent=2, default=str))
-    from alpr.detector.card import write_card
-
-    write_card(Path(model_dir))
+    DETECTOR.write_card(model_dir, card)
     return card
 
 
@@ -219,8 +216,7 @@ def set_read_check(model_dir: Path, check: ReadCheck | None,
     """Write (or, with None, remove) the read check in a model folder's card and README,
     re-measuring the card's held-out figures with it (and without it) when ``val_items``
     and a recognizer are given."""
-    card_path = Path(model_dir) / "card.json"
-    card = json.loads(card_path.read_text())
+    card = read_card(model_dir)
     card.pop("metrics_val_detector_only", None)
     if check is None:
         card.pop("read_check", None)
@@ -228,7 +224,7 @@ def set_read_check(model_dir: Path, check: ReadCheck | None,
         if recognizer is not None and check.recognizer is None:  # whose confidences chose it
             check = replace(check, recognizer=str(recognizer.artifact.card.get("name", "?")))
         card["read_check"] = check.to_dict()
-    card_path.write_text(json.dumps(card, indent=2, default=str))
+    DETECTOR.write_card(model_dir, card)  # the re-measure below loads the new check
     if val_items and recognizer is not None:
         from alpr.detector.evaluation import evaluate_frames, per_set_reports
 
@@ -242,10 +238,7 @@ def set_read_check(model_dir: Path, check: ReadCheck | None,
             alone = PlateDetector.load(model_dir, read_check=False)
             card["metrics_val_detector_only"] = evaluate_frames(
                 alone, val_items, recognizer, frames=frames).metrics()
-    card_path.write_text(json.dumps(card, indent=2, default=str))
-    from alpr.detector.card import write_card
-
-    write_card(Path(model_dir))
+    DETECTOR.write_card(model_dir, card)
     return card
 
 
@@ -258,7 +251,7 @@ def retune_read_check(model_dir: Path, recognizer: Any, min_score: float = 0.2,
     from alpr.detector.config import DetDataConfig
     from alpr.detector.data import frame_items, frame_key, load_extra_boxes
 
-    card = json.loads((Path(model_dir) / "card.json").read_text())
+    card = read_card(model_dir)
     data = DetDataConfig.model_validate(card["config"]["data"])
     train, val = frame_items(data)
     extra = load_extra_boxes(data.extra_boxes)
@@ -320,8 +313,5 @@ def retune_on_tune(model_dir: Path, recognizer: Any, config: Path,
     card["metrics_val_side"] = (f"tune side of {Path(config).name}'s plate-text split "
                                 f"({len(items)} frames; threshold, read check and closer look "
                                 f"were chosen on them: validation figures)")
-    (Path(model_dir) / "card.json").write_text(json.dumps(card, indent=2, default=str))
-    from alpr.detector.card import write_card
-
-    write_card(Path(model_dir))
+    DETECTOR.write_card(model_dir, card)
     return card

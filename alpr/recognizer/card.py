@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
+from typing import Any
 
-from alpr.recognizer.artifact import CARD
+from alpr.model_folder import page, pct, provenance, read_card, write_readme
 
 WEAKNESSES = """\
 - Validation is small (the held-out 15% of 463 public US crops, ~70 plates): one plate is
@@ -46,41 +46,26 @@ def _test_section(card: dict) -> list[str]:
             *[f"- note: {n}" for n in card.get("figures_test_notes", [])], ""]
 
 
-def render_card(folder: Path) -> str:
-    card = json.loads((Path(folder) / CARD).read_text())
+def render(card: dict[str, Any]) -> str:
+    """The card page (``README.md``) for a recognizer's ``card.json``."""
     m = card.get("metrics_val", {})
     cal = card.get("calibration", {})
     data = card.get("data", {})
-
-    def pct(key: str) -> str:
-        return f"{m[key]:.1%}" if key in m else "n/a"
-
-    lines = [
-        f"# Model card: {card.get('name', 'plate-ocr')}",
-        "",
-        "Plate OCR + state-of-issuance recognizer (CRNN with a CTC text head and a layout-aware "
-        f"jurisdiction head), {card.get('parameters', 0):,} parameters, input "
-        f"{card['spec']['height']}x{card['spec']['width']} RGB.",
-        "",
-        "## Provenance",
-        f"- command: `{card.get('command', '?')}`",
-        f"- training time: {card.get('training_seconds', '?')} s"
-        + (" (stopped by its wall-clock budget)" if card.get("stopped_early_on_time_budget")
-           else ""),
-        f"- data: {', '.join(data.get('sources', []))}; {data.get('train_real_crops', '?')} real "
-        f"training crops, {data.get('val_real_crops', '?')} held out; plus synthetic plates",
-        f"- training manifest sha256: `{data.get('train_manifest_sha256', '?')}`",
-        f"- validation manifest sha256: `{data.get('val_manifest_sha256', '?')}`",
-        *([f"- started from: `{card['config']['init_from']}` (what that model trained on "
-           f"counts as seen too)"] if (card.get("config") or {}).get("init_from") else []),
-        *[f"- note: {n}" for n in card.get("notes", [])],
-        "",
+    intro = ("Plate OCR + state-of-issuance recognizer (CRNN with a CTC text head and a "
+             f"layout-aware jurisdiction head), {card.get('parameters', 0):,} parameters, input "
+             f"{card['spec']['height']}x{card['spec']['width']} RGB.")
+    body = [
+        *provenance(card, [
+            f"- data: {', '.join(data.get('sources', []))}; {data.get('train_real_crops', '?')} "
+            f"real training crops, {data.get('val_real_crops', '?')} held out; plus synthetic "
+            f"plates"], started_note="what that model trained on counts as seen too"),
         _figures_heading(card),
-        f"- exact match, O folded to 0: {pct('exact_match_o_folded')} (strict: {pct('exact_match')})",
-        f"- character accuracy: {pct('char_accuracy')}",
-        f"- state of issuance top-1: {pct('state_top1')}",
-        f"- reads with confidence >= 0.9: {pct('accepted_at_0.9')} of all, of which right: "
-        f"{pct('accuracy_at_0.9')}",
+        f"- exact match, O folded to 0: {pct(m, 'exact_match_o_folded')} (strict: "
+        f"{pct(m, 'exact_match')})",
+        f"- character accuracy: {pct(m, 'char_accuracy')}",
+        f"- state of issuance top-1: {pct(m, 'state_top1')}",
+        f"- reads with confidence >= 0.9: {pct(m, 'accepted_at_0.9')} of all, of which right: "
+        f"{pct(m, 'accuracy_at_0.9')}",
         "",
         *_test_section(card),
         "## Calibration",
@@ -88,17 +73,18 @@ def render_card(folder: Path) -> str:
         f"{cal.get('state_temperature')}",
         f"- {cal.get('method', '')}",
         "",
-        "## Known weaknesses",
-        WEAKNESSES,
-        "## Files",
-        "- `model.pt` weights + spec, `model.onnx` the same network for ONNX Runtime, "
-        "`card.json` everything needed to use them (alphabet, states, preprocessing, "
-        "calibration, config, metrics).",
     ]
-    return "\n".join(lines) + "\n"
+    return page(card.get("name", "plate-ocr"), intro, body, WEAKNESSES,
+                "- `model.pt` weights + spec, `model.onnx` the same network for ONNX Runtime, "
+                "`card.json` everything needed to use them (alphabet, states, preprocessing, "
+                "calibration, config, metrics).")
+
+
+def render_card(folder: Path) -> str:
+    """The card page of the model folder ``folder``."""
+    return render(read_card(folder))
 
 
 def write_card(folder: Path) -> Path:
-    path = Path(folder) / "README.md"
-    path.write_text(render_card(folder))
-    return path
+    """(Re)write ``folder``'s ``README.md`` from its ``card.json``."""
+    return write_readme(folder, render)

@@ -17,16 +17,15 @@ import torch
 import torch.nn.functional as F
 
 from alpr.datasets import manifest_hash
-from alpr.recognizer.evaluation import evaluate
+from alpr.recognizer import calibrate
 from alpr.recognizer.artifact import ModelArtifact, save_artifact
-from alpr.recognizer.card import write_card
+from alpr.recognizer.config import StageConfig, TrainConfig
+from alpr.recognizer.data import MixedStream, RealPool, collate, load_pools, split_items
+from alpr.recognizer.evaluation import evaluate
 from alpr.recognizer.labels import LabelSpace
 from alpr.recognizer.model import ModelSpec, PlateNet, count_parameters
 from alpr.recognizer.recognizer import Recognizer
-from alpr.recognizer import calibrate
-from alpr.recognizer.config import StageConfig, TrainConfig
 from alpr.train.core import NonFiniteLossError, fit, resolve_init
-from alpr.recognizer.data import MixedStream, RealPool, collate, load_pools, split_items
 
 __all__ = ["NonFiniteLossError", "RecognizerTask", "resolve_init", "train"]
 
@@ -81,8 +80,8 @@ def calibration_set(pool: RealPool, copies: int = 3, seed: int = 0,
     """
     import random
 
-    from alpr.recognizer.augment import augment_image, frame_degrade
     from alpr.detector.pipeline import plate_crop
+    from alpr.recognizer.augment import augment_image, frame_degrade
     from alpr.recognizer.data import jitter_crop
 
     base = [img if inner is None else plate_crop(img, inner)
@@ -209,7 +208,6 @@ def finish(cfg: TrainConfig, net: PlateNet, labels: LabelSpace, train_pool: Real
         "split": {"rule": "alpr.splits.split_by_plate", **split_items(cfg.data).counts()},
     }
     model_dir = save_artifact(Path(cfg.output) / "model", net, labels, card)
-    write_card(model_dir)
     if report is not None:
         (Path(cfg.output) / "val_report.txt").write_text(report.summary())
     if mlflow is not None:

@@ -6,15 +6,14 @@ temperatures in ``card.json`` change, never the weights.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from alpr.datasets import LabelledCrop, load_crops, split
-from alpr.recognizer.artifact import CARD
-from alpr.recognizer.card import write_card
-from alpr.recognizer.recognizer import Recognizer
+from alpr.model_folder import read_card
+from alpr.recognizer.artifact import RECOGNIZER
 from alpr.recognizer.data import RealPool
+from alpr.recognizer.recognizer import Recognizer
 
 
 def _fit(model_dir: Path, items: list[LabelledCrop]) -> tuple[Recognizer, dict[str, Any]]:
@@ -40,8 +39,7 @@ def recalibrate(model_dir: Path, labels_csv: Path, val_fraction: float | None = 
     if not items:
         raise ValueError(f"{labels_csv}: no usable crops to calibrate on")
     rec, cal = _fit(model_dir, items)
-    card_path = Path(model_dir) / CARD
-    card = json.loads(card_path.read_text())
+    card = read_card(model_dir)
     card["calibration"] = {**cal, "source": str(labels_csv), "val_fraction": val_fraction}
     held_out = card.get("config", {}).get("data", {}).get("val_fraction")
     if val_fraction is not None and val_fraction == held_out:
@@ -52,8 +50,7 @@ def recalibrate(model_dir: Path, labels_csv: Path, val_fraction: float | None = 
         report = evaluate(rec, items)
         card["metrics_val"] = report.metrics()
         (Path(model_dir) / "val_report.txt").write_text(report.summary() + "\n")
-    card_path.write_text(json.dumps(card, indent=2, default=str))
-    write_card(Path(model_dir))
+    RECOGNIZER.write_card(model_dir, card)
     return card["calibration"]
 
 
@@ -68,9 +65,7 @@ def recalibrate_on_tune(model_dir: Path, config: Path) -> dict[str, Any]:
     if not sides.tune:
         raise ValueError(f"{config}: its split leaves no tune-side crops to calibrate on")
     _, cal = _fit(model_dir, sides.tune)
-    card_path = Path(model_dir) / CARD
-    card = json.loads(card_path.read_text())
+    card = read_card(model_dir)
     card["calibration"] = {**cal, "source": f"tune side of {config}"}
-    card_path.write_text(json.dumps(card, indent=2, default=str))
-    write_card(Path(model_dir))
+    RECOGNIZER.write_card(model_dir, card)
     return card["calibration"]
