@@ -264,7 +264,7 @@ def test_plates_found_by_the_shipped_detector(tmp_path, monkeypatch) -> None:
     each camera's detection zone, in bounded batches: nearly every pass is found, the reads
     misread about as often as real frames' (not 0%), and the detector never gets more than
     a batch of zones at a time (a day's frames in one batch took 9-10 GB)."""
-    import alpr.simulate.department as department
+    import alpr.simulate.reading as reading
     from alpr.detector.detector import default_model_dir
     from alpr.vocabulary.plate_text import fold_o_to_zero
     from alpr.simulate.department import Department
@@ -277,16 +277,16 @@ def test_plates_found_by_the_shipped_detector(tmp_path, monkeypatch) -> None:
                            vehicles_per_camera_day=60, hotlist_random_entries=50, operators=2,
                            use_detector=True, start=dt.date(2026, 5, 1))
     url = f"sqlite:///{tmp_path / 'a.db'}"
-    monkeypatch.setattr(department, "DETECT_BATCH", 16)
+    monkeypatch.setattr(reading, "DETECT_BATCH", 16)
     dep = Department(cfg, url, tmp_path / "dept", None, False)
     batches: list[list[tuple[int, ...]]] = []
-    detect_batch = dep.detector.detect_batch
+    detect_batch = dep.reader.detector.detect_batch
 
     def spy(frames, *a, **k):
         batches.append([f.shape for f in frames])
         return detect_batch(frames, *a, **k)
 
-    monkeypatch.setattr(dep.detector, "detect_batch", spy)
+    monkeypatch.setattr(dep.reader.detector, "detect_batch", spy)
     result = dep.run()
     engine = make_engine(url)
     with engine.connect() as conn:
@@ -297,7 +297,7 @@ def test_plates_found_by_the_shipped_detector(tmp_path, monkeypatch) -> None:
     assert len(batches) >= result.passes / 16 and max(len(b) for b in batches) <= 16
     zone = (DETECTION_ZONE[1], DETECTION_ZONE[0], 3)
     assert all(shape == zone for b in batches for shape in b)
-    assert len(dep._backgrounds) <= 24 * cfg.cameras  # one day's zones at most
+    assert len(dep.reader.backgrounds) <= 24 * cfg.cameras  # one day's zones at most
     right = sum(fold_o_to_zero(dep.truth[(cam, at.replace(tzinfo=None))][0])
                 == fold_o_to_zero(plate) for cam, at, plate, _ in rows)
     assert 0.70 * len(rows) <= right <= 0.95 * len(rows) and len(rows) >= 0.9 * result.passes
@@ -436,9 +436,12 @@ def test_captures_are_degraded_as_real_frames_are() -> None:
 def test_worked_examples_in_docstrings_hold() -> None:
     import doctest
 
-    import alpr.simulate.department
+    import alpr.simulate.clock
+    import alpr.simulate.result
     import alpr.simulate.scene
+    import alpr.simulate.verification
 
-    for module in (alpr.simulate.scene, alpr.simulate.department):
+    for module in (alpr.simulate.scene, alpr.simulate.result, alpr.simulate.clock,
+                   alpr.simulate.verification):
         failed, _ = doctest.testmod(module)
         assert failed == 0, module.__name__

@@ -8,7 +8,8 @@ import datetime as dt
 from pathlib import Path
 
 from alpr.simulate.config import SimulationConfig
-from alpr.simulate.department import SimulationResult, simulate
+from alpr.simulate.department import simulate
+from alpr.simulate.result import SimulationResult
 
 DEMO = SimulationConfig(days=14, cameras=4, units=2, seed=0, commuters=120,
                         vehicles_per_camera_day=70, reads_per_shift=60,
