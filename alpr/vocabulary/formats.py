@@ -10,10 +10,10 @@ from __future__ import annotations
 import random
 import re
 import string
-from functools import lru_cache
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
 from pathlib import Path
-
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from typing import Any
 
 from alpr._resources import data_path, load_yaml
 from alpr.vocabulary.jurisdictions import codes
@@ -23,21 +23,46 @@ _SLOT_CHARS = {"L": string.ascii_uppercase, "D": string.digits,
                "X": string.ascii_uppercase + string.digits}
 
 
-class SerialFormat(BaseModel):
-    """One serial pattern, e.g. ``LLL-DDDD``."""
+_PATTERN = re.compile(r"[LDX][LDX\- ]*[LDX]")
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
-    pattern: str = Field(pattern=r"^[LDX][LDX\- ]*[LDX]$")
-    weight: float = Field(default=1.0, gt=0)
+@dataclass(frozen=True)
+class SerialFormat:
+    """One serial pattern, e.g. ``LLL-DDDD`` (validated on construction: a bad field raises
+    ``ValueError`` naming it and its rule)."""
+
+    pattern: str
+    weight: float = 1.0
     note: str | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.pattern, str) or not _PATTERN.fullmatch(self.pattern):
+            raise ValueError(f"pattern {self.pattern!r}: must be L, D or X (letter, digit, "
+                             f"either) with '-' or ' ' between them")
+        if isinstance(self.weight, bool) or not isinstance(self.weight, int | float) \
+                or not self.weight > 0:
+            raise ValueError(f"weight {self.weight!r}: must be a number greater than 0")
+        if self.note is not None and not isinstance(self.note, str):
+            raise ValueError(f"note {self.note!r}: must be text")
+        object.__setattr__(self, "weight", float(self.weight))
+
+    @classmethod
+    def from_row(cls, row: Any) -> SerialFormat:
+        if not isinstance(row, dict):
+            raise ValueError(f"expected a mapping of pattern, weight, note, got {row!r}")
+        extra = sorted(set(row) - {"pattern", "weight", "note"})
+        if extra:
+            raise ValueError(f"unknown field(s) {', '.join(map(str, extra))}")
+        if "pattern" not in row:
+            raise ValueError("field pattern: required")
+        return cls(**row)
 
     @property
     def slots(self) -> str:
         """The pattern without separators: one letter per plate character."""
         return self.pattern.replace("-", "").replace(" ", "")
 
-    @property
+    @cached_property
     def regex(self) -> re.Pattern[str]:
         """Regex matching canonical plate text of this format."""
         parts = {"L": "[A-Z]", "D": "[0-9]", "X": "[A-Z0-9]"}
@@ -65,12 +90,13 @@ def load_formats(path: Path | None = None) -> dict[str, tuple[SerialFormat, ...]
     unknown = sorted(k for k in raw if k not in known)
     if unknown:
         raise ValueError(f"{path}: unknown jurisdiction codes: {', '.join(map(str, unknown))}")
-    adapter = TypeAdapter(tuple[SerialFormat, ...])
     table = {}
     for key, value in raw.items():
         try:
-            table[key] = adapter.validate_python(value)
-        except Exception as exc:
+            if not isinstance(value, list):
+                raise ValueError("expected a list of formats")
+            table[key] = tuple(SerialFormat.from_row(row) for row in value)
+        except (TypeError, ValueError) as exc:
             raise ValueError(f"{path}: formats of {key}: {exc}") from exc
     missing = sorted(set(codes()) - set(table))
     if missing:

@@ -6,39 +6,63 @@ USPS code or the full name, in any case.
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
-
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
+from typing import Any
 
 from alpr._resources import data_path, load_yaml
 
 UNKNOWN = "UNK"
+KINDS = ("state", "district", "territory")
+_FIELDS = ("code", "name", "kind", "display", "slogans")
 
 
-class Jurisdiction(BaseModel):
-    """One plate-issuing jurisdiction."""
+@dataclass(frozen=True)
+class Jurisdiction:
+    """One plate-issuing jurisdiction (validated on construction: a bad field raises
+    ``ValueError`` naming it and its rule)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    code: str = Field(pattern=r"^[A-Z]{2}$")
-    name: str = Field(min_length=3)
-    kind: Literal["state", "district", "territory"]
+    code: str
+    name: str
+    kind: str
     display: str | None = None
     slogans: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.code, str) or not re.fullmatch(r"[A-Z]{2}", self.code):
+            raise ValueError(f"code {self.code!r}: must be two capital letters (USPS code)")
+        if not isinstance(self.name, str) or len(self.name) < 3:
+            raise ValueError(f"name {self.name!r}: must be text of at least 3 characters")
+        if self.kind not in KINDS:
+            raise ValueError(f"kind {self.kind!r}: must be one of {', '.join(KINDS)}")
+        if self.display is not None and not isinstance(self.display, str):
+            raise ValueError(f"display {self.display!r}: must be text")
+        slogans = self.slogans
+        if isinstance(slogans, str) or not all(isinstance(s, str) for s in slogans):
+            raise ValueError(f"slogans {slogans!r}: must be a list of text")
+        if any(not s.strip() for s in slogans):
+            raise ValueError("slogans: must not be blank")
+        object.__setattr__(self, "slogans", tuple(slogans))
 
     @property
     def plate_name(self) -> str:
         """The name as it is usually printed on the plate."""
         return self.display or self.name
 
-    @field_validator("slogans")
     @classmethod
-    def _slogans_not_blank(cls, v: tuple[str, ...]) -> tuple[str, ...]:
-        if any(not s.strip() for s in v):
-            raise ValueError("slogans must not be blank")
-        return v
+    def from_row(cls, row: Any) -> Jurisdiction:
+        """One table row (a mapping of the five fields; unknown fields are refused)."""
+        if not isinstance(row, dict):
+            raise ValueError(f"expected a mapping of {', '.join(_FIELDS)}, got {row!r}")
+        extra = sorted(set(row) - set(_FIELDS))
+        if extra:
+            raise ValueError(f"unknown field(s) {', '.join(map(str, extra))}")
+        missing = [f for f in ("code", "name", "kind") if f not in row]
+        if missing:
+            raise ValueError(f"field(s) {', '.join(missing)}: required")
+        return cls(**{**row, "slogans": tuple(row.get("slogans") or ())})
 
 
 class UnknownJurisdictionError(ValueError):
@@ -49,7 +73,15 @@ def load_jurisdictions(path: Path | None = None) -> tuple[Jurisdiction, ...]:
     """Load and validate the jurisdiction table; codes and names must be unique."""
     path = path or data_path("jurisdictions.yaml")
     raw = load_yaml(path)
-    items = TypeAdapter(tuple[Jurisdiction, ...]).validate_python(raw)
+    if not isinstance(raw, list):
+        raise ValueError(f"{path}: expected a list of jurisdictions")
+    items = []
+    for i, row in enumerate(raw, start=1):
+        try:
+            items.append(Jurisdiction.from_row(row))
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{path}: jurisdiction {i}: {exc}") from None
+    items = tuple(items)
     for attr in ("code", "name"):
         values = [getattr(j, attr).upper() for j in items]
         dupes = sorted({v for v in values if values.count(v) > 1})
