@@ -50,22 +50,40 @@ def char_accuracy(truth: Sequence[str], pred: Sequence[str]) -> float:
     return max(0.0, 1.0 - errs / total)
 
 
-def char_confusions(truth: Sequence[str], pred: Sequence[str]) -> Counter[tuple[str, str]]:
-    """(true char, read char) counts for same-length misreads; ('length', 'extra'/'missing')
-    counts reads with a character too many or too few.
+DROPPED, EXTRA = "(dropped)", "(extra)"  # a read's missing or extra character
 
-    >>> char_confusions(["AB8"], ["ABB"])
-    Counter({('8', 'B'): 1})
+
+def char_confusions(truth: Sequence[str], pred: Sequence[str]) -> Counter[tuple[str, str]]:
+    """(true character, read character) counts over plates and their reads: the one rule for
+    character confusions (the evaluation, the Misreads page and the health report all count
+    with it).
+
+    Each read is aligned with its plate: the same length, position by position; one character
+    dropped or extra with the rest in place, ``(char, "(dropped)")`` or ``("(extra)", char)``;
+    any other difference in length, ``("length", "missing" | "extra")``. O and 0 are one glyph
+    on most US plates (:func:`~alpr.vocabulary.plate_text.fold_o_to_zero`), so a swap between
+    them is not a confusion.
+
+    >>> char_confusions(["AB8", "ABO1", "ABC123", "AB"], ["ABB", "AB01", "ABC12", "ABCD"])
+    Counter({('8', 'B'): 1, ('3', '(dropped)'): 1, ('length', 'extra'): 1})
     """
     out: Counter[tuple[str, str]] = Counter()
     for t, p in zip(truth, pred, strict=True):
-        if t == p:
-            continue
-        if len(t) == len(p):
-            out.update((a, b) for a, b in zip(t, p, strict=True) if a != b)
-        else:
-            out[("length", "extra" if len(p) > len(t) else "missing")] += 1
+        out.update(_aligned(t, p))
     return out
+
+
+def _aligned(truth: str, read: str) -> list[tuple[str, str]]:
+    """The confusions of one read of one plate (see :func:`char_confusions`)."""
+    ft, fr = fold_o_to_zero(truth), fold_o_to_zero(read)
+    if len(truth) == len(read):
+        return [(a, b) for a, b, fa, fb in zip(truth, read, ft, fr, strict=True) if fa != fb]
+    short, long_ = sorted((fr, ft), key=len)
+    i = next((k for k, (a, b) in enumerate(zip(short, long_, strict=False))
+              if a != b), len(short))
+    if len(long_) - len(short) == 1 and short[i:] == long_[i + 1:]:
+        return [(truth[i], DROPPED)] if len(read) < len(truth) else [(EXTRA, read[i])]
+    return [("length", "extra" if len(read) > len(truth) else "missing")]
 
 
 def accuracy_at_thresholds(correct: Sequence[bool], confidence: Sequence[float],

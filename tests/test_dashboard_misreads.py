@@ -3,6 +3,7 @@ told apart from hits on a wrong hot-list entry (the read was right) and near mat
 the page's own queries; rejected hits grouped by list entry, misreads first."""
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -108,3 +109,51 @@ def test_misreads_page_builds_with_its_exports(dept):
     lines = by_entry.callback().getvalue().splitlines()
     assert lines[0].startswith("period_from,period_to,cause,listed plate,state,list source")
     assert len(lines) == 3  # the sample's two rejected hits, each its own entry
+
+
+def test_the_page_the_health_report_and_the_evaluation_count_the_same_confusions(dept):
+    """One rule (alpr.metrics.char_confusions) behind the Misreads page, the health report's
+    character table and a recognizer's evaluation: the same (true plate, read) pairs give
+    the same confusions; an O/0 swap is none (one glyph on most US plates)."""
+    from alpr.datasets import LabelledCrop
+    from alpr.governance.hotlists import add_manual_entry
+    from alpr.health.misreads import misread_rates
+    from alpr.health.report import load_inputs
+    from alpr.recognizer.evaluation import evaluate_reads
+    from alpr.recognizer.recognizer import PlateRead
+
+    gov, sample = dept
+    op = actor_for(gov, "ofc1")
+    noon = dt.datetime.combine(sample.today, dt.time(12), dt.UTC)
+    # KOB1234 listed; K0B1234 read (O/0, a confusable match) and confirmed: no confusion.
+    # KOB1Z34 read, rejected as a misread, the officer noted K0B1234: Z for 2 (O/0 none).
+    add_manual_entry(gov, op, "KOB1234", "NY", "stolen_vehicle",
+                     "stolen vehicle in burglary case 26-0412", noon + dt.timedelta(days=7),
+                     case_number="26-0412", now=noon - dt.timedelta(hours=2))
+    rows = [{"read_at": (noon - dt.timedelta(minutes=m)).isoformat(), "camera": "CAM-N1",
+             "plate": plate, "state": "NY", "confidence": 0.95, "state_confidence": 0.9}
+            for m, plate in ((10, "K0B1234"), (20, "KOB1Z34"))]
+    ingest_rows(gov, op, enumerate(rows, 1), source="test", at=noon - dt.timedelta(hours=1))
+    (swap,) = _unverified(gov, "K0B1234")
+    verify_hit(gov, op, swap, chars_match=True, state_match=True, dispatch_confirmed=True,
+               outcome="confirmed")
+    (mis,) = _unverified(gov, "KOB1Z34")
+    verify_hit(gov, op, mis, chars_match=False, state_match=True, dispatch_confirmed=False,
+               outcome="misread", seen_plate="K0B1234", seen_state="NY")
+    clear_cache()
+    # the sample's own: ABC1234 read A8C1234 (confirmed), DEF5C78 read DEF5G78 (noted)
+    expected = {("B", "8"): 1, ("C", "G"): 1, ("2", "Z"): 1}
+
+    on_page = {(r["true"], r["read"]): r["count"]
+               for r in page(gov).confusions().to_dict("records")}
+    inputs = load_inputs(gov, actor_for(gov, "chief"))
+    health = {(r["true"], r["read_as"]): r["count"]
+              for r in misread_rates(inputs.verified)["characters"].to_dict("records")}
+    pairs = [("ABC1234", "A8C1234"), ("DEF5C78", "DEF5G78"), ("KOB1234", "K0B1234"),
+             ("K0B1234", "KOB1Z34")]
+    report = evaluate_reads([LabelledCrop(Path(f"{i}.png"), t, "NY")
+                             for i, (t, _) in enumerate(pairs)],
+                            [PlateRead(r, 0.9, (0.9,) * len(r), "NY", 0.9, ())
+                             for _, r in pairs])
+    evaluation = {(a, b): n for a, b, n in report.confusions}
+    assert on_page == health == evaluation == expected

@@ -186,12 +186,11 @@ def test_patrol_coverage_finds_a_switched_off_and_a_silent_unit() -> None:
 
 def test_misread_rates_per_camera_jurisdiction_and_character() -> None:
     rows = ([{"camera": "CAM-01", "read_state": "PA", "outcome": "confirmed",
-              "listed_plate": "ABC1234", "chars_match": True,
-              "substitutions": json.dumps([[2, "O", "C"]])}] * 3
+              "listed_plate": "ABC1234", "chars_match": True, "read_plate": "ABO1234"}] * 3
             + [{"camera": "CAM-01", "read_state": "PA", "outcome": "misread",
-                "listed_plate": "XYZ9", "chars_match": False, "substitutions": "[]"}]
+                "listed_plate": "XYZ9", "chars_match": False, "read_plate": "XYZ8"}]
             + [{"camera": "CAM-02", "read_state": "NJ", "outcome": "wrong_state",
-                "listed_plate": "ABC1234", "chars_match": True, "substitutions": "[]"}])
+                "listed_plate": "ABC1234", "chars_match": True, "read_plate": "ABC1234"}])
     rates = misread_rates(pd.DataFrame(rows))
     cam = rates["camera"].set_index("camera")
     assert cam.loc["CAM-01", "verified"] == 4 and cam.loc["CAM-01", "misread"] == 1
@@ -205,23 +204,27 @@ def test_misread_rates_per_camera_jurisdiction_and_character() -> None:
 
 
 def test_character_confusions_use_the_plate_the_officer_noted() -> None:
-    base = {"camera": "CAM-01", "read_state": "PA", "substitutions": "[]"}
+    base = {"camera": "CAM-01", "read_state": "PA"}
     rows = [
         # a misread hit whose read was the recognizer's mistake: 8 for B, as the officer saw
         {**base, "outcome": "misread", "listed_plate": "A8C123", "chars_match": False,
          "read_plate": "A8C123", "seen_plate": "ABC123"},
         # a confirmed confusable match with the plate noted: its listing is not used again
         {**base, "outcome": "confirmed", "listed_plate": "ABC123", "chars_match": True,
-         "substitutions": json.dumps([[1, "8", "B"]]), "read_plate": "A8C123",
-         "seen_plate": "ABC123"},
-        # not noted, a different length: neither adds a confusion
+         "read_plate": "A8C123", "seen_plate": "ABC123"},
+        # not noted and the characters did not match: no truth, no confusion
         {**base, "outcome": "misread", "listed_plate": "XYZ9", "chars_match": False,
          "read_plate": "XYZ9", "seen_plate": None},
+        # noted, one character shorter: the recognizer dropped the 8
         {**base, "outcome": "misread", "listed_plate": "XYZ9", "chars_match": False,
          "read_plate": "XYZ9", "seen_plate": "XYZ98"},
+        # a wildcard listing says nothing of the characters under it
+        {**base, "outcome": "confirmed", "listed_plate": "AB?12", "chars_match": True,
+         "read_plate": "AB712", "seen_plate": None},
     ]
     ch = misread_rates(pd.DataFrame(rows))["characters"]
-    assert ch[["true", "read_as", "count", "seen"]].values.tolist() == [["B", "8", 2, 2]]
+    assert ch[["true", "read_as", "count", "seen"]].values.tolist() == [
+        ["B", "8", 2, 2], ["8", "(dropped)", 1, 1]]
 
 
 # -- the report over a simulated department -----------------------------------------------------

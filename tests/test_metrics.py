@@ -1,7 +1,6 @@
 import pytest
 
 from alpr.datasets import LabelledCrop
-from alpr.recognizer.evaluation import evaluate_reads, expected_calibration_error
 from alpr.metrics import (
     accuracy_at_thresholds,
     char_accuracy,
@@ -9,6 +8,7 @@ from alpr.metrics import (
     edit_distance,
     exact_match,
 )
+from alpr.recognizer.evaluation import evaluate_reads, expected_calibration_error
 from alpr.recognizer.recognizer import PlateRead
 
 
@@ -28,7 +28,18 @@ def test_exact_match_strict_and_folded():
 def test_char_accuracy_and_confusions():
     assert char_accuracy(["ABCD", "12"], ["ABXD", "12"]) == pytest.approx(1 - 1 / 6)
     conf = char_confusions(["AB8", "XYZ", "12"], ["ABB", "XYZ", "123"])
-    assert conf[("8", "B")] == 1 and conf[("length", "extra")] == 1
+    assert conf == {("8", "B"): 1, ("(extra)", "3"): 1}
+
+
+def test_confusions_align_a_dropped_character_and_skip_o_zero_swaps():
+    truth = ["7ABC123", "7ABC123", "BOB100", "C10", "ABC"]
+    read = ["7ABC12", "7AC12", "B0B100", "O10", "ABCDEF"]
+    assert char_confusions(truth, read) == {
+        ("3", "(dropped)"): 1,  # one character missing, the rest in place
+        ("length", "missing"): 1,  # two missing: no position-by-position truth
+        # BOB100 read B0B100: O and 0 are one glyph, not a confusion; C read as O is one
+        ("C", "O"): 1,
+        ("length", "extra"): 1}
 
 
 def test_accuracy_at_thresholds_counts_accepted_and_wrong():

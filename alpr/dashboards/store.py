@@ -176,7 +176,8 @@ class DashboardStore(param.Parameterized):
         return with_rate(df, "wrong_entry", "verified", "wrong_entry_rate")
 
     def confusions(self) -> pd.DataFrame:
-        return self._fetch("confusions", misreads.substitutions)
+        """Character confusions of the verified hits (:func:`alpr.metrics.char_confusions`)."""
+        return self._fetch("confusions", misreads.confusions)
 
     def rejected_hits(self, limit: int = 12) -> pd.DataFrame:
         return self._fetch(f"rejected_hits/{limit}",

@@ -2,19 +2,22 @@
 camera, per jurisdiction (as read), per character confusion, and the hot-list hit error rate
 (hits that verification rejected as a misread or the wrong state).
 
-A verification whose characters matched tells us the listed plate *is* the true plate, so the
-matcher's substitutions on those hits are the recognizer's real character confusions (true
-character -> read character). Pure functions over a DataFrame of verified hits.
+The plate the officer noted on the vehicle is the true plate of a hit's read; where none was
+noted, a verification whose characters matched tells us the listed plate *is* the true plate.
+Compared with the read (:func:`alpr.metrics.char_confusions`, the one rule), they give the
+recognizer's real character confusions. Pure functions over a DataFrame of verified hits.
 """
 
 from __future__ import annotations
 
-import json
 import math
 from collections import Counter
 from typing import Any
 
 import pandas as pd
+
+from alpr.hotlist.entries import is_pattern
+from alpr.metrics import char_confusions
 
 ERRORS = ("misread", "wrong_state")
 
@@ -111,12 +114,11 @@ def _rates(df: pd.DataFrame, by: str) -> pd.DataFrame:
 
 def misread_rates(verified: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """``verified``: one row per verified hit with camera, read_state, outcome, listed_plate,
-    chars_match, substitutions (JSON ``[[position, read, listed], ...]``), and optionally
-    read_plate and seen_plate (the plate the officer noted).
+    chars_match and read_plate, and optionally seen_plate (the plate the officer noted).
 
     Returns DataFrames ``overall``, ``camera``, ``jurisdiction`` and ``characters``.
     """
-    need = {"camera", "read_state", "outcome", "listed_plate", "chars_match", "substitutions"}
+    need = {"camera", "read_state", "outcome", "listed_plate", "chars_match", "read_plate"}
     missing = need - set(verified.columns)
     if missing:
         raise ValueError(f"verified: missing column(s) {', '.join(sorted(missing))}")
@@ -130,39 +132,52 @@ def misread_rates(verified: pd.DataFrame) -> dict[str, pd.DataFrame]:
 
 
 def character_confusions(df: pd.DataFrame) -> pd.DataFrame:
-    """Per true character seen on verified plates: how often it was read as another one.
+    """Per true character seen on verified plates: how often it was read as another one
+    (:func:`alpr.metrics.char_confusions` over :func:`compared_plates`), with its rate among
+    the times that character was on the plates compared.
 
-    The true plate is the one the officer noted (``seen_plate``, compared with ``read_plate``
-    position by position when both have the same length), else, for a hit whose characters
-    matched, the listed plate with the match's substitutions. The two optional columns may
-    be absent (older exports): then only the second kind counts.
+    ``df``: one row per verified hit with ``listed_plate``, ``chars_match`` and
+    ``read_plate``, and optionally ``seen_plate`` (absent in older exports: then only hits
+    whose characters matched count).
     """
-    seen: Counter[str] = Counter()
-    confused: Counter[tuple[str, str]] = Counter()
-    has = "seen_plate" in df.columns and "read_plate" in df.columns
-    noted = (df["seen_plate"].notna() & (df["seen_plate"].astype(str).str.strip() != "")
-             if has else pd.Series(False, index=df.index))
-    pairs = zip(df.loc[noted, "seen_plate"], df.loc[noted, "read_plate"], strict=True) if has \
-        else iter(())
-    for plate, read in pairs:
-        plate, read = str(plate).strip(), str(read)
-        if len(plate) != len(read):
-            continue  # a dropped or extra character: no position-by-position truth
-        seen.update(plate)
-        for t, r in zip(plate, read, strict=True):
-            if t != r:
-                confused[(t, r)] += 1
-    true = df[~noted & df["chars_match"].astype(bool)]
-    for plate, subs in zip(true["listed_plate"], true["substitutions"], strict=True):
-        seen.update(c for c in str(plate) if c.isalnum())
-        for _, read, listed in json.loads(subs or "[]"):
-            # an edit match can drop or add a character: shown as "(dropped)" / "(extra)"
-            confused[(str(listed) or "(extra)", str(read) or "(dropped)")] += 1
+    truth, reads = compared_plates(df)
+    seen: Counter[str] = Counter(c for plate in truth for c in plate)
+    confused = char_confusions(truth, reads)
     rows = []
-    for (listed, read), k in sorted(confused.items(), key=lambda t: (-t[1], t[0])):
-        n = max(seen[listed], k)
+    for (true, read), k in sorted(confused.items(), key=lambda t: (-t[1], t[0])):
+        n = max(seen[true], k)
         p, lo, hi = wilson(k, n)
-        rows.append({"true": listed, "read_as": read, "count": k, "seen": n, "rate": p,
+        rows.append({"true": true, "read_as": read, "count": k, "seen": n, "rate": p,
                      "ci_low": lo, "ci_high": hi})
     return pd.DataFrame(rows, columns=["true", "read_as", "count", "seen", "rate", "ci_low",
                                        "ci_high"])
+
+
+def compared_plates(df: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """(true plates, reads) of the verified hits whose true plate is known: the plate the
+    officer noted on the vehicle (``seen_plate``, any outcome: a misread hit's read is often
+    the recognizer's own mistake), else the listed plate of a hit whose characters matched
+    (``chars_match``; not a wildcard pattern, which says nothing of the characters under it).
+
+    >>> compared_plates(pd.DataFrame({
+    ...     "listed_plate": ["A8C123", "ABC123", "AB?123", "XYZ9"],
+    ...     "chars_match": [False, True, True, False],
+    ...     "read_plate": ["A8C123", "A8C123", "AB7123", "XYZ9"],
+    ...     "seen_plate": ["ABC123", None, None, None]}))
+    (['ABC123', 'ABC123'], ['A8C123', 'A8C123'])
+    """
+    truth: list[str] = []
+    reads: list[str] = []
+    seen = df["seen_plate"] if "seen_plate" in df.columns else pd.Series(None, index=df.index)
+    for noted, listed, matched, read in zip(seen, df["listed_plate"], df["chars_match"],
+                                            df["read_plate"], strict=True):
+        noted = "" if noted is None or pd.isna(noted) else str(noted).strip()
+        if noted:
+            true = noted
+        elif bool(matched) and listed is not None and not is_pattern(str(listed)):
+            true = str(listed)
+        else:
+            continue
+        truth.append(true)
+        reads.append(str(read))
+    return truth, reads

@@ -6,7 +6,7 @@ over a crop set first. Plots live in :mod:`alpr.recognizer.plots`.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,8 +14,8 @@ import numpy as np
 
 from alpr.datasets import LabelledCrop
 from alpr.metrics import accuracy_at_thresholds, char_accuracy, char_confusions, exact_match
-from alpr.vocabulary.plate_text import fold_o_to_zero
 from alpr.recognizer.recognizer import PlateRead, Recognizer
+from alpr.vocabulary.plate_text import fold_o_to_zero
 
 
 @dataclass
@@ -111,8 +111,7 @@ def evaluate_reads(items: list[LabelledCrop], reads: list[PlateRead]) -> EvalRep
             "state_accuracy": (sum(it.state == r.state for it, r in labelled) / len(labelled)
                                if labelled else None),
         })
-    conf_counts: Counter[tuple[str, str]] = char_confusions(
-        [fold_o_to_zero(t) for t in truth], [fold_o_to_zero(p) for p in pred])
+    conf_counts = char_confusions(truth, pred)  # O/0 swaps are not confusions
     rows_out = [{"image": str(it.image), "truth": it.plate, "read": r.text,
                  "confidence": r.confidence, "state": it.state, "read_state": r.state,
                  "state_confidence": r.state_confidence, "correct": ok}

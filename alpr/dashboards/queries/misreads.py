@@ -4,7 +4,6 @@ hot-list entry)."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pandas as pd
@@ -19,7 +18,8 @@ from alpr.dashboards.queries.common import (
     to_frame,
     utc_day,
 )
-from alpr.health.misreads import HIT_ERRORS, OCR_ERRORS
+from alpr.health.misreads import HIT_ERRORS, OCR_ERRORS, compared_plates
+from alpr.metrics import char_confusions
 from alpr.store.schema import (
     Camera,
     Hit,
@@ -65,28 +65,19 @@ def verification_rates(s: Session, f: Filters, by: str) -> pd.DataFrame:
     return df
 
 
-def substitutions(s: Session, f: Filters, outcome: str = "confirmed") -> pd.DataFrame:
-    """Character confusions from verified hits, as (true, read, count).
-
-    Where the officer recorded the plate seen, the read is compared with it position by
-    position (same length; any outcome — a misread hit's read is often the recognizer's own
-    mistake). Otherwise, for a ``confirmed`` hit the listed plate is the true plate, so each
-    substitution (position, read, listed) of the match is a real misreading of ``listed``
-    as ``read``.
-    """
-    stmt = hit_verifications(select(HitVerification.outcome, HitVerification.seen_plate, Read.plate,
-                            Hit.substitutions), f)
-    stmt = stmt.where((HitVerification.outcome == outcome)
-                      | HitVerification.seen_plate.is_not(None))
-    counts: dict[tuple[str, str], int] = {}
-    for _, seen, read, raw in s.execute(stmt).all():
-        if seen:
-            pairs = [(t, r) for t, r in zip(seen, read, strict=True) if t != r] if len(
-                seen) == len(read) else []
-        else:
-            pairs = [(listed, got) for _pos, got, listed in json.loads(raw or "[]")]
-        for t, r in pairs:
-            counts[(t, r)] = counts.get((t, r), 0) + 1
+def confusions(s: Session, f: Filters) -> pd.DataFrame:
+    """Character confusions from verified hits, as (true, read, count): the one rule,
+    :func:`alpr.metrics.char_confusions`, over the plates that
+    :func:`alpr.health.misreads.compared_plates` takes as true — the one the officer noted
+    (any outcome), else the listed plate of a hit whose characters matched."""
+    entry = aliased(HotListEntryRow)
+    stmt = (hit_verifications(select(HitVerification.seen_plate, entry.plate,
+                                     HitVerification.chars_match, Read.plate), f)
+            .join(entry, entry.id == Hit.entry_id)
+            .where(HitVerification.seen_plate.is_not(None)
+                   | HitVerification.chars_match.is_(True)))
+    df = to_frame(s, stmt, ["seen_plate", "listed_plate", "chars_match", "read_plate"])
+    counts = char_confusions(*compared_plates(df))
     return pd.DataFrame([(t, r, n) for (t, r), n in sorted(counts.items())],
                         columns=["true", "read", "count"])
 
