@@ -7,8 +7,8 @@ suite written in code (reviewed like code) plus how a file of that kind is read.
 from __future__ import annotations
 
 from alpr.contracts.model import Contract
-from data_contracts import crops, hotlists, reads, splits, verifications
+from data_contracts import crops, frames, hotlists, reads, splits, verifications
 
 CONTRACTS: dict[str, Contract] = {c.kind: c for c in (
-    reads.CONTRACT, hotlists.CONTRACT, crops.CONTRACT, verifications.CONTRACT,
+    reads.CONTRACT, hotlists.CONTRACT, crops.CONTRACT, frames.CONTRACT, verifications.CONTRACT,
     splits.CONTRACT)}

@@ -13,8 +13,8 @@ from data_contracts.reads import ISO_WITH_ZONE
 
 
 def build(frame: Frame) -> object:
-    from alpr.vocabulary.jurisdictions import codes
     from alpr.store.schema import OUTCOMES
+    from alpr.vocabulary.jurisdictions import codes
 
     others = [o for o in OUTCOMES if o != "confirmed"]
     checks = [rule(gxe.ExpectColumnValuesToBeInSet, "row", f"{c} is true or false",

@@ -197,6 +197,101 @@ def test_crop_contract_applies_corrections_and_refuses_an_empty_manifest(tmp_pat
         validate_file("crops", tmp_path / "bad.csv")
 
 
+# -- labelled frame manifests ----------------------------------------------------------------
+def frames_dir(tmp_path: Path, rows: list[str]) -> Path:
+    """Frames 200x100 (a.png, b.png) and a file that is not an image, with ``rows``."""
+    (tmp_path / "images").mkdir(parents=True, exist_ok=True)
+    for name in ("a.png", "b.png"):
+        Image.new("RGB", (200, 100)).save(tmp_path / "images" / name)
+    (tmp_path / "images" / "notes.png").write_text("not an image")
+    path = tmp_path / "labels.csv"
+    path.write_text("image,x,y,w,h,plate\n" + "".join(r + "\n" for r in rows))
+    return path
+
+
+FRAME_ROWS = [
+    "images/a.png,10,20,60,30,7ABC123",     # 2 good
+    "images/missing.png,10,20,60,30,ABC",   # 3 file not found
+    "images/notes.png,10,20,60,30,ABC",     # 4 not an image
+    "images/a.png,150,20,60,30,ABC",        # 5 box past the right edge (150 + 60 > 200)
+    "images/b.png,10,80,60,30,ABC",         # 6 box past the bottom (80 + 30 > 100)
+    "images/b.png,10,20,60,30,",            # 7 empty text
+    "images/b.png,10,20,sixty,30,ABC",      # 8 w not a number
+    "images/b.png,10.5,20,60,30,ABC",       # 9 x not whole
+    "images/b.png,-1,20,60,30,ABC",         # 10 x negative
+    "images/b.png,10,20,60,0,ABC",          # 11 h zero
+    "images/b.png,10,20,60,30,AB#1",        # 12 plate character
+    f"{Path('/abs')}/a.png,10,20,60,30,ABC",  # 13 absolute path
+    "images/b.png,,20,60,30,ABC",           # 14 x missing
+    "images/b.png,0,0,200,100,XYZ 9",       # 15 good: the whole frame
+]
+
+
+def test_frame_contract_flags_each_rule_by_line_and_field(tmp_path):
+    report = validate_file("frames", frames_dir(tmp_path, FRAME_ROWS))
+    assert lines_of(report, "image file exists") == {3, 13}
+    assert lines_of(report, "readable image") == {4}
+    assert lines_of(report, "inside the image") == {5, 6}
+    assert lines_of(report, "plate is given") == {7}
+    assert lines_of(report, "w is a whole number") == {8}
+    assert lines_of(report, "x is a whole number") == {9, 10}
+    assert lines_of(report, "h is a whole number") == {11}
+    assert lines_of(report, "plate is 1-10") == {12}
+    assert lines_of(report, "relative to the manifest") == {13}
+    assert lines_of(report, "x is given") == {14}
+    assert report.bad_lines == frozenset(range(3, 15)) and not report.refused
+    text = report.summary()
+    assert "box lies inside the image" in text and "line 5: image='images/a.png', x='150'" in text
+    assert "line 8: w='sixty'" in text  # the field as written
+
+
+def test_bad_frame_rows_are_reported_and_the_good_ones_train(tmp_path, capsys):
+    """The detector's frame list goes through the contract: the two good frames remain (in
+    file order), each bad row is named on stderr, nothing is dropped in silence."""
+    from alpr.detector.config import DetDataConfig
+    from alpr.detector.data import frame_items
+
+    labels = frames_dir(tmp_path, FRAME_ROWS)
+    train, val = frame_items(DetDataConfig(real_frames=(str(labels),), val_fraction=0.0))
+    assert val == []
+    assert [(it.image.name, it.box, it.plate) for it in train] == [
+        ("a.png", (10, 20, 60, 30), "7ABC123"), ("b.png", (0, 0, 200, 100), "XYZ9")]
+    assert train[0].image == (tmp_path / "images" / "a.png").resolve()
+    err = capsys.readouterr().err
+    assert f"contract frames on {labels}: 14 row(s): 12 bad row(s) dropped, 2 kept" in err
+    assert "inside the image" in err and "line 5" in err
+
+
+def test_frame_contract_applies_corrections_and_refuses_an_empty_manifest(tmp_path):
+    from alpr.contracts.frames import read_labelled_frames
+    from alpr.contracts.gates import checked_frames
+
+    labels = frames_dir(tmp_path, ["images/a.png,10,20,60,30,AB#1"])
+    fixes = tmp_path / "fixes.csv"
+    fixes.write_text("image,old,new\nimages/a.png,AB#1,AB1\n")
+    assert validate(get_contract("frames"), read_labelled_frames(labels, fixes)).ok
+    assert [it.plate for it in checked_frames(labels, fixes, log=None)[0]] == ["AB1"]
+    empty = frames_dir(tmp_path / "e", [])
+    with pytest.raises(ContractRefused, match="at least one frame"):
+        checked_frames(empty)
+    (tmp_path / "bad.csv").write_text("image,x,y,plate\na.png,1,2,ABC\n")
+    with pytest.raises(ContractFileError, match="missing column.*w, h"):
+        validate_file("frames", tmp_path / "bad.csv")
+
+
+def test_shipped_frame_sets_pass_and_load_as_before(shared_datasets):
+    """On the shared frame sets the contract keeps exactly what the plain loader keeps."""
+    from alpr.contracts.gates import checked_frames
+    from alpr.datasets import load_frames
+
+    fixes = Path(__file__).resolve().parents[1] / "training" / "label_corrections.csv"
+    for name in ("openalpr-us-frames", "openalpr-eu-frames"):
+        labels = shared_datasets / name / "labels.csv"
+        items, report = checked_frames(labels, fixes, log=None)
+        assert report.ok, report.summary()
+        assert items == load_frames(labels, corrections=fixes).items
+
+
 # -- hit verifications -----------------------------------------------------------------------
 def test_verification_contract_flags_each_rule(tmp_path):
     path = tmp_path / "v.csv"

@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from PIL import Image, UnidentifiedImageError
 
 from alpr.contracts.model import ContractFileError, Frame
-from alpr.datasets import CROP_COLUMNS, LabelledCrop, RowError, load_corrections
-from alpr.vocabulary.plate_text import PlateTextError, fold_o_to_zero
+from alpr.datasets import CROP_COLUMNS, FRAME_COLUMNS, LabelledCrop, RowError, load_corrections
+from alpr.vocabulary.plate_text import PlateTextError, fold_o_to_zero, normalize_plate
 
 READ_FIELDS = ("read_at", "camera", "plate", "state", "confidence", "state_confidence",
                "image_sha256", "box_w", "box_h", "char_confidences")
@@ -168,16 +169,102 @@ def crops_frame(raw: pd.DataFrame, root: Path) -> Frame:
                                               "duplicate_of": ("image",)})
 
 
+def _corrected(raw: pd.DataFrame, corrections: Path | None) -> pd.DataFrame:
+    """``raw`` with its label corrections (``image,old,new``) applied, as the loaders do."""
+    fixes = load_corrections(corrections)
+    if not fixes:
+        return raw
+    fixed = [fixes[i][1] if i in fixes and fixes[i][0] == (p or "") else p
+             for i, p in zip(raw["image"], raw["plate"], strict=True)]
+    return raw.assign(plate=fixed)
+
+
 def read_crops(path: Path, corrections: Path | None = None) -> Frame:
     """A crop manifest with its label corrections applied (the labels training will use)."""
     path = Path(path)
     raw = _csv(path, CROP_COLUMNS, "labels")[list(CROP_COLUMNS)]
-    fixes = load_corrections(corrections)
-    if fixes:
-        fixed = [fixes[i][1] if i in fixes and fixes[i][0] == p else p
-                 for i, p in zip(raw["image"], raw["plate"], strict=True)]
-        raw = raw.assign(plate=fixed)
-    return crops_frame(raw, path.parent)
+    return crops_frame(_corrected(raw, corrections), path.parent)
+
+
+# -- labelled frames (one plate box each) ----------------------------------------------------
+BOX_FIELDS = ("x", "y", "w", "h")
+NOT_WHOLE = -0.5  # a box value present but not a whole number: every range rule flags it
+_ROTATED = (5, 6, 7, 8)  # EXIF orientations that swap width and height (the decoder applies them)
+
+
+def _whole(raw: pd.Series) -> pd.Series:
+    """Box values as ints (as the loaders parse them); present but not a whole number:
+    ``NOT_WHOLE``; missing: None."""
+    def parse(v: Any) -> Any:
+        try:
+            return int(str(v).strip())
+        except ValueError:
+            return NOT_WHOLE
+    return _map_unique(raw, parse)
+
+
+def image_size(path: Path) -> tuple[int, int] | None:
+    """(width, height) of an image file from its header, as decoded (EXIF rotation
+    applied); None for a file that is not a readable image."""
+    try:
+        with Image.open(path) as im:
+            width, height = im.size
+            if im.getexif().get(0x0112) in _ROTATED:
+                width, height = height, width
+    except (OSError, UnidentifiedImageError, ValueError, SyntaxError,
+            Image.DecompressionBombError):
+        return None
+    return width, height
+
+
+def _plate_text(v: Any) -> str | None:
+    try:
+        return normalize_plate(str(v))
+    except PlateTextError:
+        return None
+
+
+def frames_frame(raw: pd.DataFrame, root: Path) -> Frame:
+    """An ``image,x,y,w,h,plate`` manifest (paths relative to ``root``) to a frame; besides
+    the checked columns it carries each row's resolved ``image_path`` and ``plate_text``, from
+    which the good rows become training items (:func:`alpr.contracts.gates.checked_frames`)."""
+    data = pd.DataFrame(index=raw.index)
+    data["image"] = raw["image"]
+    data["image_relative"] = _map_unique(raw["image"], lambda v: not Path(str(v)).is_absolute())
+    data["image_found"] = _map_unique(raw["image"], lambda v: (root / str(v)).is_file())
+    sizes = _map_unique(raw["image"], lambda v: image_size(root / str(v))
+                        if (root / str(v)).is_file() else None)
+    data["image_readable"] = pd.Series(
+        [None if found is not True else size is not None
+         for found, size in zip(data["image_found"], sizes, strict=True)],
+        index=raw.index, dtype=object)
+    for col in BOX_FIELDS:
+        data[col] = _whole(raw[col])
+
+    def inside(size: Any, x: Any, y: Any, w: Any, h: Any) -> bool | None:
+        """None where another rule already judges the row (no size, a bad box value)."""
+        if size is None or any(v is None or v == NOT_WHOLE for v in (x, y, w, h)) \
+                or x < 0 or y < 0 or w <= 0 or h <= 0:
+            return None
+        return bool(x + w <= size[0] and y + h <= size[1])
+    data["box_inside"] = pd.Series(
+        [inside(*row) for row in zip(sizes, *(data[c] for c in BOX_FIELDS), strict=True)],
+        index=raw.index, dtype=object)
+    data["plate"] = raw["plate"]
+    data["plate_text"] = _map_unique(raw["plate"], _plate_text)
+    data["plate_valid"] = data["plate_text"].notna().astype(object).where(
+        raw["plate"].notna(), None)
+    data["image_path"] = _map_unique(raw["image"], lambda v: str((root / str(v)).resolve()))
+    return Frame(data=data, raw=raw, sources={
+        "image_relative": ("image",), "image_found": ("image",), "image_readable": ("image",),
+        "box_inside": ("image", *BOX_FIELDS), "plate_valid": ("plate",)})
+
+
+def read_labelled_frames(path: Path, corrections: Path | None = None) -> Frame:
+    """A frame manifest (``image,x,y,w,h,plate``) with its label corrections applied."""
+    path = Path(path)
+    raw = _csv(path, FRAME_COLUMNS, "frame labels")[list(FRAME_COLUMNS)]
+    return frames_frame(_corrected(raw, corrections), path.parent)
 
 
 # -- hot-list files --------------------------------------------------------------------------

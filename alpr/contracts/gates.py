@@ -1,5 +1,5 @@
 """The contracts where data enters: reads before ``alpr ingest`` stores them, hot-list files
-before they load, crop manifests and the train/evaluation split before training or
+before they load, crop and frame manifests and the train/evaluation split before training or
 evaluation. A broken dataset rule raises :class:`ContractRefused`; broken row rules are
 reported (with examples) and the bad lines returned so that only the good rows are used.
 """
@@ -127,6 +127,25 @@ def check_crop_manifests(paths: Iterable[str | Path], corrections: str | Path | 
         frame = read_crops(Path(p), Path(corrections) if corrections else None)
         out.append(_enforce(validate(contract, frame, source=str(p)), log))
     return out
+
+
+def checked_frames(path: str | Path, corrections: str | Path | None = None,
+                   log: Log | None = _stderr) -> tuple[list[LabelledCrop], ContractReport]:
+    """The frames of an ``image,x,y,w,h,plate`` manifest that pass the frames contract, in
+    file order, and its report: each bad row is reported (file, line, field, rule; to
+    ``log``, ``None`` to stay quiet) and left out, the good ones kept; a manifest with no
+    rows is refused (``ContractRefused``)."""
+    from alpr.contracts.frames import BOX_FIELDS, read_labelled_frames
+
+    frame = read_labelled_frames(Path(path), Path(corrections) if corrections else None)
+    report = validate(get_contract("frames"), frame, source=str(path))
+    _enforce(report, log or (lambda _: None))
+    good = frame.data.drop(index=list(report.bad_lines))
+    items = [LabelledCrop(image=Path(image), plate=str(plate), state=None,
+                          box=(int(x), int(y), int(w), int(h)))
+             for image, plate, x, y, w, h in zip(good["image_path"], good["plate_text"],
+                                                 *(good[c] for c in BOX_FIELDS), strict=True)]
+    return items, report
 
 
 def check_split(train: Sequence[LabelledCrop], evaluation: Sequence[LabelledCrop],

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 from torch.utils.data import IterableDataset, get_worker_info
 
-from alpr.datasets import LabelledCrop, load_frames, split
+from alpr.datasets import LabelledCrop, split
 from alpr.detector.config import DetDataConfig, DetModelConfig
 from alpr.detector.geometry import PAD_VALUE, normalise
 from alpr.detector.targets import encode
@@ -108,11 +108,16 @@ class FramePool:
 
 
 def frame_items(data: DetDataConfig) -> tuple[list[LabelledCrop], list[LabelledCrop]]:
-    """(training frames, validation frames) from every configured frame set."""
+    """(training frames, validation frames) from every configured frame set, once each set
+    passes the frames contract: its bad rows are reported on stderr by line, field and rule
+    and left out, the good rows train; an empty set is refused (``ContractRefused``)."""
+    # great-expectations (the contracts extra) only where a run reads its frames
+    from alpr.contracts.gates import checked_frames
+
     train: list[LabelledCrop] = []
     val: list[LabelledCrop] = []
     for path in data.real_frames:
-        tr, va = split(load_frames(path, corrections=data.corrections).items, data.val_fraction)
+        tr, va = split(checked_frames(path, data.corrections)[0], data.val_fraction)
         train += tr
         val += va
     return train, val

@@ -20,12 +20,12 @@ import torch
 from torch.utils.data import IterableDataset, get_worker_info
 
 from alpr.contracts.model import Frame
-from alpr.datasets import LabelledCrop, load_crops, load_frames
-from alpr.vocabulary.plate_text import fold_o_to_zero
+from alpr.datasets import LabelledCrop, load_crops
+from alpr.recognizer.config import DataConfig, ModelConfig
 from alpr.recognizer.labels import LabelSpace
 from alpr.recognizer.preprocess import load_rgb, to_input
 from alpr.splits import Split, split_by_plate
-from alpr.recognizer.config import DataConfig, ModelConfig
+from alpr.vocabulary.plate_text import fold_o_to_zero
 
 FRAME_MARGIN = 0.25  # context kept around a frame's plate box, as a share of the box
 
@@ -65,13 +65,19 @@ def crop_with_margin(img: np.ndarray, box: tuple[int, int, int, int],
     return img[y0:y1, x0:x1].copy(), (x - x0, y - y0, w, h)
 
 
-def split_items(cfg: DataConfig) -> Split:
+def split_items(cfg: DataConfig, report: bool = False) -> Split:
     """The configured real sets split by plate text into train, tune and test
-    (:func:`alpr.splits.split_by_plate`): no plate text on two sides, nothing dropped."""
+    (:func:`alpr.splits.split_by_plate`): no plate text on two sides, nothing dropped. A
+    frame set's rows are those the frames contract keeps (``report``: its findings on
+    stderr; the crop sets' loader skips the rows the crops contract reports)."""
+    from alpr.contracts.gates import checked_frames
+
     crop_sets = [load_crops(p, corrections=cfg.corrections).items for p in cfg.real_crops]
     crop_sets += [load_crops(p, corrections=cfg.corrections, require_state=False).items
                   for p in cfg.text_crops]
-    frame_sets = [load_frames(p, corrections=cfg.corrections).items for p in cfg.real_frames]
+    frame_sets = [(checked_frames(p, cfg.corrections) if report
+                   else checked_frames(p, cfg.corrections, log=None))[0]
+                  for p in cfg.real_frames]
     heldout = (0.3 if cfg.frames_val_fraction is None else cfg.frames_val_fraction) \
         if cfg.frames_val else None
     return split_by_plate(crop_sets, frame_sets, tune=cfg.val_fraction, test=cfg.test_fraction,
@@ -95,13 +101,13 @@ def config_split_frame(path: Path) -> Frame:
 
 
 def load_pools(cfg: DataConfig) -> tuple[RealPool, RealPool]:
-    """(train pool, tune pool) from the configured real sets, once the crop manifests and the
-    split pass their data contracts (``ContractRefused`` otherwise). The test side is never
-    loaded here."""
+    """(train pool, tune pool) from the configured real sets, once the crop manifests, the
+    frame manifests and the split pass their data contracts (``ContractRefused`` otherwise;
+    bad rows are reported and left out). The test side is never loaded here."""
     from alpr.contracts.gates import check_crop_manifests, check_split
 
     check_crop_manifests(cfg.real_crops, cfg.corrections)
-    sides = split_items(cfg)
+    sides = split_items(cfg, report=True)
     tr, va = sides.train, sides.tune
     check_split(tr, [*va, *sides.test])
     train, val = RealPool(), RealPool()
