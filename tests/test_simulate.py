@@ -3,6 +3,7 @@ smoke-sized department that went in through the access-control layer."""
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
 import math
@@ -303,6 +304,56 @@ def test_plates_found_by_the_shipped_detector(tmp_path, monkeypatch) -> None:
     assert 0.70 * len(rows) <= right <= 0.95 * len(rows) and len(rows) >= 0.9 * result.passes
     assert result.reading["exact"] == pytest.approx(right / len(rows), abs=1e-4)
     assert all(w and w > 10 for *_, w in rows)  # the detector's boxes were stored
+
+
+def test_simulator_reads_a_zone_as_alpr_read_does(tmp_path, monkeypatch) -> None:
+    """A read in the department is the pipeline's read of the camera's detection zone: the
+    zones the simulator hands to :func:`best_plates` give, through :func:`find_plates` (what
+    ``alpr read`` runs on a frame), the same first plate, box, text and confidences, with and
+    without re-reading; and the read stored is that plate's, its box moved into the frame."""
+    import alpr.simulate.reading as reading
+    from alpr.detector.detector import default_model_dir
+    from alpr.detector.pipeline import best_plates, find_plates
+    from alpr.simulate.department import Department
+
+    if not (default_model_dir() / "card.json").is_file():
+        pytest.skip("no shipped detector in models/plate-detector")
+    cfg = SimulationConfig(days=1, cameras=2, units=0, seed=3, faults=False, commuters=20,
+                           vehicles_per_camera_day=40, hotlist_random_entries=50, operators=2,
+                           use_detector=True, start=dt.date(2026, 5, 1))
+    dep = Department(cfg, f"sqlite:///{tmp_path / 'a.db'}", tmp_path / "dept", None, False)
+    seen: list[tuple[list[np.ndarray], list]] = []
+
+    def spy(frames, *a, **k):
+        out = best_plates(frames, *a, **k)
+        seen.append((frames, out))
+        return out
+
+    monkeypatch.setattr(reading, "best_plates", spy)
+    dep.run()
+    det, rec = dep.reader.detector, dep.reader.rec
+    frames = [f for fs, _ in seen for f in fs]
+    simulated = [p for _, ps in seen for p in ps]
+    assert len(frames) > 50 and sum(p is None for p in simulated) < len(frames) / 10
+    piped = [ps[0] if ps else None for ps in find_plates(frames, det, rec, reread=False)]
+    assert simulated == piped
+    again = [ps[0] if ps else None for ps in find_plates(frames[:24], det, rec)]
+    assert best_plates(frames[:24], det, rec) == again
+    if det.read_check is not None:  # boxes under the threshold, kept by their read
+        strict = copy.copy(det)
+        strict.threshold = 0.97
+        checked = best_plates(frames[:64], strict, rec, reread=False)
+        assert any(p is not None and p.kept_by_read for p in checked)
+        assert checked == [ps[0] if ps else None
+                           for ps in find_plates(frames[:64], strict, rec, reread=False)]
+    engine = make_engine(dep.url)
+    with engine.connect() as conn:
+        stored = conn.execute(select(Read.plate, Read.confidence, Read.box_w, Read.box_h)
+                              .order_by(Read.camera_id, Read.read_at)).all()
+    engine.dispose()
+    expected = [(p.read.text, p.read.confidence, p.read.box[2], p.read.box[3])
+                for p in simulated if p is not None and p.read.text]
+    assert [(t, pytest.approx(c, abs=1e-6), w, h) for t, c, w, h in stored] == expected
 
 
 def _window(cfg: SimulationConfig) -> tuple[dt.datetime, dt.datetime]:

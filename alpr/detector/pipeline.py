@@ -8,6 +8,10 @@ the detector's box, with the detection's confidence beside it.
 threshold (but at least the check's ``min_score``) is kept only when the recognizer reads it
 as a plate with high confidence (``FramePlate.kept_by_read``); a frame still without a plate
 gets a closer look (the check's ``zoom_size``) where, too, only such boxes count.
+
+``best_plates`` is the first plate ``find_plates`` lists for each frame, found with less
+work: for frames where one plate matters, such as a camera's detection zone (the department
+simulator reads its cameras so, the same read ``alpr read`` gives).
 """
 
 from __future__ import annotations
@@ -129,6 +133,29 @@ def _find_plates(frames: list[np.ndarray], detector: PlateDetector, recognizer: 
                        if rc.accepts(p.read.text, p.read.confidence, p.detection.box,
                                      frames[i].shape)]
     return kept
+
+
+def best_plates(frames: list[np.ndarray], detector: PlateDetector, recognizer: Recognizer,
+                reread: bool = True) -> list[FramePlate | None]:
+    """The best plate of each frame: the first of :func:`find_plates`'s plates for it (the
+    same box, read and flags), or None where it finds none.
+
+    It reads less: a frame with a box at the detector's threshold has that box read alone
+    (the best box at the threshold is the best of all the candidates, and comes first), and
+    only frames without one go through the read check (:func:`find_plates` reads every
+    candidate down to the check's ``min_score`` in every frame, to keep a second plate).
+    With ``reread``, the plate is read again from several views when unsure, as there.
+    """
+    at_threshold = detector.detect_batch(frames)
+    found = read_detections(frames, [ds[:1] for ds in at_threshold], recognizer)
+    rest = [i for i, ds in enumerate(at_threshold) if not ds]
+    if detector.read_check is not None and rest:
+        for i, ps in zip(rest, _find_plates([frames[i] for i in rest], detector, recognizer),
+                         strict=True):
+            found[i] = ps[:1]
+    if reread:
+        found = reread_unsure(frames, found, recognizer)
+    return [ps[0] if ps else None for ps in found]
 
 
 def read_frames(frames: list[np.ndarray], detector: PlateDetector | None = None,

@@ -38,6 +38,10 @@ class SimulationConfig:
     # instead of taking the rendered plate's own box: misses and loose boxes become the
     # detector's real errors. Slower (one detection per pass).
     use_detector: bool = False
+    # Read an unsure plate (confidence under 0.9) again from several views, as `alpr read`
+    # does by default; off, each plate is read once, as `alpr read --no-reread` reads it
+    # (re-reading costs the demo about 7x the recognizer's time for about 2 points).
+    reread: bool = False
     admin_password: str = "demo-admin-pass"
 
     def __post_init__(self) -> None:

@@ -75,7 +75,7 @@ class Department:
         self.images = PlateImages(cfg.seed)
         self.result = SimulationResult(str(self.out), self.url)
         self.reader = CameraReader(self.gov, self.rigs, self.faults, self.images, recognizer,
-                                   detector, self.result, cfg.seed)
+                                   detector, self.result, cfg.seed, cfg.reread)
         self.truth = self.reader.truth  # (camera, naive UTC read time) -> (plate, state)
 
     def setup(self) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from alpr.detector.pipeline import find_plates, plate_crop
+from alpr.detector.pipeline import best_plates, plate_crop
 from alpr.governance.access import Governance
 from alpr.simulate.clock import at_hour, naive
 from alpr.simulate.faults import Fault, camera_state
@@ -74,7 +74,7 @@ class CameraReader:
 
     def __init__(self, gov: Governance, rigs: dict[str, CameraRig], faults: list[Fault],
                  images: PlateImages, recognizer: Any, detector: Any,
-                 result: SimulationResult, seed: int) -> None:
+                 result: SimulationResult, seed: int, reread: bool = False) -> None:
         self.gov = gov
         self.rigs = rigs
         self.faults = faults
@@ -83,6 +83,7 @@ class CameraReader:
         self.detector = zone_detector(detector) if detector is not None else None
         self.result = result
         self.seed = seed
+        self.reread = reread  # unsure reads read again from several views (alpr read's default)
         self.model_version = str(recognizer.artifact.card.get("version", "plate-ocr"))[:100]
         self.truth: dict[tuple[str, dt.datetime], tuple[str, str]] = {}
         # today's detection-zone backgrounds, per (camera, hour): at most cameras x 24
@@ -106,7 +107,8 @@ class CameraReader:
         if self.detector is not None and views:
             kept, views, reads = self._detect(d, day, kept, views)
         else:
-            reads = self.rec.read_crops([v.crop for v in views]) if views else []
+            reads = (self.rec.read_crops([v.crop for v in views], reread=self.reread) if views
+                     else [])
         rows: list[dict[str, Any]] = []
         seen: dict[str, int] = {}
         for p, v, rd in zip(kept, views, reads, strict=True):
@@ -145,11 +147,11 @@ class CameraReader:
     def _detect(self, d: int, day: dt.date, kept: list[Pass], views: list[PlateView]
                 ) -> tuple[list[Pass], list[PlateView], list[Any]]:
         """Put each plate into its camera's detection zone at that hour and let the deployed
-        pipeline find it, in batches of :data:`DETECT_BATCH` zones: the best box at the
-        detector's threshold, else what its read check keeps
-        (:func:`alpr.detector.pipeline.find_plates`, on those zones only: the same plates,
-        without reading every low-scored candidate); its crop (the pipeline's margin) is
-        what the recognizer reads. A pass with no plate found is a miss (not read)."""
+        pipeline find and read it, in batches of :data:`DETECT_BATCH` zones: the zone's best
+        plate as :func:`alpr.detector.pipeline.best_plates` gives it (the first plate
+        ``alpr read`` lists for that zone image at its own scale), its box moved into the
+        frame and its crop (the pipeline's margin) kept. A pass with no plate found is a
+        miss (not read)."""
         assert self.detector is not None
         if d != self._backgrounds_day:  # only today's light: the cache stays small
             self.backgrounds.clear()
@@ -158,32 +160,18 @@ class CameraReader:
         for i in range(0, len(kept), DETECT_BATCH):
             ps, vs = kept[i:i + DETECT_BATCH], views[i:i + DETECT_BATCH]
             zones = [self.zone(d, day, p, v) for p, v in zip(ps, vs, strict=True)]
-            frames = [z for z, _ in zones]
-            boxes = [ds[0].box if ds else None for ds in self.detector.detect_batch(frames)]
-            reads: list[Any] = [None] * len(frames)
-            unsure = [k for k, b in enumerate(boxes) if b is None]
-            if self.detector.read_check is not None and unsure:
-                for k, fps in zip(unsure, find_plates([frames[k] for k in unsure],
-                                                      self.detector, self.rec, reread=False),
-                                  strict=True):
-                    if fps:
-                        boxes[k], reads[k] = fps[0].detection.box, fps[0].read
-            crops = [np.ascontiguousarray(plate_crop(f, b)) if b is not None else None
-                     for f, b in zip(frames, boxes, strict=True)]
-            todo = [k for k, c in enumerate(crops) if c is not None and reads[k] is None]
-            for k, rd in zip(todo, self.rec.read_crops([crops[k] for k in todo]) if todo
-                             else [], strict=True):
-                reads[k] = rd
-            for p, v, (_, (zx, zy)), box, crop, rd in zip(ps, vs, zones, boxes, crops, reads,
-                                                          strict=True):
-                if box is None or crop is None or crop.size == 0:
+            plates = best_plates([z for z, _ in zones], self.detector, self.rec,
+                                 reread=self.reread)
+            for p, v, (zone, (zx, zy)), fp in zip(ps, vs, zones, plates, strict=True):
+                if fp is None:
                     self.result.no_reads += 1
                     self.result.detector_misses += 1
                     continue
-                x, y, w, h = box
+                x, y, w, h = fp.detection.box
+                crop = np.ascontiguousarray(plate_crop(zone, (x, y, w, h)))
                 out_p.append(p)
                 out_v.append(PlateView(crop, (x + zx, y + zy, w, h), v.angle_deg))
-                out_r.append(rd)
+                out_r.append(fp.read)
         return out_p, out_v, out_r
 
     def zone(self, d: int, day: dt.date, p: Pass, v: PlateView
