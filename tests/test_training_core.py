@@ -8,18 +8,60 @@ from pathlib import Path
 import pytest
 
 from alpr.detector.config import DetectorTrainConfig, is_detector_config, load_detector_config
-from alpr.train.base import RunConfig
 from alpr.recognizer.config import TrainConfig, load_config
+from alpr.train.base import RunConfig
 
 CONFIGS = sorted((Path(__file__).resolve().parents[1] / "training" / "configs").glob("*.yaml"))
 
 
+@pytest.fixture
+def loaded(monkeypatch) -> list:
+    """What ``alpr train`` hands the training core, with the core replaced by a recorder
+    (nothing trains): the configs the CLI's loader made."""
+    import alpr.detector.loop
+    import alpr.recognizer.loop
+
+    got: list = []
+
+    def record(task, **kw):
+        got.append(task.cfg)
+
+    monkeypatch.setattr(alpr.recognizer.loop, "fit", record)
+    monkeypatch.setattr(alpr.detector.loop, "fit", record)
+    return got
+
+
+def test_there_are_shipped_configs_of_both_tasks() -> None:
+    names = {p.name for p in CONFIGS}
+    assert {"smoke.yaml", "full.yaml", "detector-smoke.yaml", "detector-full.yaml"} <= names
+
+
 @pytest.mark.parametrize("path", CONFIGS, ids=[p.name for p in CONFIGS])
-def test_every_shipped_config_loads(path: Path) -> None:
-    cfg = load_detector_config(path) if is_detector_config(path) else load_config(path)
-    assert isinstance(cfg, RunConfig)
-    assert isinstance(cfg, DetectorTrainConfig if is_detector_config(path) else TrainConfig)
+def test_every_shipped_config_loads_through_alpr_train(path: Path, loaded, capsys) -> None:
+    """Each ``training/configs/*.yaml`` as ``alpr train --config`` reads it: the loader the
+    command uses, its task chosen by the file's ``task:``."""
+    from alpr.cli import main
+
+    code = main(["train", "--config", str(path), "--no-progress"])
+    assert code == 0, f"{path.name} does not load: {capsys.readouterr().err.strip()}"
+    assert len(loaded) == 1, path.name
+    cfg = loaded[0]
+    want = DetectorTrainConfig if is_detector_config(path) else TrainConfig
+    assert isinstance(cfg, RunConfig) and isinstance(cfg, want), path.name
     assert cfg.total_steps > 0 and cfg.stages
+    assert cfg == (load_detector_config(path) if want is DetectorTrainConfig
+                   else load_config(path))
+
+
+def test_a_config_that_does_not_load_is_named(tmp_path, loaded, capsys) -> None:
+    from alpr.cli import main
+
+    bad = tmp_path / "typo.yaml"
+    bad.write_text("name: x\nstages: [{name: a, steps: 10}]\nnum_workrs: 2\n")
+    assert main(["train", "--config", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert str(bad) in err and "num_workrs" in err
+    assert loaded == []
 
 
 def test_dotted_overrides_reach_nested_keys_and_bad_ones_are_named() -> None:
@@ -83,8 +125,8 @@ def test_the_core_runs_any_task(tmp_path) -> None:
             return err, {"mse": float(err.detach())}
 
         def validate(self, net):
-            x = torch.eye(4)
-            err = float(((net(x).squeeze(1) - 1.0) ** 2).mean())
+            with torch.no_grad():
+                err = float(((net(torch.eye(4)).squeeze(1) - 1.0) ** 2).mean())
             self.validated.append(err)
             return -err, {"mse": err}, f"mse {err:.3f}"
 
