@@ -1,7 +1,8 @@
 """An 8-bit copy of the recognizer's ONNX network, for reading at volume on a CPU.
 
 Static quantisation (ONNX Runtime's QDQ format): weights int8 per output channel, activations
-uint8 with ranges measured on calibration crops. The convolutions and the heads run in int8
+uint8 with ranges measured on calibration crops. Every operator ONNX Runtime can run in 8 bits
+is quantised (the convolutions, pooling, the heads), so tensors stay 8-bit between them
 (VNNI/AMX on recent x86 CPUs); the GRU stays in float. It is written beside ``model.onnx`` as
 ``model.int8.onnx`` and used only when asked for (``Recognizer.load(..., precision="int8")``,
 ``alpr read --int8``): the float network stays the default, and the model card records how
@@ -70,6 +71,5 @@ def quantize_onnx(src: Path, dst: Path, images: Sequence[np.ndarray], height: in
         quant_pre_process(str(src), str(pre))
         quantize_static(str(pre), str(dst), Reader(images, height, width),
                         quant_format=QuantFormat.QDQ, per_channel=True,
-                        activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
-                        op_types_to_quantize=["Conv", "MatMul", "Gemm"])
+                        activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8)
     return dst
