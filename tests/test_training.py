@@ -31,11 +31,15 @@ def smoke(tmp_path: Path, crops: Path, **over):
 
 
 def test_smoke_training_writes_a_loadable_model_with_its_card(tmp_path, crops):
-    folder = train(smoke(tmp_path, crops), progress=False, command="pytest smoke")
+    cfg = smoke(tmp_path, crops)
+    folder = train(cfg, progress=False, command="pytest smoke")
     assert folder is not None
     card = json.loads((folder / "card.json").read_text())
-    assert card["command"] == "pytest smoke"
+    assert card["kind"] == "plate-ocr" and card["command"] == "pytest smoke"
     assert card["config"]["name"] == "smoke"
+    assert card["steps_done"] == cfg.total_steps
+    readme = (folder / "README.md").read_text()
+    assert "- command: `pytest smoke`" in readme and f", {cfg.total_steps:,} steps" in readme
     assert card["alphabet"].startswith("ABC") and "CA" in card["states"]
     sides = card["split"]
     assert sides["train"]["crops"] + sides["tune"]["crops"] + sides["test"]["crops"] == 24

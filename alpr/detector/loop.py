@@ -8,8 +8,6 @@ Same skeleton as the recognizer's :mod:`alpr.recognizer.loop` and, like it, runs
 
 from __future__ import annotations
 
-import shlex
-import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -37,10 +35,10 @@ from alpr.detector.evaluation import (
     evaluate_frames,
     per_set_reports,
 )
-from alpr.detector.model import DetectorSpec, PlateDetNet, count_parameters
+from alpr.detector.model import DetectorSpec, PlateDetNet
 from alpr.detector.targets import detection_loss
 from alpr.recognizer.preprocess import load_rgb
-from alpr.train.core import fit
+from alpr.train.core import fit, run_card
 
 THRESHOLDS = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
 
@@ -142,7 +140,7 @@ def threshold_table(net: PlateDetNet, items: list[LabelledCrop], frames: list[np
 def finish(cfg: DetectorTrainConfig, net: PlateDetNet, pool: FramePool,
            val_items: list[LabelledCrop], val_frames: list[np.ndarray], mlflow: Any,
            command: str | None, stopped_early: bool, seconds: float,
-           steps_done: int | None = None) -> Path:
+           steps_done: int = 0) -> Path:
     """Evaluate, write the model folder and (if tracking) log + register + gate."""
     net = net.cpu().eval()
     recognizer = None
@@ -194,17 +192,11 @@ def finish(cfg: DetectorTrainConfig, net: PlateDetNet, pool: FramePool,
             checked["metrics_val_detector_only"] = evaluate_frames(
                 alone, val_items, recognizer, frames=val_frames).metrics()
     card: dict[str, Any] = {
-        "name": cfg.name,
-        "parameters": count_parameters(net),
+        **run_card(cfg, net, command, stopped_early, seconds, steps_done),
         "score_threshold": threshold,
         "fallback_input_size": cfg.model.fallback_size,
         "threshold_method": method or "score_threshold of the config",
         **checked,
-        "command": command or " ".join(shlex.quote(a) for a in sys.argv),
-        "config": cfg.model_dump(mode="json"),
-        "training_seconds": round(seconds, 1),
-        "stopped_early_on_time_budget": stopped_early,
-        "steps_done": steps_done,
         "data": {
             "train_real_frames": len(pool),
             "val_real_frames": len(val_items),

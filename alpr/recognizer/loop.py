@@ -7,8 +7,6 @@ own data; rank 0 evaluates, checkpoints, tracks and saves.
 
 from __future__ import annotations
 
-import shlex
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +21,9 @@ from alpr.recognizer.config import StageConfig, TrainConfig
 from alpr.recognizer.data import MixedStream, RealPool, collate, load_pools, split_items
 from alpr.recognizer.evaluation import evaluate
 from alpr.recognizer.labels import LabelSpace
-from alpr.recognizer.model import ModelSpec, PlateNet, count_parameters
+from alpr.recognizer.model import ModelSpec, PlateNet
 from alpr.recognizer.recognizer import Recognizer
-from alpr.train.core import NonFiniteLossError, fit, resolve_init
+from alpr.train.core import NonFiniteLossError, fit, resolve_init, run_card
 
 __all__ = ["NonFiniteLossError", "RecognizerTask", "resolve_init", "train"]
 
@@ -168,7 +166,7 @@ class RecognizerTask:
                stopped_early: bool, seconds: float, steps: int) -> Path:
         assert isinstance(net, PlateNet)
         return finish(self.cfg, net, self.labels, self.train_pool, self.val_pool, mlflow,
-                      command, stopped_early, seconds)
+                      command, stopped_early, seconds, steps)
 
 
 def train(cfg: TrainConfig, resume: Path | None = None, progress: bool = True,
@@ -180,20 +178,15 @@ def train(cfg: TrainConfig, resume: Path | None = None, progress: bool = True,
 
 def finish(cfg: TrainConfig, net: PlateNet, labels: LabelSpace, train_pool: RealPool,
            val_pool: RealPool, mlflow: Any, command: str | None, stopped_early: bool,
-           seconds: float) -> Path:
+           seconds: float, steps: int = 0) -> Path:
     """Calibrate, evaluate, write the model folder and (if tracking) log + register + gate."""
     net = net.cpu().eval()
     cal = fit_calibration(snapshot(net, labels), val_pool, labels)
     rec = snapshot(net, labels, {"calibration": cal})
     report = evaluate(rec, val_pool.items, val_images(val_pool)) if val_pool.items else None
     card = {
-        "name": cfg.name,
-        "parameters": count_parameters(net),
-        "command": command or " ".join(shlex.quote(a) for a in sys.argv),
-        "config": cfg.model_dump(mode="json"),
+        **run_card(cfg, net, command, stopped_early, seconds, steps),
         "calibration": cal,
-        "training_seconds": round(seconds, 1),
-        "stopped_early_on_time_budget": stopped_early,
         "data": {
             "train_real_crops": len(train_pool),
             "val_real_crops": len(val_pool),

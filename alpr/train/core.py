@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import shlex
 import sys
 import time
 from collections.abc import Callable
@@ -145,6 +146,17 @@ def save_checkpoint(path: Path, net: torch.nn.Module, opt: torch.optim.Optimizer
 
 def count_parameters(net: torch.nn.Module) -> int:
     return sum(p.numel() for p in net.parameters())
+
+
+def run_card(cfg: RunConfig, net: torch.nn.Module, command: str | None, stopped_early: bool,
+             seconds: float, steps: int) -> dict[str, Any]:
+    """The model card's fields every run writes, whatever it trained: the run's name, the
+    network's size, the command (this process's own when none is given), the whole config,
+    the training time, whether the budget stopped it and the steps it took."""
+    return {"name": cfg.name, "parameters": count_parameters(net),
+            "command": command or " ".join(shlex.quote(a) for a in sys.argv),
+            "config": cfg.model_dump(mode="json"), "training_seconds": round(seconds, 1),
+            "stopped_early_on_time_budget": stopped_early, "steps_done": steps}
 
 
 def fit(task: Task, resume: Path | None = None, progress: bool = True,
