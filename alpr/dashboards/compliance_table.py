@@ -1,7 +1,8 @@
-"""The Compliance page's table: one row per metric of
-:func:`alpr.governance.compliance.summary` (same keys, clauses, targets and judgement), with
-its value for the period computed from exactly the records its drill-down shows — so a figure
-and the rows behind it can never disagree, and the unit and user filters apply to both.
+"""The Compliance page's table: one row per metric of the catalog
+(:mod:`alpr.governance.compliance_metrics`, the keys, clauses, labels and targets
+:func:`alpr.governance.compliance.summary` uses, with the same judgement), its value for the
+period computed from exactly the records its drill-down shows — so a figure and the rows
+behind it can never disagree, and the unit and user filters apply to both.
 
 A metric over no records is "no data" (value NaN), never 0 % or 100 %; the summary line counts
 targets met over the metrics with data ("7 of 9 targets met; 2 without data").
@@ -9,95 +10,42 @@ targets met over the metrics with data ("7 of 9 targets met; 2 without data").
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pandas as pd
 
-from alpr.governance.compliance import SHARES, STATUSES, TARGETS, judge, no_data
+from alpr.governance.compliance import STATUSES, judge, no_data
+from alpr.governance.compliance_metrics import Metric, catalog, metric
 from alpr.labels import NO_DATA, human
 
 
-@dataclass(frozen=True)
-class ClauseMetric:
-    """A metric over its drill-down records.
-
-    ``kind``: ``share`` = share of records with ``ok``; ``count`` = records that are
-    violations (not ``ok``); ``rate`` = share of records whose ``error`` is one of
-    ``rate_of``; ``mean`` = mean of ``column``; ``hours`` = ``active_hours`` over
-    ``judged_hours`` of the shifts not exempt. No records: no data (NaN).
-    """
-
-    key: str
-    clause: str
-    metric: str
-    kind: str
-    rate_of: tuple[str, ...] = ()
-    column: str = ""
-
-
-CLAUSES: tuple[ClauseMetric, ...] = (
-    ClauseMetric("certified_users", "I.A, I.B",
-                 "users with current training and certification (at period end)", "share"),
-    ClauseMetric("cameras_attention", "II.B", "cameras to remove from service (failing "
-                 "diagnostics), overdue for a check, or in service despite a failed one (at "
-                 "period end)", "count"),
-    ClauseMetric("past_retention", "II.A.1",
-                 "reads past retention and not under a hold (at period end)", "count"),
-    ClauseMetric("acted_documented", "II.A.2",
-                 "hits acted on with an evidence package exported", "share"),
-    ClauseMetric("approved_shares", "II.A.4, V.B",
-                 "data shares logged with purpose under an approved request", "share"),
-    ClauseMetric("patrol_time", "III.A", "mobile patrol time with ALPR on and reading "
-                 "(exempt shifts aside)", "hours"),
-    ClauseMetric("searches_with_case", "III.E, IV.E",
-                 "historical searches with purpose and case number", "share"),
-    ClauseMetric("current_hotlist", "III.C", "shifts started with a current hot list",
-                 "share"),
-    ClauseMetric("hotlist_age", "III.C", "mean hot-list age at shift start (hours)", "mean",
-                 column="hotlist_age_hours"),
-    ClauseMetric("verified_before_action", "III.D, IV.B", "hits acted on with characters, "
-                 "state and confirmation verified first", "share"),
-    ClauseMetric("unverified_hits", "III.D", "hits not yet verified", "count"),
-    ClauseMetric("misread_rate", "III.D.1",
-                 "verified hits the recognizer misread (characters or state)", "rate",
-                 ("ocr_characters", "ocr_state")),
-    ClauseMetric("wrong_entry_rate", "III.D.1",
-                 "verified hits on a wrong hot-list entry (the read was right)", "rate",
-                 ("wrong_entry", "near_match")),
-    ClauseMetric("manual_past_expiry", "IV.D.2",
-                 "manual entries past expiry and not removed (at period end)", "count"),
-)
-BY_KEY = {c.key: c for c in CLAUSES}
-
-
-def value(metric: ClauseMetric, records: pd.DataFrame, count: int | None = None,
+def value(m: Metric, records: pd.DataFrame, count: int | None = None,
           universe: int | None = None) -> float:
-    """The metric's value over its records: NaN (no data) when there are none.
+    """The metric's value over its records, as its ``kind`` in the catalog says: NaN (no
+    data) when there are none.
 
     ``count`` overrides the records for a count-only metric (reads past retention, None: no
     data); ``universe`` is how many things a count was taken over (cameras), 0: no data.
 
-    >>> value(BY_KEY["searches_with_case"], pd.DataFrame({"ok": [True, True, False, True]}))
+    >>> value(metric("searches_with_case"), pd.DataFrame({"ok": [True, True, False, True]}))
     0.75
-    >>> value(BY_KEY["searches_with_case"], pd.DataFrame({"ok": []}))
+    >>> value(metric("searches_with_case"), pd.DataFrame({"ok": []}))
     nan
-    >>> value(BY_KEY["patrol_time"], pd.DataFrame({"active_hours": [7.0, 8.0, 0.0],
+    >>> value(metric("patrol_time"), pd.DataFrame({"active_hours": [7.0, 8.0, 0.0],
     ...     "judged_hours": [8.0, 8.0, 0.0], "status": ["short", "compliant", "exempt"]}))
     0.9375
     """
     nan = float("nan")
     if universe is not None and not universe:
         return nan
-    if count is not None or metric.key == "past_retention":
+    if count is not None or m.key == "past_retention":
         return nan if count is None else float(count)
     n = len(records)
-    if metric.kind == "share":
+    if m.kind == "share":
         return float(records["ok"].astype(bool).sum()) / n if n else nan
-    if metric.kind == "rate":
-        return float(records["error"].isin(metric.rate_of).sum()) / n if n else nan
-    if metric.kind == "mean":
-        return float(records[metric.column].mean()) if n else nan
-    if metric.kind == "hours":
+    if m.kind == "rate":
+        return float(records["error"].isin(m.rate_of).sum()) / n if n else nan
+    if m.kind == "mean":
+        return float(records[m.column].mean()) if n else nan
+    if m.kind == "hours":
         judged = records[records["status"] != "exempt"] if n else records
         hours = float(judged["judged_hours"].sum()) if len(judged) else 0.0
         return float(judged["active_hours"].sum()) / hours if hours > 0 else nan
@@ -113,22 +61,15 @@ def shown_value(key: str, v: float) -> str:
     """
     if no_data(v):
         return NO_DATA
-    if key in SHARES:
+    unit = metric(key).unit
+    if unit == "share":
         return f"{v:.1%}"
-    return f"{v:.1f}" if BY_KEY[key].kind == "mean" else f"{int(v):,}"
-
-
-def shown_target(key: str) -> str:
-    target, kind = TARGETS[key]
-    if target is None or kind == "info":
-        return "monitor"
-    sign = "≥" if kind == "min" else "≤"
-    return f"{sign} {target:.0%}" if key in SHARES else f"{sign} {target:g}"
+    return f"{v:.1f}" if unit == "hours" else f"{int(v):,}"
 
 
 def status(key: str, v: float) -> tuple[str, str]:
-    """(target as shown, status) from the governance layer's targets and judgement."""
-    return shown_target(key), judge(key, v)
+    """(target as shown, status) from the catalog's target and the governance judgement."""
+    return metric(key).shown_target(), judge(key, v)
 
 
 def table(records: dict[str, pd.DataFrame], counts: dict[str, int | None],
@@ -136,17 +77,15 @@ def table(records: dict[str, pd.DataFrame], counts: dict[str, int | None],
     """One row per metric: clause, metric, value, target, status and the records behind it;
     ``raw_value`` (NaN: no data) and ``unit`` for exports."""
     rows = []
-    for m in CLAUSES:
+    for m in catalog():
         recs = records.get(m.key, pd.DataFrame())
         v = value(m, recs, counts.get(m.key), (universe or {}).get(m.key))
         target, state = status(m.key, v)
         got = counts.get(m.key)
-        rows.append({"clause": m.clause, "metric": m.metric, "value": shown_value(m.key, v),
+        rows.append({"clause": m.clause, "metric": m.page_label, "value": shown_value(m.key, v),
                      "target": target, "status": state,
                      "records": int(got) if got is not None else len(recs),
-                     "key": m.key, "raw_value": v,
-                     "unit": "share" if m.key in SHARES else "hours" if m.kind == "mean"
-                     else "count"})
+                     "key": m.key, "raw_value": v, "unit": m.unit})
     return pd.DataFrame(rows)
 
 
@@ -169,9 +108,8 @@ def summary_line(t: pd.DataFrame) -> str:
 def export_frame(t: pd.DataFrame) -> pd.DataFrame:
     """The table as exported: numbers as numbers (0.889, not "88.9%"), no data as an empty
     cell, the target as a number with its direction, the unit of each value."""
-    target = [TARGETS[k][0] for k in t["key"]]
-    direction = [{"min": "at least", "max": "at most"}.get(TARGETS[k][1], "")
-                 for k in t["key"]]
+    target = [metric(k).target for k in t["key"]]
+    direction = [metric(k).direction for k in t["key"]]
     return pd.DataFrame({"clause": t["clause"], "metric": t["metric"], "key": t["key"],
                          "value": t["raw_value"].astype(float), "unit": t["unit"],
                          "target": pd.array(target, dtype="Float64"),

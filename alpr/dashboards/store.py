@@ -27,7 +27,7 @@ from alpr.dashboards.filters import Filters, parse
 from alpr.dashboards.health_source import HealthSource, StoreHealth
 from alpr.dashboards.queries import common, equipment, misreads
 from alpr.dashboards.queries import compliance as drilldowns
-from alpr.governance import compliance
+from alpr.governance import compliance, compliance_metrics
 from alpr.governance.access import Actor, Governance
 from alpr.store.schema import Camera
 
@@ -198,9 +198,9 @@ class DashboardStore(param.Parameterized):
     def drilldown(self, key: str) -> pd.DataFrame:
         """The records behind one metric's figure (who, when), filtered like the page; time
         windows as :func:`alpr.governance.compliance.summary` takes them."""
-        if key not in compliance_table.BY_KEY:
+        if key not in compliance_metrics.metric_keys():
             raise ValueError(f"metric {key!r}: must be one of "
-                             f"{', '.join(compliance_table.BY_KEY)}")
+                             f"{', '.join(compliance_metrics.metric_keys())}")
         f = self.filters
         if key == "certified_users":
             df = compliance.certified_users(self.gov, self.actor, compliance.last_day(f.t1))
@@ -238,8 +238,8 @@ class DashboardStore(param.Parameterized):
         """One row per metric: clause, value for the period (NaN: no data), target, status,
         records."""
         f = self.filters
-        records = {m.key: self.drilldown(m.key) for m in compliance_table.CLAUSES
-                   if m.key != "past_retention"}
+        records = {key: self.drilldown(key) for key in compliance_metrics.metric_keys()
+                   if key != "past_retention"}
         existing = self._fetch("cameras_existing",
                                lambda s, f: compliance.cameras_existing(s, f.t1))
         cameras = sum(1 for name, unit in self.units.items() if name in existing

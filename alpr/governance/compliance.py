@@ -1,4 +1,5 @@
-"""Compliance metrics as DataFrames, computed in SQL, each citing its policy clause.
+"""Compliance metrics as DataFrames, computed in SQL, each citing its policy clause (labels,
+clauses and targets from the catalog, :mod:`alpr.governance.compliance_metrics`).
 
 For the administrators' dashboards and the annual re-evaluation report. Every call goes
 through the access-control layer (``compliance.view``: administrators and auditors).
@@ -27,6 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import aliased
 
 from alpr.governance.access import Actor, Governance
+from alpr.governance.compliance_metrics import metric, metric_keys
 from alpr.governance.equipment import MAX_SESSION
 from alpr.governance.records import RetentionPolicy, _held
 from alpr.health.misreads import OCR_ERRORS, hit_error_sql
@@ -224,7 +226,7 @@ def patrol_time(gov: Governance, actor: Actor, since: dt.datetime, until: dt.dat
         reports = s.execute(reports_q).all()
     on_spans: dict[str, list[list[tuple[float, float]]]] = _unit_spans(sessions, until)
     read_spans = _unit_spans([r for r in sessions if r[4]], until)
-    target = float(TARGETS["patrol_time"][0] or 0.95)
+    target = float(metric("patrol_time").target or 0.95)
     rows = []
     for sid, unit, user, start, end in shifts:
         lo, hi = _ts(start), _ts(end) if end is not None else until.timestamp()
@@ -398,47 +400,32 @@ def summary(gov: Governance, actor: Actor, as_of: dt.datetime,
     wrong_list = errors.get("wrong_entry", 0) + errors.get("near_match", 0)
     judged = patrol[patrol["status"] != "exempt"]
     active_h, patrol_h = float(judged["active_hours"].sum()), float(judged["judged_hours"].sum())
-    rows = [
-        ("certified_users", "users with current training and certification",
-         share(int(users["compliant"].sum()), len(users)), int(users["compliant"].sum()),
-         len(users), "I.A, I.B"),
-        ("searches_with_case", "historical searches with purpose and case number",
-         share(with_case, searches), with_case, searches, "III.E, IV.E"),
-        ("cameras_attention", "cameras to remove from service (failing diagnostics), overdue "
-         "for a check, or in service despite a failed one",
-         count(len(cams), n_cams), len(cams), n_cams, "II.B"),
-        ("past_retention", "reads past retention and not under a hold",
-         count(past, retention_data), past, None, "II.A.1"),
-        ("acted_documented", "hits acted on with an evidence package exported",
-         share(documented, len(acted_hits)), documented, len(acted_hits), "II.A.2"),
-        ("current_hotlist", "shifts started with a current hot list",
-         share(int(current_shifts or 0), shifts), int(current_shifts or 0), shifts, "III.C"),
-        ("hotlist_age", "mean hot-list age at shift start (hours)",
-         float(mean_age) / 3600 if shifts and mean_age is not None else nan, None, shifts,
-         "III.C"),
-        ("verified_before_action",
-         "hits acted on with characters, state and confirmation verified first",
-         share(acted_verified, acted), acted_verified, acted, "III.D, IV.B"),
-        ("misread_rate", "verified hits the recognizer misread (characters or state)",
-         share(ocr, verified), ocr, verified, "III.D.1"),
-        ("wrong_entry_rate",
-         "verified hits on a wrong hot-list entry (the read was right)",
-         share(wrong_list, verified), wrong_list, verified, "III.D.1"),
-        ("unverified_hits", "hits not yet verified", count(unverified, hits), unverified, hits,
-         "III.D"),
-        ("manual_past_expiry", "manual entries past expiry and not removed",
-         count(overdue_manual, manual or 0), overdue_manual, manual or 0, "IV.D.2"),
-        ("patrol_time", "mobile patrol time with ALPR on and reading (exempt shifts aside)",
-         active_h / patrol_h if patrol_h > 0 else nan, round(active_h, 2), round(patrol_h, 2),
-         "III.A"),
-        ("approved_shares", "data shares logged with purpose under an approved request",
-         share(int(approved_shares or 0), shares), int(approved_shares or 0), shares,
-         "II.A.4, V.B"),
-    ]
+    figures = {  # key: (value, numerator, denominator)
+        "certified_users": (share(int(users["compliant"].sum()), len(users)),
+                            int(users["compliant"].sum()), len(users)),
+        "searches_with_case": (share(with_case, searches), with_case, searches),
+        "cameras_attention": (count(len(cams), n_cams), len(cams), n_cams),
+        "past_retention": (count(past, retention_data), past, None),
+        "acted_documented": (share(documented, len(acted_hits)), documented, len(acted_hits)),
+        "current_hotlist": (share(int(current_shifts or 0), shifts), int(current_shifts or 0),
+                            shifts),
+        "hotlist_age": (float(mean_age) / 3600 if shifts and mean_age is not None else nan,
+                        None, shifts),
+        "verified_before_action": (share(acted_verified, acted), acted_verified, acted),
+        "misread_rate": (share(ocr, verified), ocr, verified),
+        "wrong_entry_rate": (share(wrong_list, verified), wrong_list, verified),
+        "unverified_hits": (count(unverified, hits), unverified, hits),
+        "manual_past_expiry": (count(overdue_manual, manual or 0), overdue_manual, manual or 0),
+        "patrol_time": (active_h / patrol_h if patrol_h > 0 else nan, round(active_h, 2),
+                        round(patrol_h, 2)),
+        "approved_shares": (share(int(approved_shares or 0), shares),
+                            int(approved_shares or 0), shares),
+    }
+    rows = [(k, metric(k).label, *got, metric(k).clause) for k, got in figures.items()]
     df = pd.DataFrame(rows, columns=["key", "metric", "value", "numerator", "denominator",
                                      "clause"])
     df["value"] = df["value"].astype(float)
-    df["target"] = df["key"].map(lambda k: TARGETS[k][0])
+    df["target"] = df["key"].map(lambda k: metric(k).target)
     df["status"] = [judge(k, v) for k, v in zip(df["key"], df["value"], strict=True)]
     df["meets_target"] = [_meets(k, v) for k, v in zip(df["key"], df["value"], strict=True)]
     return df
@@ -497,21 +484,6 @@ def manual_listed(as_of: dt.datetime) -> Any:
                 or_(HotListEntryRow.removed_at.is_(None), HotListEntryRow.removed_at > as_of))
 
 
-# What the policy asks of each metric: (target, "min" | "max" | "info").
-TARGETS: dict[str, tuple[float | None, str]] = {
-    "certified_users": (1.0, "min"), "searches_with_case": (1.0, "min"),
-    "cameras_attention": (0.0, "max"), "past_retention": (0.0, "max"),
-    "acted_documented": (1.0, "min"),
-    "current_hotlist": (1.0, "min"), "hotlist_age": (24.0, "max"),
-    "verified_before_action": (1.0, "min"), "misread_rate": (None, "info"),
-    "wrong_entry_rate": (None, "info"), "unverified_hits": (0.0, "max"),
-    "manual_past_expiry": (0.0, "max"), "patrol_time": (0.95, "min"),
-    "approved_shares": (1.0, "min"),
-}
-# The metrics whose value is a share (shown as a percentage); the rest are counts or hours.
-SHARES = frozenset({"certified_users", "searches_with_case", "acted_documented",
-                    "current_hotlist", "verified_before_action", "misread_rate",
-                    "wrong_entry_rate", "patrol_time", "approved_shares"})
 STATUSES = ("NOT MET", "no data", "met", "monitor")  # the order a page lists them in
 
 
@@ -542,11 +514,11 @@ def _meets(key: str, value: float | None) -> bool | None:
     >>> _meets("patrol_time", 0.97), _meets("unverified_hits", 2.0), _meets("misread_rate", 0.1)
     (True, False, None)
     """
-    target, kind = TARGETS[key]
-    if target is None or kind == "info" or no_data(value):
+    m = metric(key)
+    if not m.judged or no_data(value):
         return None
-    assert value is not None
-    return value >= target - 1e-12 if kind == "min" else value <= target + 1e-12
+    assert value is not None and m.target is not None
+    return value >= m.target - 1e-12 if m.target_is == "min" else value <= m.target + 1e-12
 
 
 def exceptions(gov: Governance, actor: Actor, key: str, since: dt.datetime,
@@ -558,8 +530,8 @@ def exceptions(gov: Governance, actor: Actor, key: str, since: dt.datetime,
     first. For example ``exceptions(gov, admin, "searches_with_case", ...)`` lists the
     searches made without a case number, with the user, time and stated purpose.
     """
-    if key not in TARGETS:
-        raise ValueError(f"key {key!r}: not a metric; one of {', '.join(TARGETS)}")
+    if key not in metric_keys():
+        raise ValueError(f"key {key!r}: not a metric; one of {', '.join(metric_keys())}")
     if key == "certified_users":
         df = certified_users(gov, actor, last_day(until))
         return df[~df["compliant"]].head(limit).reset_index(drop=True)
@@ -665,7 +637,7 @@ def _exception_query(key: str, since: dt.datetime, until: dt.datetime,
                             literal_column("7"))
         return (select(month, func.count(Read.id)).where(Read.read_at < cutoff, ~_held())
                 .group_by(month).order_by(month), ["month", "reads"])
-    raise ValueError(f"key {key!r}: no drill-down")  # pragma: no cover - TARGETS is checked
+    raise ValueError(f"key {key!r}: no drill-down")  # pragma: no cover - the key is checked
 
 
 def _undocumented(gov: Governance, actor: Actor, since: dt.datetime, until: dt.datetime,

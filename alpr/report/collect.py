@@ -24,6 +24,7 @@ from sqlalchemy import String, func, literal, literal_column, select
 
 from alpr.governance import audit, compliance
 from alpr.governance.access import Actor, Governance
+from alpr.governance.compliance_metrics import metric_keys
 from alpr.governance.records import RetentionPolicy
 from alpr.health import service
 from alpr.health.misreads import HIT_ERRORS, hit_error_sql
@@ -57,9 +58,15 @@ class Clause(BaseModel):
 def clauses() -> list[Clause]:
     text = resources.files("alpr").joinpath("data/policy_clauses.yaml").read_text()
     out = [Clause(**c) for c in yaml.safe_load(text)]
-    unknown = {m for c in out for m in c.metrics} - set(compliance.TARGETS)
+    listed = [m for c in out for m in c.metrics]
+    unknown = set(listed) - set(metric_keys())
     if unknown:
-        raise ValueError(f"policy_clauses.yaml: unknown metric keys {sorted(unknown)}")
+        raise ValueError(f"policy_clauses.yaml: metrics {sorted(unknown)} are not in the "
+                         f"catalog (compliance_metrics.yaml)")
+    missing = [k for k in metric_keys() if listed.count(k) != 1]
+    if missing:
+        raise ValueError(f"policy_clauses.yaml: metrics {missing} must each be under exactly "
+                         f"one clause (each catalog metric is reported once)")
     return out
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from alpr.governance.compliance import TARGETS
+from alpr.governance.compliance_metrics import metric
 from alpr.health.misreads import OCR_ERRORS, wilson
 from alpr.report.collect import ReportData
 
@@ -98,7 +98,7 @@ def recommendations(d: ReportData) -> list[str]:
         out.append(f"{_of(bad, den('current_hotlist'), 'shifts')} started without the most "
                    f"current hot list (mean age at shift start "
                    f"{'no data' if pd.isna(age) else f'{float(age):.1f} h'}; target at most "
-                   f"{TARGETS['hotlist_age'][0]:g} h) (III.C), by "
+                   f"{metric('hotlist_age').target:g} h) (III.C), by "
                    f"{_names(exc('current_hotlist'), 'operator')}: make the list download "
                    f"part of the shift-start checklist.")
     if missed("searches_with_case"):
@@ -171,7 +171,7 @@ def _patrol(d: ReportData, missed: bool, active: float, judged: float) -> list[s
              f"are not counted" if len(d.exempt_shifts) else ""
     head = (f"Mobile ALPR was on and reading for {active:,.1f} h of {judged:,.1f} h of patrol "
             f"judged ({_pct(active / judged) if judged else 'no data'}; target "
-            f"{_pct(TARGETS['patrol_time'][0] or 0.95)}) (III.A){exempt}.")
+            f"{_pct(metric('patrol_time').target or 0.95)}) (III.A){exempt}.")
     if len(switched_off):
         who = ", ".join(f"{r.operator} ({r.unit}, {pd.Timestamp(r.started_at):%Y-%m-%d}: "
                         f"{r.active_hours:.1f} of {r.judged_hours:.1f} h)"

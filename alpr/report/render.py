@@ -19,7 +19,8 @@ import pandas as pd  # noqa: E402
 from jinja2 import Environment, PackageLoader, select_autoescape  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
-from alpr.governance.compliance import SHARES, TARGETS, no_data  # noqa: E402
+from alpr.governance.compliance import no_data  # noqa: E402
+from alpr.governance.compliance_metrics import catalog, metric  # noqa: E402
 from alpr.health.misreads import HIT_ERRORS, OCR_ERRORS, wilson  # noqa: E402
 from alpr.labels import CAUSE_LABELS, NO_DATA, human  # noqa: E402
 from alpr.report.collect import ReportData  # noqa: E402
@@ -28,7 +29,7 @@ from alpr.report.recommend import recommendations  # noqa: E402
 # Okabe-Ito: distinguishable with every common colour-vision deficiency.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442",
            "#000000"]
-SHARE_KEYS = SHARES
+SHARE_KEYS = frozenset(m.key for m in catalog() if m.unit == "share")  # shown as a percentage
 
 
 def _png(fig: Any) -> str:
@@ -42,7 +43,7 @@ UNITS = {"share": "% of records", "count": "count", "hours": "hours"}
 
 
 def _unit(key: str) -> str:
-    return "share" if key in SHARES else "hours" if key == "hotlist_age" else "count"
+    return metric(key).unit
 
 
 def _label(text: str, width: int = 34) -> str:
@@ -71,13 +72,13 @@ def trend_chart(monthly: pd.DataFrame, keys: list[str], labels: dict[str, str]) 
                 ax.axvspan(i - 0.5, i + 0.5, color="#e6e6e6", zorder=0, linewidth=0)
         for k in ks:
             ax.plot(x, values[k], marker="o", color=colour_of[k], label=_label(labels[k]))
-            target = TARGETS[k][0]
+            target = metric(k).target
             if target is not None:
                 ax.axhline(target * scale, color=colour_of[k], linestyle="--", linewidth=1,
                            alpha=0.7)
         top = float(values.max().max()) if values.notna().any().any() else 0.0
         ax.set_ylim(0, 105 if unit == "share" else max(1.0, top * 1.2,
-                                                       max((TARGETS[k][0] or 0) for k in ks)
+                                                       max((metric(k).target or 0) for k in ks)
                                                        * 1.2))
         ax.set_ylabel(UNITS[unit], fontsize=8)
         ax.grid(alpha=0.3)
@@ -213,9 +214,9 @@ def reads_chart(reads: pd.DataFrame) -> str | None:
 def _fmt(key: str, value: Any) -> str:
     if no_data(value):
         return NO_DATA
-    if key in SHARE_KEYS:
+    if _unit(key) == "share":
         return f"{100 * float(value):.1f}%"
-    return f"{float(value):,.1f}" if key == "hotlist_age" else f"{float(value):,.0f}"
+    return f"{float(value):,.1f}" if _unit(key) == "hours" else f"{float(value):,.0f}"
 
 
 def _table(df: pd.DataFrame | None, max_rows: int = 25) -> str:
@@ -232,7 +233,7 @@ def render_html(d: ReportData) -> str:
     env = Environment(loader=PackageLoader("alpr", "report/templates"),
                       autoescape=select_autoescape(["html", "j2"]))
     summary = d.summary.set_index("key")
-    labels = dict(zip(d.summary["key"], d.summary["metric"], strict=True))
+    labels = {k: metric(k).label for k in d.summary["key"]}
     sections = []
     for c in d.clauses:
         metrics = [{"label": labels[k], "value": _fmt(k, summary.loc[k, "value"]),
@@ -286,11 +287,7 @@ def _share(n: int, of: int) -> str:
 
 
 def _target(key: str) -> str:
-    target, kind = TARGETS[key]
-    if target is None or kind == "info":
-        return "–"
-    shown = f"{100 * target:g}%" if key in SHARE_KEYS else f"{target:g}"
-    return ("at least " if kind == "min" else "at most ") + shown
+    return metric(key).target_words()
 
 
 def _counts(row: pd.Series) -> str:

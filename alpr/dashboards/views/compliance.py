@@ -11,6 +11,7 @@ import panel as pn
 from alpr.dashboards import compliance_table
 from alpr.dashboards.store import DashboardStore
 from alpr.dashboards.views.common import csv_download, kpi, note, reactive, table
+from alpr.governance.compliance_metrics import catalog
 
 COLUMNS = ["clause", "metric", "value", "target", "status", "records"]
 LABELS = {"clause": "clause", "metric": "measure", "value": "value",
@@ -22,7 +23,7 @@ def summary_line(t: Any) -> str:
 
 
 def view(store: DashboardStore) -> pn.Column:
-    options = {f"{m.clause}: {m.metric}": m.key for m in compliance_table.CLAUSES}
+    options = {f"{m.clause}: {m.page_label}": m.key for m in catalog()}
     try:  # open on the first metric that missed its target
         t0 = store.compliance()
         missed = t0.loc[t0["status"] == "NOT MET", "key"].tolist()
