@@ -33,6 +33,17 @@ def test_card_carries_the_contract_and_files_are_small():
         assert (default_model_dir() / name).stat().st_size < 8_000_000, name
 
 
+def test_the_folder_loads_the_same_from_its_card_and_its_weights():
+    """The shipped folder, unchanged, through the one model-folder reader."""
+    from alpr.detector.artifact import load_artifact
+
+    card_only = load_artifact(default_model_dir(), weights_too=False)
+    full = load_artifact(default_model_dir())
+    assert card_only.state_dict is None and full.state_dict
+    assert card_only.spec == full.spec and card_only.card == full.card
+    assert full.card["kind"] == "plate-detector"
+
+
 def test_onnx_and_torch_backends_find_the_same_boxes(shared_datasets):
     card = PlateDetector.load().artifact.card
     items = held_out(shared_datasets, SETS[0], card["config"]["data"]["val_fraction"])[:6]

@@ -25,6 +25,18 @@ def test_card_carries_the_contract():
     assert card["parameters"] <= 2_000_000
 
 
+def test_the_folder_loads_the_same_from_its_card_and_its_weights():
+    """The shipped folder, unchanged, through the one model-folder reader: the card alone
+    (ONNX Runtime, no torch) and the weights file carry the same spec and labels."""
+    from alpr.recognizer.artifact import load_artifact
+
+    card_only = load_artifact(default_model_dir(), weights=False)
+    full = load_artifact(default_model_dir())
+    assert card_only.state_dict is None and full.state_dict
+    assert card_only.spec == full.spec and card_only.labels == full.labels
+    assert card_only.card == full.card and full.card.get("kind", "plate-ocr") == "plate-ocr"
+
+
 def test_onnx_and_torch_backends_read_the_same(shared_datasets):
     items = load_crops(shared_datasets / "openalpr-us-crops" / "labels.csv").items[:16]
     imgs = [load_rgb(i.image) for i in items]

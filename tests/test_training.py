@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 import torch
 
-from alpr.recognizer.recognizer import Recognizer
-from alpr.synth.writer import write_dataset
 from alpr.recognizer.config import load_config
 from alpr.recognizer.loop import NonFiniteLossError, train
+from alpr.recognizer.recognizer import Recognizer
+from alpr.synth.writer import write_dataset
 
 ROOT = Path(__file__).resolve().parents[1]
 SMOKE = ROOT / "training" / "configs" / "smoke.yaml"
