@@ -75,13 +75,13 @@ def load_jurisdictions(path: Path | None = None) -> tuple[Jurisdiction, ...]:
     raw = load_yaml(path)
     if not isinstance(raw, list):
         raise ValueError(f"{path}: expected a list of jurisdictions")
-    items = []
+    rows: list[Jurisdiction] = []
     for i, row in enumerate(raw, start=1):
         try:
-            items.append(Jurisdiction.from_row(row))
+            rows.append(Jurisdiction.from_row(row))
         except (TypeError, ValueError) as exc:
             raise ValueError(f"{path}: jurisdiction {i}: {exc}") from None
-    items = tuple(items)
+    items = tuple(rows)
     for attr in ("code", "name"):
         values = [getattr(j, attr).upper() for j in items]
         dupes = sorted({v for v in values if values.count(v) > 1})
