@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from alpr.dashboards.sample import SampleConfig, build
+from alpr.dashboards.sample import SAMPLE, build
 from alpr.governance.access import Governance
 from alpr.store.db import make_engine
 
@@ -68,7 +68,7 @@ def http_get(port: int, path: str, headers: dict | None = None) -> tuple[int, st
         conn.close()
 
 
-SMALL = SampleConfig(days=14, reads_per_camera_day=20, fault_day=-6)
+SMALL = SAMPLE  # the one sample department (alpr.dashboards.sample), not a copy of it
 
 
 def wait_until_served(proc: subprocess.Popen, port: int, log_path: Path,
@@ -100,7 +100,7 @@ class Served:
 def serve_sample(tmp: Path, args: tuple[str, ...] = (), env: dict | None = None):
     """Build the sample department in ``tmp`` and start `alpr serve` on it; a generator
     (for a fixture): yields :class:`Served`, then stops the server."""
-    sample = build(f"sqlite:///{tmp / 'alpr.db'}", SampleConfig(), images=tmp / "images")
+    sample = build(f"sqlite:///{tmp / 'alpr.db'}", SAMPLE, images=tmp / "images")
     port = free_port()
     full_env = {**os.environ, "ALPR_COOKIE_SECRET": "test-secret-" + "x" * 20,
                 "MLFLOW_TRACKING_URI": f"sqlite:///{tmp / 'mlflow.db'}", **(env or {})}

@@ -1,20 +1,19 @@
-"""A smoke-sized simulated department, built once per test session and shared by the
-simulator and health tests (about 30 s on the 2-core machine). ``truth`` maps each stored
+"""The small simulated department (:data:`alpr.simulate.samples.SMALL`), built once per test
+session and shared by the simulator, health, equipment and report tests (about 30 s on the
+2-core machine). ``truth`` maps each stored
 read (camera, naive UTC read time) to the true (plate, state) of the vehicle."""
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
 from alpr.simulate.config import SimulationConfig
+from alpr.simulate.samples import SMALL
 
-SMOKE = SimulationConfig(days=8, cameras=3, units=2, seed=1, start=dt.date(2026, 5, 1),
-                         commuters=60, vehicles_per_camera_day=60, reads_per_shift=50,
-                         hotlist_random_entries=800, baseline_days=4, operators=4)
+SMOKE = SMALL  # the one small department (alpr.simulate.samples), not a copy of it
 
 
 @dataclass(frozen=True)

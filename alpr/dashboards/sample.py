@@ -1,5 +1,7 @@
-"""A small, fully governed sample department for the dashboards' tests, their benchmark, and
-trying ``alpr serve`` before the department simulator exists.
+"""The dashboards' sample department (:data:`SAMPLE`, defined here once): a small, fully
+governed store whose every figure is known by hand, for the dashboards' tests, their
+benchmark and trying ``alpr serve`` within seconds (the simulated department,
+:mod:`alpr.simulate`, is the realistic one, and takes minutes).
 
 Everything goes through the access-control layer, like real use: three cameras in two units,
 a fortnight of reads (camera CAM-S1 knocked out of alignment on the fault day: its boxes
@@ -62,6 +64,9 @@ class SampleConfig:
                              f"yesterday")
 
 
+SAMPLE = SampleConfig()  # the sample department: tests, `alpr serve` trials, docs
+
+
 @dataclass(frozen=True)
 class Sample:
     url: str
@@ -111,7 +116,7 @@ def plate_crop(path: Path, plate: str, state: str) -> str:
     return str(path)
 
 
-def build(url: str, config: SampleConfig = SampleConfig(), today: dt.date | None = None,
+def build(url: str, config: SampleConfig = SAMPLE, today: dt.date | None = None,
           images: Path | None = None) -> Sample:
     """Migrate the empty store at ``url`` and fill it with the sample department; with
     ``images``, draw a frame for each camera's first read of the day and a plate crop for

@@ -10,10 +10,7 @@ from pathlib import Path
 from alpr.simulate.config import SimulationConfig
 from alpr.simulate.department import simulate
 from alpr.simulate.result import SimulationResult
-
-DEMO = SimulationConfig(days=14, cameras=4, units=2, seed=0, commuters=120,
-                        vehicles_per_camera_day=70, reads_per_shift=60,
-                        hotlist_random_entries=2000)
+from alpr.simulate.samples import DEMO
 
 
 def demo_url(out_dir: Path) -> str:
