@@ -4,7 +4,7 @@
     torchrun --nproc_per_node 2 training/train.py --config training/configs/full.yaml
 """
 
-from alpr.train.cli import main
+from alpr.cli.train import main
 
 if __name__ == "__main__":
     raise SystemExit(main())

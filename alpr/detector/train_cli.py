@@ -11,9 +11,9 @@ import sys
 
 
 def run(args: argparse.Namespace) -> int:
+    from alpr.cli.train import parse_overrides
     from alpr.detector.config import load_detector_config
     from alpr.detector.loop import train_detector
-    from alpr.train.cli import parse_overrides
 
     try:
         cfg = load_detector_config(args.config, parse_overrides(args.set))
@@ -29,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from alpr.train.cli import add_arguments
+    from alpr.cli.train import add_arguments
 
     p = argparse.ArgumentParser(description="Train the ALPR plate detector")
     add_arguments(p)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
-    from alpr.records_cli import _common
+    from alpr.cli.records import _common
 
     rep = sub.add_parser("report", help="reports for command staff")
     rsub = rep.add_subparsers(dest="report_command", required=True)
@@ -24,8 +24,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
 
 
 def _annual(args: argparse.Namespace) -> int:
+    from alpr.cli.records import _as_user
     from alpr.governance.records import RetentionPolicy
-    from alpr.records_cli import _as_user
     from alpr.report import build_annual_report
 
     pdf = None if args.no_pdf else (args.pdf or args.out.with_suffix(".pdf"))

@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from alpr.records_cli import _as_user, _common
+from alpr.cli.records import _as_user, _common
 from alpr.store.vocabulary import CERTIFICATIONS, ROLES
 
 if TYPE_CHECKING:

@@ -85,7 +85,7 @@ def _read(args: argparse.Namespace) -> int:
     from alpr.recognizer.recognizer import Recognizer
 
     if not args.crops:
-        from alpr.detector.read_cli import read_frames_cli
+        from alpr.cli.read import read_frames_cli
 
         return read_frames_cli(args)
     from concurrent.futures import ThreadPoolExecutor
@@ -151,7 +151,7 @@ def _evaluate(args: argparse.Namespace) -> int:
         from alpr.detector.evaluate_cli import run_evaluate_frames
 
         return run_evaluate_frames(args)
-    from alpr.evaluate_cli import run_evaluate
+    from alpr.cli.evaluate import run_evaluate
 
     return run_evaluate(args)
 
@@ -197,7 +197,7 @@ def _train(args: argparse.Namespace) -> int:
         from alpr.detector.train_cli import run as run_detector
 
         return run_detector(args)
-    from alpr.train.cli import run
+    from alpr.cli.train import run
 
     return run(args)
 
@@ -376,25 +376,25 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--corrections", type=Path, help="image,old,new label corrections CSV")
     c.set_defaults(func=_calibrate)
 
-    from alpr.store_cli import add_parsers as add_store_parsers
+    from alpr.cli.store import add_parsers as add_store_parsers
 
     add_store_parsers(sub)
-    from alpr.records_cli import add_parsers as add_records_parsers
+    from alpr.cli.records import add_parsers as add_records_parsers
 
     add_records_parsers(sub)
-    from alpr.records_cli import add_evidence_parsers
+    from alpr.cli.records import add_evidence_parsers
 
     add_evidence_parsers(sub)
-    from alpr.users_cli import add_parsers as add_users_parsers
+    from alpr.cli.users import add_parsers as add_users_parsers
 
     add_users_parsers(sub)
-    from alpr.report_cli import add_parsers as add_report_parsers
+    from alpr.cli.report import add_parsers as add_report_parsers
 
     add_report_parsers(sub)
 
     t = sub.add_parser("train", help="train the recognizer (or, for a config with "
                                      "'task: detector', the plate detector) from a config file")
-    from alpr.train.cli import add_arguments
+    from alpr.cli.train import add_arguments
 
     add_arguments(t)
     t.set_defaults(func=_train)
@@ -436,16 +436,16 @@ def build_parser() -> argparse.ArgumentParser:
     hp.add_argument("--all", action="store_true", help="list every matching misread")
     _add_tolerance(hp)
     hp.set_defaults(func=_hotlist_preview)
-    from alpr.records_cli import add_hotlist_load
+    from alpr.cli.records import add_hotlist_load
 
     add_hotlist_load(hsub)
-    from alpr.contracts.cli import add_parsers as add_contract_parsers
+    from alpr.cli.contracts import add_parsers as add_contract_parsers
 
     add_contract_parsers(sub)
-    from alpr.simulate.cli import add_parsers as add_simulate_parsers
+    from alpr.cli.simulate import add_parsers as add_simulate_parsers
 
     add_simulate_parsers(sub)
-    from alpr.health.cli import add_parsers as add_health_parsers
+    from alpr.cli.health import add_parsers as add_health_parsers
 
     add_health_parsers(sub)
     return p
@@ -526,7 +526,3 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"error: {message}", file=sys.stderr)
         return EXIT_BAD_INPUT
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

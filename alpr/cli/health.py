@@ -69,8 +69,8 @@ def _align(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
+    from alpr.cli.records import _as_user
     from alpr.health.report import format_table, health_report
-    from alpr.records_cli import _as_user
 
     report = _as_user(args, health_report)
     if report is None:
@@ -83,9 +83,9 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _misreads(args: argparse.Namespace) -> int:
+    from alpr.cli.records import _as_user
     from alpr.health.misreads import misread_rates
     from alpr.health.report import load_inputs
-    from alpr.records_cli import _as_user
 
     inputs = _as_user(args, load_inputs)
     if inputs is None:
@@ -104,8 +104,8 @@ def _misreads(args: argparse.Namespace) -> int:
 
 
 def _decide(args: argparse.Namespace) -> int:
+    from alpr.cli.records import _as_user
     from alpr.health.decisions import decide
-    from alpr.records_cli import _as_user
 
     action = "remove" if args.remove else "return"
     done = _as_user(args, lambda g, a: decide(g, a, args.camera, action, args.reason,

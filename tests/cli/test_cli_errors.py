@@ -97,7 +97,7 @@ def test_empty_files_and_folders_are_named(tmp_path, capsys) -> None:
 def test_a_registry_model_without_a_registry_is_a_message(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
-    img = Path(__file__).resolve().parents[1] / "models" / "plate-ocr"  # any path: not read
+    img = Path(__file__).resolve().parents[2] / "models" / "plate-ocr"  # any path: not read
     _fails(capsys, ["read", "--model", "models:/no-such-model/1", "--crops", str(img)],
            "MLflow")
 
@@ -144,7 +144,7 @@ def test_a_missing_extra_names_the_install_that_brings_it(monkeypatch, capsys) -
     for mod in [m for m in sys.modules if m.startswith(("alpr.train", "alpr.detector.loop"))]:
         monkeypatch.delitem(sys.modules, mod)
     monkeypatch.setattr(builtins, "__import__", no_torch)
-    config = Path(__file__).resolve().parents[1] / "training" / "configs" / "smoke.yaml"
+    config = Path(__file__).resolve().parents[2] / "training" / "configs" / "smoke.yaml"
     err = _fails(capsys, ["train", "--config", str(config)], "'train' dependencies",
                  "pip install 'alpr-workbench[train]'")
     assert "Traceback" not in err

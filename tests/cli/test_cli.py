@@ -10,7 +10,7 @@ import pytest
 
 from alpr.cli import main
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "models" / "plate-ocr"
 
 
@@ -156,9 +156,9 @@ def test_calibrate_checks_the_crops_then_rewrites_only_the_card(tmp_path):
 def test_calibrate_on_a_configs_tune_side_never_its_test_side(tmp_path):
     import shutil
 
-    from alpr.synth.writer import write_dataset
     from alpr.recognizer.config import load_config
     from alpr.recognizer.data import split_items
+    from alpr.synth.writer import write_dataset
 
     model = tmp_path / "model"
     shutil.copytree(MODEL, model)

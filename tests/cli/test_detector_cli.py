@@ -14,7 +14,7 @@ from PIL import Image
 from alpr.detector.detector import default_model_dir
 from alpr.detector.geometry import iou
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = (default_model_dir() / "model.pt").exists() and (
     ROOT / "models" / "plate-ocr" / "model.pt").exists()
 needs_models = pytest.mark.skipif(not SHIPPED, reason="no shipped detector/recognizer in models/")
