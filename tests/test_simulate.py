@@ -267,10 +267,10 @@ def test_plates_found_by_the_shipped_detector(tmp_path, monkeypatch) -> None:
     a batch of zones at a time (a day's frames in one batch took 9-10 GB)."""
     import alpr.simulate.reading as reading
     from alpr.detector.detector import default_model_dir
-    from alpr.vocabulary.plate_text import fold_o_to_zero
     from alpr.simulate.department import Department
     from alpr.simulate.scene import DETECTION_ZONE
     from alpr.store.schema import Camera, Read
+    from alpr.vocabulary.plate_text import fold_o_to_zero
 
     if not (default_model_dir() / "card.json").is_file():
         pytest.skip("no shipped detector in models/plate-detector")
@@ -405,8 +405,8 @@ def test_smoke_department_misreads_as_real_cameras_do(smoke_department) -> None:
     camera with the dirty lens; and misreads reach the operators as rejected hits that
     :func:`hit_error` blames on the recognizer."""
     from alpr.health.misreads import hit_error
-    from alpr.vocabulary.plate_text import fold_o_to_zero
     from alpr.store.schema import HotListEntryRow
+    from alpr.vocabulary.plate_text import fold_o_to_zero
 
     d = smoke_department
     eng = make_engine(d.url)

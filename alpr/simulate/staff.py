@@ -24,7 +24,7 @@ class Staff:
     operators: list[Actor]
     result: SimulationResult
 
-    def attempt(self, people: list[Actor], act: Callable[[Actor], Any]
+    def attempt(self, people: list[Actor], act: Callable[..., Any]
                 ) -> tuple[Actor, Any] | None:
         """``act`` as the first of ``people`` the policy allows; each denial is audited by
         the access-control layer and counted in the result (None: all were denied)."""

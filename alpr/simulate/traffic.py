@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from alpr.simulate.config import SimulationConfig
 from alpr.vocabulary.formats import sample_serial
 from alpr.vocabulary.jurisdictions import all_jurisdictions
-from alpr.simulate.config import SimulationConfig
 
 NEIGHBOURS = {"PA": ("NJ", "NY", "OH", "MD", "DE", "WV"), "NY": ("NJ", "PA", "CT", "MA", "VT"),
               "CA": ("NV", "AZ", "OR"), "TX": ("OK", "LA", "NM", "AR")}
