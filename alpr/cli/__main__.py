@@ -1,4 +1,4 @@
-"""``python -m alpr.cli``: the ``alpr`` command."""
+"""``python -m alpr.cli`` (and ``torchrun -m alpr.cli train ...``): the ``alpr`` command."""
 
 from alpr.cli import main
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
+
+from alpr.cli.errors import EXIT_FINDINGS, EXIT_OK, bad_input
 
 KINDS = ("reads", "hotlist", "crops", "verifications", "split")
 
 
-def add_parsers(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction) -> None:
     c = sub.add_parser("contracts", help="data contracts (Great Expectations suites)")
     cs = c.add_subparsers(dest="contracts_command", required=True)
     v = cs.add_parser("validate", help="validate a file against a contract; exit 1 if it "
@@ -44,8 +45,7 @@ def _validate(args: argparse.Namespace) -> int:
         else:
             frame = contract.read(args.path)
     except (ContractFileError, OSError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return bad_input(exc)
     report = validate(contract, frame, source=str(args.path), docs_dir=args.docs)
     print(report.summary())
-    return 0 if report.ok else 1
+    return EXIT_OK if report.ok else EXIT_FINDINGS

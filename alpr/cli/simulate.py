@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import sys
 from pathlib import Path
 
+from alpr.cli.common import DB_HELP
+from alpr.cli.errors import EXIT_OK, bad_input
 
-def add_parsers(sub: argparse._SubParsersAction) -> None:
+
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("simulate", help="fill a store with a simulated department (demo data)")
     p.add_argument("--days", type=int, default=30)
     p.add_argument("--cameras", type=int, default=9, help="stationary cameras")
     p.add_argument("--units", type=int, default=3, help="mobile units (one camera each)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--start", help="first day, YYYY-MM-DD (default: DAYS days before today)")
-    p.add_argument("--db", help="database URL (default: $ALPR_DATABASE_URL or data/alpr.db); "
-                                "the store must hold no users yet")
+    p.add_argument("--db", help=f"{DB_HELP}; the store must hold no users yet")
     p.add_argument("--out", default="simulation", type=Path,
                    help="folder for frames, hot lists, faults.json (default: simulation)")
     p.add_argument("--no-faults", action="store_true", help="inject no faults")
@@ -36,8 +37,7 @@ def _simulate(args: argparse.Namespace) -> int:
         start = (dt.date.fromisoformat(args.start) if args.start
                  else dt.date.today() - dt.timedelta(days=args.days))
     except ValueError:
-        print(f"error: --start {args.start!r}: must be a date YYYY-MM-DD", file=sys.stderr)
-        return 2
+        return bad_input(f"--start {args.start!r}: must be a date YYYY-MM-DD")
     from alpr.governance.access import AccessDenied
 
     try:
@@ -47,14 +47,12 @@ def _simulate(args: argparse.Namespace) -> int:
                                use_detector=args.detector)
         result = simulate(cfg, args.db, args.out, progress=not args.no_progress)
     except AccessDenied as exc:
-        print(f"error: {exc}: the simulator needs an empty store (pass --db with a new "
-              f"database, e.g. --db sqlite:///simulation.db)", file=sys.stderr)
-        return 2
+        return bad_input(f"{exc}: the simulator needs an empty store (pass --db with a new "
+                         f"database, e.g. --db sqlite:///simulation.db)")
     except (ValueError, OSError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return bad_input(exc)
     print(result.summary())
     print(f"faults injected: {args.out / 'faults.json'}")
     print(f"log in as 'admin' with password {cfg.admin_password!r} (operators ofc-01.., "
           f"'auditor': the same demo password)")
-    return 0
+    return EXIT_OK

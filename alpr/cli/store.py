@@ -7,17 +7,20 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from alpr.cli.common import DB_HELP
+from alpr.cli.errors import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK, bad_input
+
 if TYPE_CHECKING:
     from sqlalchemy import Select
 
     from alpr.governance.anchors import Anchor
 
 
-def add_parsers(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction) -> None:
     db = sub.add_parser("db", help="records store: migrations")
     dbs = db.add_subparsers(dest="db_command", required=True)
     up = dbs.add_parser("upgrade", help="create or migrate the store to the latest schema")
-    up.add_argument("--db", help="database URL (default: $ALPR_DATABASE_URL or data/alpr.db)")
+    up.add_argument("--db", help=DB_HELP)
     up.set_defaults(func=_upgrade)
 
     au = sub.add_parser("audit", help="the tamper-evident audit trail")
@@ -26,7 +29,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
                                         "anchor and no audited record changed; 1 names the "
                                         "first bad row or each problem; 2: cannot verify "
                                         "(no key)")
-    ver.add_argument("--db", help="database URL")
+    ver.add_argument("--db", help=DB_HELP)
     ver.add_argument("--anchor", action="append", default=[], metavar="FILE",
                      help="a checkpoint kept outside the store (`alpr audit checkpoint`): "
                           "its row must still be in the chain, which must extend it; "
@@ -37,11 +40,11 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     ver.set_defaults(func=_verify)
     head = aus.add_parser("head", help="print the chain's row count and newest hash, to keep "
                                        "outside the database")
-    head.add_argument("--db", help="database URL")
+    head.add_argument("--db", help=DB_HELP)
     head.set_defaults(func=_head)
     cp = aus.add_parser("checkpoint", help="write a signed checkpoint of the chain's head "
                                            "(an anchor) to keep outside the store")
-    cp.add_argument("--db", help="database URL")
+    cp.add_argument("--db", help=DB_HELP)
     cp.add_argument("--out", required=True, metavar="FILE",
                     help="where to write it (a new file; never overwritten)")
     cp.set_defaults(func=_checkpoint)
@@ -55,14 +58,13 @@ def _upgrade(args: argparse.Namespace) -> int:
         make_engine(args.db).dispose()  # a bad URL or driver, said before any file is made
         key, created = ensure_key(resolve_url(args.db))
     except (AuditKeyError, OSError) as exc:
-        print(f"alpr db upgrade: {exc}", file=sys.stderr)
-        return 2
+        return bad_input(exc)
     if created:
         print(f"audit key created at {key.source} (mode 0600): back it up and keep it "
               f"outside the database's backups; without it the audit cannot be verified")
     url = upgrade(args.db)
     print(f"store at {url.split('@')[-1]} is at the latest schema")
-    return 0
+    return EXIT_OK
 
 
 def _anchors(args: argparse.Namespace) -> list[Anchor]:
@@ -88,12 +90,11 @@ def _verify(args: argparse.Namespace) -> int:
             report = verify(s, anchors)
         engine.dispose()
     except (AnchorError, AuditKeyError, ValueError) as exc:
-        print(f"alpr audit verify: {exc}", file=sys.stderr)
-        return 2
+        return bad_input(exc)
     print(report, file=sys.stdout if report.ok else sys.stderr)
     if report.status == "unverifiable":
-        return 2
-    return 0 if report.ok else 1
+        return EXIT_BAD_INPUT
+    return EXIT_OK if report.ok else EXIT_FINDINGS
 
 
 def _checkpoint(args: argparse.Namespace) -> int:
@@ -110,15 +111,13 @@ def _checkpoint(args: argparse.Namespace) -> int:
         with open(out, "x") as fh:
             fh.write(anchor.dumps())
     except FileExistsError:
-        print(f"--out {out}: already exists; checkpoints are never overwritten", file=sys.stderr)
-        return 2
+        return bad_input(f"--out {out}: already exists; checkpoints are never overwritten")
     except (AuditKeyError, ValueError, OSError) as exc:
-        print(f"alpr audit checkpoint: {exc}", file=sys.stderr)
-        return 2
+        return bad_input(exc)
     print(f"checkpoint of row {anchor.id} ({anchor.count} rows) written to {out}: keep it "
           f"outside the store; `alpr audit verify --anchor {out}` checks the chain still "
           f"contains it")
-    return 0
+    return EXIT_OK
 
 
 def _head_query() -> Select[int, str]:
@@ -137,4 +136,4 @@ def _head(args: argparse.Namespace) -> int:
         row = c.execute(_head_query()).first()
     engine.dispose()
     print(f"{row[0] if row else 0} {row[1] if row else '0' * 64}")
-    return 0
+    return EXIT_OK

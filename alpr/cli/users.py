@@ -8,28 +8,18 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import getpass
-import json
 import os
-import sys
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from alpr.cli.records import _as_user, _common
-from alpr.store.vocabulary import CERTIFICATIONS, ROLES
+from alpr.cli.common import add_login, as_user, ask_password, date_option
+from alpr.cli.errors import EXIT_BAD_INPUT, EXIT_OK
+from alpr.cli.output import print_jsonl, print_table
+from alpr.store.vocabulary import CERTIFICATIONS, ROLES  # SQLAlchemy-free
 
 if TYPE_CHECKING:
     from alpr.governance.access import Actor, Governance
+    from alpr.governance.users import UserStanding
 
-
-def _date(flag: str) -> Callable[[str], dt.date]:
-    def parse(text: str) -> dt.date:
-        try:
-            return dt.date.fromisoformat(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{flag} {text!r}: must be a date YYYY-MM-DD") \
-                from None
-    return parse
 
 
 def _new_password(username: str) -> str:
@@ -37,21 +27,15 @@ def _new_password(username: str) -> str:
     password = os.environ.get("ALPR_NEW_PASSWORD")
     if password:
         return password
-    if not sys.stdin.isatty():  # getpass would warn, then fail: say what to do instead
-        raise ValueError(f"no new password for {username}: set ALPR_NEW_PASSWORD or run in a "
-                         f"terminal to be asked")
-    try:
-        first = getpass.getpass(f"new password for {username}: ")
-        second = getpass.getpass(f"new password for {username} again: ")
-    except EOFError:
-        raise ValueError(f"no new password for {username}: set ALPR_NEW_PASSWORD or run in a "
-                         f"terminal to be asked") from None
+    what = f"new password for {username}"
+    first = ask_password(f"{what}: ", what, "ALPR_NEW_PASSWORD")
+    second = ask_password(f"{what} again: ", what, "ALPR_NEW_PASSWORD")
     if first != second:
-        raise ValueError(f"new password for {username}: the two entries differ")
+        raise ValueError(f"{what}: the two entries differ")
     return first
 
 
-def add_parsers(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction) -> None:
     us = sub.add_parser("users", help="administrators: create, list, unlock, reset passwords "
                                       "and certify the store's users (audited)")
     uss = us.add_subparsers(dest="users_command", required=True)
@@ -61,37 +45,37 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     cr.add_argument("username", help="2-64 characters: a-z, 0-9, '.', '_', '-'")
     cr.add_argument("--role", required=True, choices=ROLES)
     cr.add_argument("--full-name", required=True)
-    cr.add_argument("--certified-until", type=_date("--certified-until"),
+    cr.add_argument("--certified-until", type=date_option("--certified-until"),
                     help="also record current training and SLED/NCIC certification until "
                          "this day (from today)")
-    _common(cr)
+    add_login(cr)
     cr.set_defaults(func=_create)
 
     ls = uss.add_parser("list", help="every user: role, active, locked, failed sign-ins, "
                                      "certifications")
     ls.add_argument("--format", choices=["table", "jsonl"], default="table")
-    _common(ls)
+    add_login(ls)
     ls.set_defaults(func=_list)
 
     un = uss.add_parser("unlock", help="unlock an account locked by failed logins")
     un.add_argument("username")
-    _common(un)
+    add_login(un)
     un.set_defaults(func=_unlock)
 
     rp = uss.add_parser("reset-password", help="set a user's password ($ALPR_NEW_PASSWORD or "
                                                "asked twice)")
     rp.add_argument("username")
-    _common(rp)
+    add_login(rp)
     rp.set_defaults(func=_reset_password)
 
     ce = uss.add_parser("certify", help="record training (alpr_training) and/or SLED/NCIC "
                                         "certification (sled_ncic)")
     ce.add_argument("username")
     ce.add_argument("--kind", required=True, choices=[*CERTIFICATIONS, "both"])
-    ce.add_argument("--expires", required=True, type=_date("--expires"),
+    ce.add_argument("--expires", required=True, type=date_option("--expires"),
                     help="last day it is valid (YYYY-MM-DD)")
-    ce.add_argument("--issued", type=_date("--issued"), help="day issued (default today)")
-    _common(ce)
+    ce.add_argument("--issued", type=date_option("--issued"), help="day issued (default today)")
+    add_login(ce)
     ce.set_defaults(func=_certify)
 
 
@@ -110,39 +94,40 @@ def _create(args: argparse.Namespace) -> int:
                                          args.certified_until)
         return username
 
-    username = _as_user(args, work)
+    username = as_user(args, work)
     if username is None:
-        return 2
+        return EXIT_BAD_INPUT
     until = f", certified until {args.certified_until}" if args.certified_until else ""
     print(f"user {username} created ({args.role}{until}); recorded in the audit trail")
-    return 0
+    return EXIT_OK
 
 
 def _list(args: argparse.Namespace) -> int:
     from alpr.governance.users import list_users
 
-    got = _as_user(args, lambda gov, actor: (list_users(gov, actor), gov.today()))
+    got = as_user(args, lambda gov, actor: (list_users(gov, actor), gov.today()))
     if got is None:
-        return 2
+        return EXIT_BAD_INPUT
     users, today = got
     if args.format == "jsonl":
-        for u in users:
-            print(json.dumps({"username": u.username, "full_name": u.full_name,
-                              "role": u.role, "active": u.active, "locked": u.locked,
-                              "failed_logins": u.failed_logins,
-                              "certified_until": {k: v.isoformat() if v else None
-                                                  for k, v in u.certified_until.items()},
-                              "missing": u.missing(today)}))
-        return 0
-    print("username\trole\tactive\tlocked\tfailed\t" + "\t".join(CERTIFICATIONS) + "\tstanding")
-    for u in users:
-        certs = "\t".join(str(u.certified_until[k] or "-") for k in CERTIFICATIONS)
-        missing = u.missing(today)
-        standing = ("inactive" if not u.active else "locked" if u.locked
-                    else f"no current {' and '.join(missing)}" if missing else "current")
-        print(f"{u.username}\t{u.role}\t{'yes' if u.active else 'no'}\t"
-              f"{'yes' if u.locked else 'no'}\t{u.failed_logins}\t{certs}\t{standing}")
-    return 0
+        print_jsonl({"username": u.username, "full_name": u.full_name, "role": u.role,
+                     "active": u.active, "locked": u.locked, "failed_logins": u.failed_logins,
+                     "certified_until": {k: v.isoformat() if v else None
+                                         for k, v in u.certified_until.items()},
+                     "missing": u.missing(today)} for u in users)
+        return EXIT_OK
+    print_table(((u.username, u.role, "yes" if u.active else "no", "yes" if u.locked else "no",
+                  u.failed_logins, *(u.certified_until[k] or "-" for k in CERTIFICATIONS),
+                  _standing(u, today)) for u in users),
+                header=("username", "role", "active", "locked", "failed", *CERTIFICATIONS,
+                        "standing"))
+    return EXIT_OK
+
+
+def _standing(u: UserStanding, today: dt.date) -> str:
+    missing = u.missing(today)
+    return ("inactive" if not u.active else "locked" if u.locked
+            else f"no current {' and '.join(missing)}" if missing else "current")
 
 
 def _unlock(args: argparse.Namespace) -> int:
@@ -150,10 +135,10 @@ def _unlock(args: argparse.Namespace) -> int:
         gov.unlock(actor, args.username)
         return True
 
-    if _as_user(args, work) is None:
-        return 2
+    if as_user(args, work) is None:
+        return EXIT_BAD_INPUT
     print(f"user {args.username} unlocked (failed logins cleared); recorded in the audit trail")
-    return 0
+    return EXIT_OK
 
 
 def _reset_password(args: argparse.Namespace) -> int:
@@ -163,10 +148,10 @@ def _reset_password(args: argparse.Namespace) -> int:
         reset_password(gov, actor, args.username, _new_password(args.username))
         return True
 
-    if _as_user(args, work) is None:
-        return 2
+    if as_user(args, work) is None:
+        return EXIT_BAD_INPUT
     print(f"password of {args.username} reset; recorded in the audit trail")
-    return 0
+    return EXIT_OK
 
 
 def _certify(args: argparse.Namespace) -> int:
@@ -178,9 +163,9 @@ def _certify(args: argparse.Namespace) -> int:
             gov.record_certification(actor, args.username, kind, issued, args.expires)
         return issued
 
-    issued = _as_user(args, work)
+    issued = as_user(args, work)
     if issued is None:
-        return 2
+        return EXIT_BAD_INPUT
     print(f"{args.username}: {' and '.join(kinds)} recorded, {issued} to {args.expires}; "
-          f"recorded in the audit trail", file=sys.stdout)
-    return 0
+          f"recorded in the audit trail")
+    return EXIT_OK

@@ -141,7 +141,8 @@ def test_a_missing_extra_names_the_install_that_brings_it(monkeypatch, capsys) -
 
     import sys
 
-    for mod in [m for m in sys.modules if m.startswith(("alpr.train", "alpr.detector.loop"))]:
+    for mod in [m for m in sys.modules
+                if m.startswith(("alpr.train", "alpr.detector.loop", "alpr.recognizer.loop"))]:
         monkeypatch.delitem(sys.modules, mod)
     monkeypatch.setattr(builtins, "__import__", no_torch)
     config = Path(__file__).resolve().parents[2] / "training" / "configs" / "smoke.yaml"
