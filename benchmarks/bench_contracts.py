@@ -23,13 +23,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from alpr.vocabulary.formats import sample_serial
 from alpr.governance.access import Governance
 from alpr.governance.hotlists import load_list
 from alpr.governance.records import ingest_rows
-from alpr.vocabulary.jurisdictions import codes
 from alpr.store.db import make_engine, upgrade
 from alpr.store.read_rows import iter_rows
+from alpr.vocabulary.formats import sample_serial
+from alpr.vocabulary.jurisdictions import codes
 
 PW = "benchmark password"
 

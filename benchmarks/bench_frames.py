@@ -49,16 +49,16 @@ from typing import Any
 import cv2
 import numpy as np
 
-from alpr.recognizer.augment import frame_degrade
 from alpr.datasets import LabelledCrop
 from alpr.detector.detector import Detection, PlateDetector
 from alpr.detector.evaluation import IOU_THRESHOLD, build_report
 from alpr.detector.pipeline import CROP_MARGIN, find_plates, plate_crop
-from alpr.vocabulary.plate_text import fold_o_to_zero
-from alpr.recognizer.preprocess import load_rgb
-from alpr.recognizer.recognizer import Recognizer
+from alpr.recognizer.augment import frame_degrade
 from alpr.recognizer.config import load_config
 from alpr.recognizer.data import split_items
+from alpr.recognizer.preprocess import load_rgb
+from alpr.recognizer.recognizer import Recognizer
+from alpr.vocabulary.plate_text import fold_o_to_zero
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CONFIG = "training/configs/frames.yaml"

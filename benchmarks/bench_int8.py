@@ -30,8 +30,16 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_frames import (DEFAULT_CONFIG, ROOT, frame_like_cases, paired_counts,  # noqa: E402
-                          region_of, right, tight_case, true_box_cases)
+from bench_frames import (  # noqa: E402
+    DEFAULT_CONFIG,
+    ROOT,
+    frame_like_cases,
+    paired_counts,
+    region_of,
+    right,
+    tight_case,
+    true_box_cases,
+)
 
 from alpr.recognizer.config import load_config  # noqa: E402
 from alpr.recognizer.data import split_items  # noqa: E402

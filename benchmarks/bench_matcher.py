@@ -27,16 +27,16 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from alpr.vocabulary.confusables import confusables
-from alpr.vocabulary.formats import sample_serial
 from alpr.hotlist.categories import categories
 from alpr.hotlist.entries import HotListEntry
 from alpr.hotlist.importers import load_ncic
-from alpr.vocabulary.jurisdictions import codes
 from alpr.matcher.baseline import BaselineMatcher
 from alpr.matcher.match import Matcher
 from alpr.matcher.reads import Read
 from alpr.matcher.rules import MatchConfig, alternatives_map, classify
+from alpr.vocabulary.confusables import confusables
+from alpr.vocabulary.formats import sample_serial
+from alpr.vocabulary.jurisdictions import codes
 from alpr.vocabulary.plate_text import ALPHABET
 
 KINDS = ("exact", "confusable", "edit", "wildcard")

@@ -17,8 +17,8 @@ from alpr.detector.config import is_detector_config, load_detector_config
 from alpr.detector.detector import Detection, PlateDetector
 from alpr.detector.loop import train_detector
 from alpr.detector.threshold import GRID
-from alpr.synth.scenes import SceneRenderer
 from alpr.recognizer.loop import NonFiniteLossError
+from alpr.synth.scenes import SceneRenderer
 
 ROOT = Path(__file__).resolve().parents[1]
 SMOKE = ROOT / "training" / "configs" / "detector-smoke.yaml"

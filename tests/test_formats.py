@@ -4,7 +4,13 @@ from pathlib import Path
 import pytest
 
 from alpr.vocabulary.confusables import confusables, load_confusables
-from alpr.vocabulary.formats import SerialFormat, all_formats, fits_any_format, load_formats, sample_serial
+from alpr.vocabulary.formats import (
+    SerialFormat,
+    all_formats,
+    fits_any_format,
+    load_formats,
+    sample_serial,
+)
 from alpr.vocabulary.jurisdictions import codes
 
 

@@ -13,10 +13,10 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from alpr.vocabulary.jurisdictions import UnknownJurisdictionError, codes
-from alpr.vocabulary.plate_text import PlateTextError
 from alpr.synth import PlateRenderer, fonts, render_gallery, write_dataset
 from alpr.synth.writer import DatasetWriteError
+from alpr.vocabulary.jurisdictions import UnknownJurisdictionError, codes
+from alpr.vocabulary.plate_text import PlateTextError
 
 CANONICAL = re.compile(r"^[A-Z0-9]{2,10}$")
 

@@ -26,10 +26,10 @@ DETECTOR = ROOT / "models" / "plate-detector"
 def ship(model: Path, config: Path) -> None:
     from alpr.detector.threshold import retune_on_tune
     from alpr.recognizer.card import write_card
-    from alpr.recognizer.recognizer import Recognizer
     from alpr.recognizer.config import load_config
     from alpr.recognizer.data import split_items
     from alpr.recognizer.recalibrate import recalibrate_on_tune
+    from alpr.recognizer.recognizer import Recognizer
 
     recalibrate_on_tune(model, config)
     for name in ("model.pt", "model.onnx", "card.json"):

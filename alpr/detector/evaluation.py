@@ -17,9 +17,9 @@ import numpy as np
 from alpr.datasets import LabelledCrop
 from alpr.detector.detector import Detection, PlateDetector
 from alpr.detector.geometry import iou, match
-from alpr.vocabulary.plate_text import fold_o_to_zero
 from alpr.recognizer.preprocess import load_rgb
 from alpr.recognizer.recognizer import Recognizer
+from alpr.vocabulary.plate_text import fold_o_to_zero
 
 IOU_THRESHOLD = 0.4
 

@@ -21,13 +21,13 @@ from sqlalchemy.orm import Session
 from alpr.datasets import RowError
 from alpr.governance import record_digests
 from alpr.governance.access import Actor, Governance
-from alpr.vocabulary.plate_text import PlateTextError, normalize_plate
 from alpr.store import partitions
 from alpr.store.images import ImagePathError, ImageRoot
 from alpr.store.partitions import ensure_partitions
 from alpr.store.read_rows import iter_rows, validate
 from alpr.store.schema import Camera, HistoricalSearch, Read, RetentionHold
 from alpr.utc import require_utc
+from alpr.vocabulary.plate_text import PlateTextError, normalize_plate
 
 MAX_CASE_NUMBER = 64  # the store's column length, checked on SQLite too
 

@@ -20,9 +20,9 @@ from alpr.datasets import RowError
 from alpr.hotlist.categories import UnknownCategoryError, get_category
 from alpr.hotlist.entries import HotListEntry, normalize_entry_plate
 from alpr.hotlist.versions import ListVersion
+from alpr.utc import parse_utc
 from alpr.vocabulary.jurisdictions import UNKNOWN, codes, get_jurisdiction, is_jurisdiction
 from alpr.vocabulary.plate_text import PlateTextError
-from alpr.utc import parse_utc
 
 CSV_REQUIRED = ("plate", "state", "category")
 CSV_OPTIONAL = ("reference", "expires_at")

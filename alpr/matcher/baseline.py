@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from alpr.vocabulary.confusables import ConfusableTable, confusables
 from alpr.hotlist.entries import HotListEntry
 from alpr.matcher.index import Hits
 from alpr.matcher.rules import MatchConfig, classify
+from alpr.vocabulary.confusables import ConfusableTable, confusables
 
 try:
     from rapidfuzz import process

@@ -25,7 +25,6 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from alpr.vocabulary.confusables import ConfusableTable, confusables
 from alpr.hotlist.entries import WILDCARD_ONE, WILDCARD_RUN, HotListEntry
 from alpr.matcher.rules import (
     EXACT,
@@ -37,6 +36,7 @@ from alpr.matcher.rules import (
     indel,
     pattern_regex,
 )
+from alpr.vocabulary.confusables import ConfusableTable, confusables
 
 Hits = dict[int, Verdict]  # entry number -> (kind, substitutions)
 Bucket = list[tuple[re.Pattern[str], int]]

@@ -9,7 +9,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from alpr.vocabulary.confusables import ConfusableTable, confusables
 from alpr.hotlist.entries import HotListEntry
 from alpr.matcher.index import Hits, HotListIndex
 from alpr.matcher.reads import Read
@@ -23,6 +22,7 @@ from alpr.matcher.rules import (
     score,
     state_agreement,
 )
+from alpr.vocabulary.confusables import ConfusableTable, confusables
 
 
 @dataclass(frozen=True, slots=True)

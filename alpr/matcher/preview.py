@@ -9,7 +9,6 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from alpr.vocabulary.confusables import ConfusableTable, confusables
 from alpr.hotlist.entries import WILDCARD_ONE, WILDCARD_RUN, is_pattern
 from alpr.matcher.rules import (
     EXACT,
@@ -19,6 +18,7 @@ from alpr.matcher.rules import (
     alternatives_map,
     indel,
 )
+from alpr.vocabulary.confusables import ConfusableTable, confusables
 from alpr.vocabulary.plate_text import ALPHABET, MAX_PLATE_LENGTH
 
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
-from alpr.vocabulary.confusables import ConfusableTable, confusables
 from alpr.hotlist.entries import HotListEntry
 from alpr.matcher.match import Match, make_match
 from alpr.matcher.preview import misreads
 from alpr.matcher.reads import Read
 from alpr.matcher.rules import MatchConfig, classify
+from alpr.vocabulary.confusables import ConfusableTable, confusables
 
 
 class ReadIndex:

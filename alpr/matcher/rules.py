@@ -13,8 +13,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from alpr.vocabulary.confusables import ConfusableTable, confusables
 from alpr.hotlist.entries import WILDCARD_ONE, WILDCARD_RUN, is_pattern
+from alpr.vocabulary.confusables import ConfusableTable, confusables
 from alpr.vocabulary.plate_text import ALPHABET
 
 Kind = Literal["exact", "confusable", "edit", "wildcard"]

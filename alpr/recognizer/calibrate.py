@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from alpr.vocabulary.plate_text import fold_o_to_zero
 from alpr.recognizer.decode import greedy_decode, softmax
+from alpr.vocabulary.plate_text import fold_o_to_zero
 
 TEMPERATURES = tuple(round(t, 2) for t in np.arange(0.6, 3.01, 0.1))
 STATE_TEMPERATURES = tuple(round(t, 2) for t in np.arange(0.2, 3.01, 0.1))

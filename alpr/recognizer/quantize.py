@@ -60,8 +60,13 @@ def quantize_onnx(src: Path, dst: Path, images: Sequence[np.ndarray], height: in
     ``images`` (RGB uint8 crops; a few hundred suffice)."""
     if not images:
         raise ValueError("calibration images: none given (need crops from the train side)")
-    from onnxruntime.quantization import (CalibrationDataReader, QuantFormat, QuantType,
-                                          quant_pre_process, quantize_static)
+    from onnxruntime.quantization import (
+        CalibrationDataReader,
+        QuantFormat,
+        QuantType,
+        quant_pre_process,
+        quantize_static,
+    )
 
     class Reader(_Reader, CalibrationDataReader):
         pass

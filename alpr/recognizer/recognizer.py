@@ -12,13 +12,13 @@ from typing import Any
 
 import numpy as np
 
-from alpr.vocabulary.jurisdictions import UNKNOWN
 from alpr.model_uri import resolve_model_folder, shipped_model_dir
 from alpr.recognizer.artifact import ONNX, ModelArtifact, load_artifact
 from alpr.recognizer.decode import Candidate, greedy_decode, softmax
 from alpr.recognizer.preprocess import batch_inputs
 from alpr.recognizer.quantize import INT8_ONNX
 from alpr.recognizer.reread import REREAD_BELOW, combine, crop_views
+from alpr.vocabulary.jurisdictions import UNKNOWN
 
 DEFAULT_MODEL_NAME = "plate-ocr"
 PRECISIONS = ("float", "int8")

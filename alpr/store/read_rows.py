@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from alpr.datasets import RowError
+from alpr.utc import require_utc
 from alpr.vocabulary.jurisdictions import UnknownJurisdictionError, get_jurisdiction
 from alpr.vocabulary.plate_text import PlateTextError, normalize_plate
-from alpr.utc import require_utc
 
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 MAX_TEXT = {"camera": 64, "model_version": 100, "read_id": 100, "image_path": 1024,

@@ -17,11 +17,11 @@ from functools import lru_cache
 import cv2
 import numpy as np
 
+from alpr.synth import fonts
+from alpr.synth.backgrounds import PlateBackground, make_plate_backgrounds, make_surrounds
 from alpr.vocabulary.formats import sample_serial
 from alpr.vocabulary.jurisdictions import Jurisdiction, all_jurisdictions, get_jurisdiction
 from alpr.vocabulary.plate_text import normalize_plate
-from alpr.synth import fonts
-from alpr.synth.backgrounds import PlateBackground, make_plate_backgrounds, make_surrounds
 
 Box = tuple[int, int, int, int]
 _DARK_INKS = [((20, 32, 105), 4), ((15, 15, 20), 4), ((20, 75, 40), 1.5), ((105, 20, 35), 1),

@@ -23,9 +23,9 @@ from PIL import Image, ImageDraw, ImageFont
 from tqdm import tqdm
 
 from alpr import __version__
-from alpr.vocabulary.jurisdictions import get_jurisdiction
 from alpr.synth import fonts
 from alpr.synth.render import PlateRenderer
+from alpr.vocabulary.jurisdictions import get_jurisdiction
 
 LABEL_COLUMNS = ("image", "state", "plate")
 
