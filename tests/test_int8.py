@@ -47,3 +47,17 @@ def test_quantising_writes_a_copy_that_loads_and_reads(tmp_path):
     assert (tmp_path / INT8_ONNX).stat().st_size < (tmp_path / "model.onnx").stat().st_size / 2
     reads = Recognizer.load(tmp_path, precision="int8").read_crops(crops[:2])
     assert len(reads) == 2 and all(0.0 <= r.confidence <= 1.0 for r in reads)
+
+
+def test_alpr_read_int8_reads_crops_and_names_a_missing_copy(shared_datasets, tmp_path, capsys):
+    from alpr.cli import main
+
+    tune = [it for it in split_sides(shared_datasets).tune if it.box is None][:6]
+    files = [str(it.image) for it in tune]
+    assert main(["read", "--crops", "--int8", *files]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == len(files) and all('"text"' in line for line in lines)
+    for name in ("card.json", "model.onnx"):
+        shutil.copy2(default_model_dir() / name, tmp_path / name)
+    assert main(["read", "--crops", "--int8", "--model", str(tmp_path), files[0]]) == 2
+    assert "no 8-bit copy" in capsys.readouterr().err

@@ -113,7 +113,8 @@ def test_cli_writes_html_and_pdf(tmp_path, monkeypatch, capsys):
     assert out.is_file() and out.with_suffix(".pdf").is_file()
     monkeypatch.setenv("ALPR_PASSWORD", "wrong password")
     assert main(["report", "annual", "--db", url, "--user", "chief", "--out", str(out),
-                 "--no-pdf"]) == 1
+                 "--no-pdf"]) == 2
+    assert "login denied" in capsys.readouterr().err
 
 
 def test_report_on_the_simulated_department(smoke_department, tmp_path):  # noqa: F811

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from alpr.cli.common import add_login, as_user
-from alpr.cli.errors import EXIT_FINDINGS, EXIT_OK, bad_input
+from alpr.cli.errors import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK, bad_input
 
 if TYPE_CHECKING:
     from alpr.governance.access import Actor, Governance
@@ -43,8 +43,8 @@ def _annual(args: argparse.Namespace) -> int:
     except RuntimeError as exc:  # PDF engine missing: the HTML is written already
         bad_input(exc)
         return EXIT_FINDINGS
-    if data is None:  # not signed in, or refused: nothing written (1 as before; see docs/cli.md)
-        return EXIT_FINDINGS
+    if data is None:  # not signed in, or refused: nothing written
+        return EXIT_BAD_INPUT
     status = data.summary["status"]
     met, judged = int((status == "met").sum()), int(status.isin(("met", "NOT MET")).sum())
     empty = int((status == "no data").sum())

@@ -6,7 +6,7 @@ The config is logged whole to MLflow, saved in every checkpoint and in the model
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -66,6 +66,7 @@ class TrainConfig(RunConfig):
     """The recognizer's run: the shared run settings (:class:`alpr.train.base.RunConfig`)
     with the network's shape, the data and the stages."""
 
+    task: Literal["recognizer"] = "recognizer"
     model: ModelConfig = ModelConfig()
     data: DataConfig = DataConfig()
     stages: tuple[StageConfig, ...]
