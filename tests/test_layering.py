@@ -170,3 +170,15 @@ def test_every_name_the_notebooks_and_scripts_import_exists() -> None:
                                 hasattr(mod, "__path__")
                                 and importlib.util.find_spec(f"{node.module}.{a.name}"))]
     assert not missing, "; ".join(missing)
+
+
+def test_tests_mirror_the_package():
+    """``tests/<folder>/`` holds the tests of ``alpr/<folder>/`` (plus the cross-cutting
+    ``security`` and ``benchmarks``); a test of a folder does not sit loose at the top."""
+    packages = {p.name for p in (ROOT / "alpr").iterdir() if (p / "__init__.py").is_file()}
+    folders = {p.name for p in (ROOT / "tests").iterdir()
+               if p.is_dir() and any(p.glob("test_*.py"))}
+    assert folders - packages <= {"security", "benchmarks"}, folders - packages
+    loose = [p.name for p in (ROOT / "tests").glob("test_*.py")
+             if p.stem.removeprefix("test_").split("_")[0] in packages]
+    assert not loose, f"move into tests/<package>/: {loose}"

@@ -56,7 +56,7 @@ def test_synth_unwritable_output_names_the_path(tmp_path, capsys):
 
 
 def test_demo_writes_gallery_and_labelled_plates(tmp_path):
-    # the simulated department has its own tests (tests/test_simulate.py)
+    # the simulated department has its own tests (tests/simulate/test_simulate.py)
     assert main(["demo", "--out", str(tmp_path / "demo"), "--n", "8", "--no-department"]) == 0
     assert (tmp_path / "demo" / "synthetic_gallery.png").stat().st_size > 10_000
     rows = read_rows(tmp_path / "demo" / "synthetic_plates" / "labels.csv")

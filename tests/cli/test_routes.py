@@ -2,7 +2,7 @@
 ``--task`` or the config's ``task:`` says (else the recognizer; the two may not disagree);
 ``alpr read`` and ``alpr evaluate`` refuse a flag that belongs to the other kind of input.
 The training itself is replaced here (tests/test_training*.py and
-tests/test_detector_training.py run it)."""
+tests/detector/test_detector_training.py run it)."""
 
 from __future__ import annotations
 

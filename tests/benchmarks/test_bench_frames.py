@@ -13,7 +13,7 @@ from alpr.datasets import LabelledCrop
 from alpr.recognizer.preprocess import load_rgb
 
 pytest.importorskip("torch")  # the benchmark reads the split through alpr.train
-BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_frames.py"
+BENCH = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_frames.py"
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from alpr.recognizer.loop import NonFiniteLossError, train
 from alpr.recognizer.recognizer import Recognizer
 from alpr.synth.writer import write_dataset
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SMOKE = ROOT / "training" / "configs" / "smoke.yaml"
 
 

@@ -11,7 +11,7 @@ from alpr.recognizer.evaluation import evaluate
 from alpr.recognizer.preprocess import load_rgb
 from alpr.recognizer.recognizer import Recognizer, default_model_dir
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.skipif(not (default_model_dir() / "model.pt").exists(),
                                 reason="no shipped model in models/plate-ocr")
 

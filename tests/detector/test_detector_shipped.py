@@ -10,7 +10,7 @@ from alpr.detector.detector import PlateDetector, default_model_dir
 from alpr.detector.evaluation import evaluate_frames
 from alpr.recognizer.preprocess import load_rgb
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.skipif(not (default_model_dir() / "model.onnx").exists(),
                                 reason="no shipped detector in models/plate-detector")
 SETS = ("openalpr-us-frames", "openalpr-eu-frames")

@@ -20,7 +20,7 @@ from alpr.detector.threshold import GRID
 from alpr.recognizer.loop import NonFiniteLossError
 from alpr.synth.scenes import SceneRenderer
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SMOKE = ROOT / "training" / "configs" / "detector-smoke.yaml"
 
 

@@ -32,7 +32,7 @@ from alpr.simulate.scene import CameraState, make_rig, render_frame
 from alpr.store.audit_key import key_path
 from alpr.store.db import make_engine
 
-FRAMES = Path(__file__).resolve().parents[1].parent / "shared" / "datasets" / \
+FRAMES = Path(__file__).resolve().parents[2].parent / "shared" / "datasets" / \
     "openalpr-us-frames" / "images"
 
 

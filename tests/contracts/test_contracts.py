@@ -284,7 +284,7 @@ def test_shipped_frame_sets_pass_and_load_as_before(shared_datasets):
     from alpr.contracts.gates import checked_frames
     from alpr.datasets import load_frames
 
-    fixes = Path(__file__).resolve().parents[1] / "training" / "label_corrections.csv"
+    fixes = Path(__file__).resolve().parents[2] / "training" / "label_corrections.csv"
     for name in ("openalpr-us-frames", "openalpr-eu-frames"):
         labels = shared_datasets / name / "labels.csv"
         items, report = checked_frames(labels, fixes, log=None)

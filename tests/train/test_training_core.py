@@ -11,7 +11,7 @@ from alpr.detector.config import DetectorTrainConfig, is_detector_config, load_d
 from alpr.recognizer.config import TrainConfig, load_config
 from alpr.train.base import RunConfig
 
-CONFIGS = sorted((Path(__file__).resolve().parents[1] / "training" / "configs").glob("*.yaml"))
+CONFIGS = sorted((Path(__file__).resolve().parents[2] / "training" / "configs").glob("*.yaml"))
 
 
 @pytest.fixture
