@@ -53,6 +53,22 @@ def char_accuracy(truth: Sequence[str], pred: Sequence[str]) -> float:
 DROPPED, EXTRA = "(dropped)", "(extra)"  # a read's missing or extra character
 
 
+def o_zero_swaps(truth: Sequence[str], pred: Sequence[str]) -> Counter[tuple[str, str]]:
+    """The O/0 swaps :func:`char_confusions` leaves out, counted apart: ``("O", "0")`` where
+    a plate's O was read as 0 and ``("0", "O")`` the other way (same-length reads only). A
+    strict miss that is only such a swap is right once O is folded to 0, but data staff still
+    want to see it.
+
+    >>> o_zero_swaps(["ABO1", "A0B", "XYZ"], ["AB01", "AOB", "XY2"])
+    Counter({('O', '0'): 1, ('0', 'O'): 1})
+    """
+    out: Counter[tuple[str, str]] = Counter()
+    for t, p in zip(truth, pred, strict=True):
+        if len(t) == len(p):
+            out.update((a, b) for a, b in zip(t, p, strict=True) if {a, b} == {"O", "0"})
+    return out
+
+
 def char_confusions(truth: Sequence[str], pred: Sequence[str]) -> Counter[tuple[str, str]]:
     """(true character, read character) counts over plates and their reads: the one rule for
     character confusions (the evaluation, the Misreads page and the health report all count

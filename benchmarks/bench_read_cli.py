@@ -1,7 +1,8 @@
 """Benchmark: ``alpr read --crops`` as a user runs it (a fresh process, files in, JSON lines
 out), against fast-plate-ocr reading the same files in the same run.
 
-Usage: ``python benchmarks/bench_read_cli.py [--n 3000] [--labels CSV ...] [--peer-python PY]``
+Usage: ``python benchmarks/bench_read_cli.py [--n 3000] [--labels CSV ...] [--peer-python PY]
+[--no-reread] [--int8] [--no-peer]``
 
 Measured, each the median of ``--repeats`` runs:
 - start-up: ``alpr read --crops`` on one crop (process start, imports, model load, one read);
@@ -83,9 +84,12 @@ def main() -> int:
     ap.add_argument("--peer-python", default=os.environ.get("FPO_PYTHON",
                                                             "/root/fpo-venv/bin/python"))
     ap.add_argument("--no-reread", action="store_true", help="pass --no-reread to alpr read")
+    ap.add_argument("--int8", action="store_true", help="pass --int8 to alpr read (the "
+                                                        "model's 8-bit copy)")
+    ap.add_argument("--no-peer", action="store_true", help="do not run the peer")
     args = ap.parse_args()
     files = crop_files(args.labels, args.n)
-    extra = ["--no-reread"] if args.no_reread else []
+    extra = (["--no-reread"] if args.no_reread else []) + (["--int8"] if args.int8 else [])
     probe = ("import sys, runpy; sys.argv = ['alpr', 'read', '--crops', sys.argv[1]]; "
              "from alpr.cli import main; main(); "
              "print('TORCH' if 'torch' in sys.modules else 'NO-TORCH', file=sys.stderr)")
@@ -104,14 +108,16 @@ def main() -> int:
     ours = len(files) / max(total - start, 1e-9)
     print(f"{dt.date.today()} {platform.node()} {os.cpu_count()} cores, Python "
           f"{platform.python_version()}; {len(files)} crop files")
-    print(f"alpr read --crops{' --no-reread' if extra else ''}: start-up {start:.2f} s "
+    print(f"alpr read --crops{''.join(' ' + e for e in extra)}: start-up {start:.2f} s "
           f"(one crop, whole process), {len(files)} crops in {total:.1f} s -> "
           f"{ours:.0f} crops/s after start-up; torch imported: {torch_loaded}")
-    result = {"date": str(dt.date.today()), "files": len(files), "start_s": round(start, 3),
+    result = {"date": str(dt.date.today()), "flags": extra, "files": len(files), "start_s": round(start, 3),
               "total_s": round(total, 2), "crops_per_s": round(ours, 1),
               "torch_imported": torch_loaded}
     peer_py = Path(args.peer_python)
-    if peer_py.exists() and (PEER / "cct_xs_v2_global.onnx").is_file():
+    if args.no_peer:
+        print("peer not run (--no-peer)")
+    elif peer_py.exists() and (PEER / "cct_xs_v2_global.onnx").is_file():
         with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as fh:
             fh.write("\n".join(files))
             one = Path(fh.name + ".one")

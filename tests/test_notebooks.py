@@ -40,6 +40,13 @@ def test_notebook_runs_with_smoke_parameters(path, tmp_path, monkeypatch):
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
               if o.get("output_type") == "error"]
     assert not errors
+    for cell in nb.cells:  # a figure is shown as a picture, not as "<Figure size ...>"
+        outputs = cell.get("outputs", []) if cell.cell_type == "code" else []
+        shown = [o for o in outputs if o.get("output_type") in ("execute_result", "display_data")]
+        for o in shown:
+            text = "".join(o.get("data", {}).get("text/plain", ""))
+            if text.startswith("<Figure size"):
+                assert "image/png" in o["data"], f"{path.name}: a figure without its picture"
 
 
 def test_parameters_are_injected_after_the_parameters_cell():

@@ -7,19 +7,39 @@ from typing import Any
 
 from alpr.model_folder import page, pct, provenance, read_card, write_readme
 
-WEAKNESSES = """\
-- Validation is small (the held-out 15% of 463 public US crops, ~70 plates): one plate is
-  1.4 points. The hidden part of the benchmark is the real judge.
-- Extra characters taken from stickers, stacked prefixes and graphics at the plate edges, and
-  truncated vanity plates, are the main text errors; letter Q vs digit 0 is the main
-  confusion (the labels themselves write 0 for O).
-- State of issuance is learned from a few hundred real crops (1-22 per jurisdiction); plate
-  designs not in them (new issues, specialty plates, territories) are likely misread — the
-  state confidence is then low, and the operator must verify the state anyway (policy III.D.1).
-- Confidence is calibrated on the held-out crops plus augmented copies; recalibrate on your own
-  verified reads with `alpr calibrate`.
-- Trained on tight crops; loose detector boxes with a lot of surround reduce accuracy.
-"""
+
+def weaknesses(card: dict[str, Any]) -> str:
+    """What this model's figures cannot tell, from the card's own data and figures (a
+    department model trained on a handful of crops is described as such, not as the shipped
+    model)."""
+    data, split = card.get("data", {}), card.get("split", {})
+    tune = split.get("tune", {})
+    held = tune.get("plates") or data.get("val_real_crops") or 0
+    unit = "plates" if tune.get("plates") else "crops"
+    out = []
+    if held:
+        where = (f"the tune side of the plate-text split, {tune.get('crops', '?')} crops of "
+                 f"{held} plates" if tune.get("plates") else f"{held} held-out real crops")
+        out.append(f"- Validation is {where}: one {unit[:-1]} is {100 / held:.1f} points"
+                   f"{'; fewer than 100, so read the figures with their interval' if held < 100 else ''}.")
+    else:
+        out.append("- No real crops were held out: the figures above say nothing about real "
+                   "plates; judge this model on verified reads before use.")
+    train = data.get("train_real_crops")
+    if train is not None and train < 200:
+        out.append(f"- Trained on {train} real crops (plus synthetic plates): plate designs, "
+                   f"states and cameras not among them are likely misread.")
+    out += [f"- {w}" for w in card.get("weaknesses", [])]
+    out.append("- The state of issuance must be verified by the operator before action (policy "
+               "III.D.1): a design the model never saw gets a low state confidence.")
+    cal = card.get("calibration", {})
+    if cal.get("method"):
+        out.append(f"- Confidence calibrated by {cal['method']}; recalibrate on your own "
+                   f"verified reads with `alpr calibrate`.")
+    else:
+        out.append("- Confidence is not calibrated: run `alpr calibrate` on verified reads "
+                   "before trusting a threshold.")
+    return "\n".join(out) + "\n"
 
 
 def _figures_heading(card: dict) -> str:
@@ -69,15 +89,17 @@ def render(card: dict[str, Any]) -> str:
         "",
         *_test_section(card),
         "## Calibration",
-        f"- char temperature {cal.get('char_temperature')}, state temperature "
-        f"{cal.get('state_temperature')}",
-        f"- {cal.get('method', '')}",
+        f"- char temperature {cal.get('char_temperature', 1.0)}, state temperature "
+        f"{cal.get('state_temperature', 1.0)}",
+        *([f"- {cal['method']}"] if cal.get("method") else ["- not calibrated (temperatures 1)"]),
         "",
     ]
-    return page(card.get("name", "plate-ocr"), intro, body, WEAKNESSES,
+    return page(card.get("name", "plate-ocr"), intro, body, weaknesses(card),
                 "- `model.pt` weights + spec, `model.onnx` the same network for ONNX Runtime, "
                 "`card.json` everything needed to use them (alphabet, states, preprocessing, "
-                "calibration, config, metrics).")
+                "calibration, config, metrics)."
+                + (f" `model.int8.onnx` its 8-bit copy ({card['int8']['note']})"
+                   if card.get("int8") else ""))
 
 
 def render_card(folder: Path) -> str:

@@ -13,7 +13,13 @@ from typing import Any
 import numpy as np
 
 from alpr.datasets import LabelledCrop
-from alpr.metrics import accuracy_at_thresholds, char_accuracy, char_confusions, exact_match
+from alpr.metrics import (
+    accuracy_at_thresholds,
+    char_accuracy,
+    char_confusions,
+    exact_match,
+    o_zero_swaps,
+)
 from alpr.recognizer.recognizer import PlateRead, Recognizer
 from alpr.vocabulary.plate_text import fold_o_to_zero
 
@@ -28,6 +34,7 @@ class EvalReport:
     state_n: int
     per_state: list[dict[str, Any]] = field(default_factory=list)
     confusions: list[tuple[str, str, int]] = field(default_factory=list)
+    o_zero: list[tuple[str, str, int]] = field(default_factory=list)  # O/0 swaps, apart
     thresholds: list[dict[str, float]] = field(default_factory=list)
     ece: float = 0.0
     rows: list[dict[str, Any]] = field(default_factory=list)
@@ -44,11 +51,24 @@ class EvalReport:
             m[f"accepted_at_{th:g}"] = row["accepted_share"]
         return m
 
+    @property
+    def misreads(self) -> int:
+        """Reads wrong even with O folded to 0."""
+        return sum(not r["correct"] for r in self.rows)
+
+    @property
+    def strict_misses(self) -> int:
+        """Reads not exactly the label (O/0 swaps included)."""
+        return sum(r["truth"] != r["read"] for r in self.rows)
+
     def summary(self) -> str:
+        swaps = self.strict_misses - self.misreads
         lines = [
             f"plates: {self.n}",
             f"exact match (strict):        {self.exact:.1%}",
             f"exact match (O folded to 0): {self.exact_folded:.1%}",
+            f"misreads: {self.misreads} (O folded to 0); strict misses: {self.strict_misses}, "
+            f"of which {swaps} only an O/0 swap",
             f"character accuracy:          {self.char_accuracy:.1%}",
         ]
         if self.state_accuracy is not None:
@@ -68,6 +88,9 @@ class EvalReport:
         if self.confusions:
             lines.append("\nmost frequent character confusions (truth -> read: count):")
             lines.extend(f"  {a} -> {b}: {c}" for a, b, c in self.confusions[:10])
+        if self.o_zero:
+            lines.append("\nO/0 swaps (one glyph on most US plates; counted apart):")
+            lines.extend(f"  {a} -> {b}: {c}" for a, b, c in self.o_zero)
         return "\n".join(lines)
 
 
@@ -126,6 +149,7 @@ def evaluate_reads(items: list[LabelledCrop], reads: list[PlateRead]) -> EvalRep
         state_n=len(with_state),
         per_state=per_state,
         confusions=[(a, b, c) for (a, b), c in conf_counts.most_common()],
+        o_zero=[(a, b, c) for (a, b), c in o_zero_swaps(truth, pred).most_common()],
         thresholds=accuracy_at_thresholds(correct, conf),
         ece=expected_calibration_error(correct, conf),
         rows=rows_out,

@@ -6,12 +6,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import matplotlib
+import matplotlib.pyplot as plt  # the caller's backend: inline in a notebook, shown there
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-
-from alpr.recognizer.evaluation import EvalReport  # noqa: E402
+from alpr.recognizer.evaluation import EvalReport
 
 
 def errors(report: EvalReport) -> list[dict[str, Any]]:

@@ -11,20 +11,17 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-import matplotlib
+import pandas as pd
+from jinja2 import Environment, PackageLoader, select_autoescape
+from matplotlib.figure import Figure  # no pyplot: files only, the backend left alone
+from matplotlib.patches import Patch
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-from jinja2 import Environment, PackageLoader, select_autoescape  # noqa: E402
-from matplotlib.patches import Patch  # noqa: E402
-
-from alpr.governance.compliance import no_data  # noqa: E402
-from alpr.governance.compliance_metrics import catalog, metric  # noqa: E402
-from alpr.health.misreads import HIT_ERRORS, OCR_ERRORS, wilson  # noqa: E402
-from alpr.labels import CAUSE_LABELS, NO_DATA, human  # noqa: E402
-from alpr.report.collect import ReportData  # noqa: E402
-from alpr.report.recommend import recommendations  # noqa: E402
+from alpr.governance.compliance import no_data
+from alpr.governance.compliance_metrics import catalog, metric
+from alpr.health.misreads import HIT_ERRORS, OCR_ERRORS, wilson
+from alpr.labels import CAUSE_LABELS, NO_DATA, human
+from alpr.report.collect import ReportData
+from alpr.report.recommend import recommendations
 
 # Okabe-Ito: distinguishable with every common colour-vision deficiency.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442",
@@ -35,7 +32,6 @@ SHARE_KEYS = frozenset(m.key for m in catalog() if m.unit == "share")  # shown a
 def _png(fig: Any) -> str:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
-    plt.close(fig)
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
 
 
@@ -60,8 +56,8 @@ def trend_chart(monthly: pd.DataFrame, keys: list[str], labels: dict[str, str]) 
     groups: dict[str, list[str]] = {}
     for k in keys:
         groups.setdefault(_unit(k), []).append(k)
-    fig, axes = plt.subplots(len(groups), 1, figsize=(7.0, 1.9 * len(groups) + 0.5),
-                             sharex=True, squeeze=False)
+    fig = Figure(figsize=(7.0, 1.9 * len(groups) + 0.5))
+    axes = fig.subplots(len(groups), 1, sharex=True, squeeze=False)
     x = list(range(len(monthly)))
     colour_of = {k: PALETTE[i % len(PALETTE)] for i, k in enumerate(keys)}
     for ax, (unit, ks) in zip(axes[:, 0], groups.items(), strict=True):
@@ -105,7 +101,8 @@ def availability_chart(equipment: pd.DataFrame) -> str | None:
     eq = eq[eq["days_measured"] > 0].sort_values("availability", ascending=False)
     if eq.empty:
         return None
-    fig, ax = plt.subplots(figsize=(6.4, max(1.8, 0.28 * len(eq) + 1.0)))
+    fig = Figure(figsize=(6.4, max(1.8, 0.28 * len(eq) + 1.0)))
+    ax = fig.subplots()
     measured = eq["days_measured"].astype(float)
     parts = (("available", 100 * eq["availability"].astype(float), PALETTE[0], None),
              ("in service but failing its diagnostics (remove from service)",
@@ -179,7 +176,8 @@ def outcomes_chart(verifications: pd.DataFrame, causes: pd.DataFrame | None = No
     for col in HIT_ERRORS:
         parts[col] = causes[col].reindex(parts.index, fill_value=0) if col in causes else 0
     parts["entry_no_longer_valid"] = verifications["entry_no_longer_valid"]
-    fig, ax = plt.subplots(figsize=(7.0, 2.6))
+    fig = Figure(figsize=(7.0, 2.6))
+    ax = fig.subplots()
     bottom = pd.Series(0, index=parts.index, dtype=float)
     for col in parts.columns:
         if not parts[col].any():
@@ -198,7 +196,8 @@ def reads_chart(reads: pd.DataFrame) -> str | None:
     """Reads per month, and their mean confidence on an axis of its own."""
     if reads.empty:
         return None
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(7.0, 3.2), sharex=True)
+    fig = Figure(figsize=(7.0, 3.2))
+    (top, bottom) = fig.subplots(2, 1, sharex=True)
     top.bar(reads["month"], reads["reads"], color=PALETTE[5])
     top.set_ylabel("reads", fontsize=8)
     top.grid(alpha=0.3, axis="y")

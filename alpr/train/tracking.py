@@ -1,6 +1,8 @@
 """MLflow tracking: local SQLite store by default, model registry, and the promotion gate.
 
-``MLFLOW_TRACKING_URI`` overrides the default ``sqlite:///<project>/mlflow.db``.
+``MLFLOW_TRACKING_URI`` overrides the default ``sqlite:///<project>/mlflow.db``. With an
+SQLite store, a new experiment's artifacts go to ``mlartifacts/`` beside the database file,
+wherever the command runs (MLflow's own default is ``./mlruns`` of the current folder).
 """
 
 from __future__ import annotations
@@ -20,6 +22,21 @@ def tracking_uri() -> str:
     return os.environ.get("MLFLOW_TRACKING_URI") or f"sqlite:///{PROJECT_ROOT / 'mlflow.db'}"
 
 
+def artifact_root(uri: str) -> str | None:
+    """Where a new experiment's artifacts go for tracking store ``uri``: ``mlartifacts/``
+    beside an SQLite database; None (the server's or MLflow's choice) otherwise.
+
+    >>> artifact_root("sqlite:////srv/alpr/mlflow.db")
+    'file:///srv/alpr/mlartifacts'
+    >>> artifact_root("http://mlflow.internal:5000") is None
+    True
+    """
+    if not uri.startswith("sqlite:///"):
+        return None
+    db = Path(uri.removeprefix("sqlite:///"))
+    return (db.resolve().parent / "mlartifacts").as_uri()
+
+
 def setup(experiment: str) -> Any:
     """Point MLflow at the tracking store and select (creating) an experiment."""
     import logging
@@ -30,10 +47,7 @@ def setup(experiment: str) -> Any:
     logging.getLogger("alembic").setLevel(logging.WARNING)
     mlflow.set_tracking_uri(tracking_uri())
     if mlflow.get_experiment_by_name(experiment) is None:
-        location = None
-        if tracking_uri().startswith("sqlite:///") and "MLFLOW_TRACKING_URI" not in os.environ:
-            location = (PROJECT_ROOT / "mlartifacts").as_uri()
-        mlflow.create_experiment(experiment, artifact_location=location)
+        mlflow.create_experiment(experiment, artifact_location=artifact_root(tracking_uri()))
     mlflow.set_experiment(experiment)
     return mlflow
 
