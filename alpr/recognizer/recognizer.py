@@ -6,7 +6,7 @@ Runs the shipped network through ONNX Runtime when the model folder has an ONNX 
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -40,14 +40,15 @@ class PlateRead:
     box: tuple[int, int, int, int] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["confidence"] = round(self.confidence, 4)
-        d["state_confidence"] = round(self.state_confidence, 4)
-        d["char_confidences"] = [round(c, 4) for c in self.char_confidences]
-        d["candidates"] = [{"text": c.text, "confidence": round(c.confidence, 4)}
-                           for c in self.candidates]
-        if self.box is None:
-            d.pop("box")
+        """The read as JSON-ready data (confidences to 4 places; no ``box`` for a crop)."""
+        d: dict[str, Any] = {
+            "text": self.text, "confidence": round(self.confidence, 4),
+            "char_confidences": [round(c, 4) for c in self.char_confidences],
+            "state": self.state, "state_confidence": round(self.state_confidence, 4),
+            "candidates": [{"text": c.text, "confidence": round(c.confidence, 4)}
+                           for c in self.candidates]}
+        if self.box is not None:
+            d["box"] = self.box
         return d
 
 
