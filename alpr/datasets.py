@@ -117,8 +117,29 @@ def load_crops(path: str | Path, corrections: str | Path | None = None, require_
     return out
 
 
+_ROTATED = (5, 6, 7, 8)  # EXIF orientations that swap width and height (the decoder applies them)
+
+
+def image_size(path: Path) -> tuple[int, int] | None:
+    """(width, height) of an image file from its header, as decoded (EXIF rotation
+    applied); None for a file that is not a readable image."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as im:
+            width, height = im.size
+            if im.getexif().get(0x0112) in _ROTATED:
+                width, height = height, width
+    except (OSError, UnidentifiedImageError, ValueError, SyntaxError,
+            Image.DecompressionBombError):
+        return None
+    return width, height
+
+
 def load_frames(path: str | Path, corrections: str | Path | None = None) -> LabelSet:
-    """Load an ``image,x,y,w,h,plate`` set of full frames with one plate box each."""
+    """Load an ``image,x,y,w,h,plate`` set of full frames with one plate box each; a row
+    whose box is not whole numbers, or not inside its image (read from the header), or whose
+    image is missing or unreadable, is an error naming its line and field, and left out."""
     path = Path(path)
     fixes = load_corrections(corrections)
     out = LabelSet(source=path)
@@ -141,6 +162,14 @@ def load_frames(path: str | Path, corrections: str | Path | None = None) -> Labe
         image = (path.parent / row["image"]).resolve()
         if not image.is_file():
             out.errors.append(RowError(line, "image", row["image"], "file not found"))
+            continue
+        size = image_size(image)
+        if size is None:
+            out.errors.append(RowError(line, "image", row["image"], "not a readable image"))
+            continue
+        if box[0] + box[2] > size[0] or box[1] + box[3] > size[1]:
+            out.errors.append(RowError(line, "x,y,w,h", str(box),
+                                       f"box must lie inside the {size[0]}x{size[1]} image"))
             continue
         if plate is not None:
             out.items.append(LabelledCrop(image=image, plate=plate, state=None,

@@ -68,3 +68,16 @@ def test_split_is_deterministic_and_disjoint(tmp_path):
     assert not {i.image for i in tr} & {i.image for i in va}
     assert 3 <= len(va) <= 18
     assert manifest_hash(items) == manifest_hash(list(reversed(items)))
+
+
+def test_a_frame_box_outside_its_image_is_reported_not_kept(tmp_path):
+    _img(tmp_path / "f1.jpg")  # 40 x 20
+    (tmp_path / "bad.jpg").write_bytes(b"not an image")
+    (tmp_path / "frames.csv").write_text(
+        "image,x,y,w,h,plate\nf1.jpg,30,2,10,5,ABC1\nf1.jpg,31,2,10,5,ABC2\n"
+        "f1.jpg,1,16,10,5,ABC3\nbad.jpg,1,1,2,2,ABC4\n")
+    s = load_frames(tmp_path / "frames.csv")
+    assert [i.plate for i in s.items] == ["ABC1"]
+    assert [(e.line, e.field) for e in s.errors] == [(3, "x,y,w,h"), (4, "x,y,w,h"),
+                                                      (5, "image")]
+    assert "inside the 40x20 image" in s.errors[0].rule

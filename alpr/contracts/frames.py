@@ -14,10 +14,16 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from PIL import Image, UnidentifiedImageError
 
 from alpr.contracts.model import ContractFileError, Frame
-from alpr.datasets import CROP_COLUMNS, FRAME_COLUMNS, LabelledCrop, RowError, load_corrections
+from alpr.datasets import (
+    CROP_COLUMNS,
+    FRAME_COLUMNS,
+    LabelledCrop,
+    RowError,
+    image_size,
+    load_corrections,
+)
 from alpr.vocabulary.plate_text import PlateTextError, fold_o_to_zero, normalize_plate
 
 READ_FIELDS = ("read_at", "camera", "plate", "state", "confidence", "state_confidence",
@@ -189,7 +195,6 @@ def read_crops(path: Path, corrections: Path | None = None) -> Frame:
 # -- labelled frames (one plate box each) ----------------------------------------------------
 BOX_FIELDS = ("x", "y", "w", "h")
 NOT_WHOLE = -0.5  # a box value present but not a whole number: every range rule flags it
-_ROTATED = (5, 6, 7, 8)  # EXIF orientations that swap width and height (the decoder applies them)
 
 
 def _whole(raw: pd.Series) -> pd.Series:
@@ -201,20 +206,6 @@ def _whole(raw: pd.Series) -> pd.Series:
         except ValueError:
             return NOT_WHOLE
     return _map_unique(raw, parse)
-
-
-def image_size(path: Path) -> tuple[int, int] | None:
-    """(width, height) of an image file from its header, as decoded (EXIF rotation
-    applied); None for a file that is not a readable image."""
-    try:
-        with Image.open(path) as im:
-            width, height = im.size
-            if im.getexif().get(0x0112) in _ROTATED:
-                width, height = height, width
-    except (OSError, UnidentifiedImageError, ValueError, SyntaxError,
-            Image.DecompressionBombError):
-        return None
-    return width, height
 
 
 def _plate_text(v: Any) -> str | None:

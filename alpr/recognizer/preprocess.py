@@ -88,7 +88,7 @@ def batch_inputs(images: list[np.ndarray], height: int, width: int) -> np.ndarra
     pixels = np.empty((len(images), height, width, 3), dtype=np.uint8)
     for i, im in enumerate(images):
         pixels[i] = _resized(im, height, width)
-    if np.all(MEAN == MEAN[0]) and np.all(STD == STD[0]):  # one scalar each: in place
+    if np.all(MEAN[0] == MEAN) and np.all(STD[0] == STD):  # one scalar each: in place
         x = pixels.transpose(0, 3, 1, 2).astype(np.float32, order="C")  # a contiguous copy
         x /= np.float32(255.0)
         x -= MEAN[0]
