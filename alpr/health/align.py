@@ -229,8 +229,9 @@ def _worse(a: str, b: str) -> str:
 
 
 def load_image(path: str | Path) -> np.ndarray:
-    """An RGB uint8 image from a file; a clear error when it cannot be read."""
-    img = cv2.imread(str(path), cv2.IMREAD_COLOR)
-    if img is None:
-        raise ValueError(f"{path}: not a readable image file")
-    return cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
+    """An RGB uint8 image from a file; a clear error (``ValueError``) naming the file and what
+    is wrong with it — missing, a folder, empty, too large, not an image — and no OpenCV
+    warning on the way."""
+    from alpr.recognizer.preprocess import load_rgb
+
+    return load_rgb(path)

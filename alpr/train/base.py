@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 
 class Frozen(BaseModel):
@@ -117,8 +117,29 @@ def load_run_config(path: str | Path, cls: type[C], overrides: dict[str, Any] | 
             raw[key] = value
     try:
         return cls.model_validate(raw)
-    except Exception as exc:
-        raise ValueError(f"{path}: invalid {what}:\n{exc}") from exc
+    except ValidationError as exc:
+        raise ValueError(f"{path}: invalid {what}:\n{validation_lines(exc)}") from None
+
+
+def validation_lines(exc: ValidationError) -> str:
+    """One line per wrong field, ``  field.path: rule (got value)``, without pydantic's
+    links and type names.
+
+    >>> from pydantic import BaseModel
+    >>> class M(BaseModel):
+    ...     steps: int
+    >>> try:
+    ...     M.model_validate({"steps": "many"})
+    ... except ValidationError as e:
+    ...     print(validation_lines(e))
+      steps: Input should be a valid integer, unable to parse string as an integer (got 'many')
+    """
+    lines = []
+    for err in exc.errors(include_url=False):
+        where = ".".join(str(part) for part in err["loc"]) or "(top level)"
+        got = f" (got {err['input']!r})" if err["type"] != "missing" else ""
+        lines.append(f"  {where}: {err['msg']}{got}")
+    return "\n".join(lines)
 
 
 def flatten(data: dict[str, Any]) -> dict[str, Any]:

@@ -117,7 +117,13 @@ def test_align_cli_prints_the_documented_json(tmp_path: Path) -> None:
     bad = subprocess.run([sys.executable, "-m", "alpr.cli", "health", "align", paths[0],
                           str(tmp_path / "missing.png")], capture_output=True, text=True,
                          check=False)
-    assert bad.returncode == 2 and "missing.png: not a readable image file" in bad.stderr
+    assert bad.returncode == 2 and "missing.png: no such file" in bad.stderr
+    assert "WARN" not in bad.stderr and "Traceback" not in bad.stderr
+    (tmp_path / "junk.png").write_bytes(b"not an image")
+    junk = subprocess.run([sys.executable, "-m", "alpr.cli", "health", "align", paths[0],
+                           str(tmp_path / "junk.png")], capture_output=True, text=True,
+                          check=False)
+    assert junk.returncode == 2 and "junk.png: not a readable image" in junk.stderr
 
 
 # -- statistics ----------------------------------------------------------------------------

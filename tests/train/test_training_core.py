@@ -62,6 +62,14 @@ def test_a_config_that_does_not_load_is_named(tmp_path, loaded, capsys) -> None:
     err = capsys.readouterr().err
     assert str(bad) in err and "num_workrs" in err
     assert loaded == []
+    # one line per wrong field, naming it and its rule; none of pydantic's links
+    bad.write_text("name: x\nstages: [{name: a, steps: many}]\nmodel: {height: 63}\n")
+    assert main(["train", "--config", str(bad)]) == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert "  stages.0.steps: Input should be a valid integer, unable to parse string as an " \
+           "integer (got 'many')" in lines
+    assert "  model.height: Input should be a multiple of 16 (got 63)" in lines
+    assert not any("errors.pydantic.dev" in line for line in lines)
 
 
 def test_dotted_overrides_reach_nested_keys_and_bad_ones_are_named() -> None:
