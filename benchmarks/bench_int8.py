@@ -50,22 +50,13 @@ from alpr.recognizer.recognizer import Recognizer  # noqa: E402
 def network_speed(rec: Recognizer, images: list[np.ndarray], threads: int,
                   seconds: float = 3.0) -> float:
     """Crops per second of the network alone (batch 256, preprocessed once)."""
-    import onnxruntime as ort
-
-    from alpr.recognizer.artifact import ONNX
-    from alpr.recognizer.quantize import INT8_ONNX
-
-    folder = rec.folder
-    name = INT8_ONNX if rec.precision == "int8" else ONNX
-    opts = ort.SessionOptions()
-    opts.intra_op_num_threads = threads
-    sess = ort.InferenceSession(str(folder / name), opts, providers=["CPUExecutionProvider"])
+    timed = Recognizer.load(rec.folder, precision=rec.precision, threads=threads)
     batch = batch_inputs((images * (256 // max(1, len(images)) + 1))[:256],
                          rec.spec.height, rec.spec.width)
-    sess.run(None, {"image": batch})
+    timed.logits(batch)
     n, t0 = 0, time.perf_counter()
     while time.perf_counter() - t0 < seconds:
-        sess.run(None, {"image": batch})
+        timed.logits(batch)
         n += len(batch)
     return n / (time.perf_counter() - t0)
 

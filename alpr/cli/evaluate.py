@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import csv
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -94,19 +95,11 @@ def evaluate_crops(args: argparse.Namespace) -> int:
         plots = save_plots(report, out / "plots")
         print(f"\nreport, per-read CSV and plots in {out}")
     if not args.no_track:
-        from alpr.train import tracking
-
-        mlflow = tracking.setup("alpr-evaluations")
-        with mlflow.start_run(run_name=f"evaluate {Path(args.labels).parent.name}"):
-            mlflow.log_params({"labels": str(args.labels),
-                               "model": str(resolve_model(args.model)),
-                               "n": report.n, "skipped_rows": len(labels.errors),
-                               "unreadable_images": len(unreadable)})
-            mlflow.log_metrics(report.metrics())
-            mlflow.log_text(report.summary(), "report.txt")
-            for p in plots:
-                mlflow.log_artifact(str(p), artifact_path="plots")
-        print(f"logged to MLflow ({tracking.tracking_uri()}, experiment alpr-evaluations)")
+        log_evaluation(f"evaluate {Path(args.labels).parent.name}",
+                       {"labels": str(args.labels), "model": str(resolve_model(args.model)),
+                        "n": report.n, "skipped_rows": len(labels.errors),
+                        "unreadable_images": len(unreadable)},
+                       report.metrics(), report.summary(), plots)
     return EXIT_FINDINGS if unreadable else EXIT_OK  # evaluated, some images unreadable
 
 
@@ -160,19 +153,30 @@ def evaluate_frames(args: argparse.Namespace) -> int:
         _write_rows(args.out / "frames.csv", report.rows)
         print(f"\nreport and per-frame CSV in {args.out}")
     if not args.no_track:
-        from alpr.train import tracking
-
-        mlflow = tracking.setup("alpr-evaluations")
-        with mlflow.start_run(run_name=f"evaluate frames {Path(args.frames).parent.name}"):
-            mlflow.log_params({"frames": str(args.frames),
-                               "detector": str(resolve_detector(args.detector)),
-                               "model": str(resolve_model(args.model)), "n": report.frames,
-                               "skipped_rows": len(labels.errors),
-                               "detector_threshold": det.threshold,
-                               "read_check": (f"score>={det.read_check.min_score}, read "
-                                              f"confidence>={det.read_check.min_confidence}"
-                                              if det.read_check else "off")})
-            mlflow.log_metrics(report.metrics())
-            mlflow.log_text(report.summary(), "report.txt")
-        print(f"logged to MLflow ({tracking.tracking_uri()}, experiment alpr-evaluations)")
+        log_evaluation(f"evaluate frames {Path(args.frames).parent.name}",
+                       {"frames": str(args.frames),
+                        "detector": str(resolve_detector(args.detector)),
+                        "model": str(resolve_model(args.model)), "n": report.frames,
+                        "skipped_rows": len(labels.errors),
+                        "detector_threshold": det.threshold,
+                        "read_check": (f"score>={det.read_check.min_score}, read "
+                                       f"confidence>={det.read_check.min_confidence}"
+                                       if det.read_check else "off")},
+                       report.metrics(), report.summary())
     return EXIT_OK
+
+
+def log_evaluation(run_name: str, params: dict[str, Any], metrics: dict[str, float],
+                   summary: str, plots: Sequence[Path] = ()) -> None:
+    """One MLflow run in the ``alpr-evaluations`` experiment: parameters, metrics, the
+    printed report and its plots."""
+    from alpr.train import tracking
+
+    mlflow = tracking.setup("alpr-evaluations")
+    with mlflow.start_run(run_name=run_name):
+        mlflow.log_params(params)
+        mlflow.log_metrics(metrics)
+        mlflow.log_text(summary, "report.txt")
+        for p in plots:
+            mlflow.log_artifact(str(p), artifact_path="plots")
+    print(f"logged to MLflow ({tracking.tracking_uri()}, experiment alpr-evaluations)")

@@ -76,23 +76,17 @@ def _resized(image: np.ndarray, height: int, width: int) -> np.ndarray:
 
 def to_input(image: np.ndarray, height: int, width: int) -> np.ndarray:
     """RGB uint8 (H, W, 3) -> normalised float32 (3, height, width)."""
-    x = (_resized(image, height, width).astype(np.float32) / 255.0 - MEAN) / STD
-    return np.ascontiguousarray(x.transpose(2, 0, 1))
+    return batch_inputs([image], height, width)[0]
 
 
 def batch_inputs(images: list[np.ndarray], height: int, width: int) -> np.ndarray:
-    """Stack preprocessed crops into (B, 3, height, width): each resized as :func:`to_input`
-    does, then normalised in one pass over the batch (the same values)."""
-    if not images:
-        return np.zeros((0, 3, height, width), dtype=np.float32)
+    """Crops resized to (height, width) and normalised ((v / 255 - MEAN) / STD per channel)
+    in one in-place pass over the batch: (B, 3, height, width) float32."""
     pixels = np.empty((len(images), height, width, 3), dtype=np.uint8)
     for i, im in enumerate(images):
         pixels[i] = _resized(im, height, width)
-    if np.all(MEAN[0] == MEAN) and np.all(STD[0] == STD):  # one scalar each: in place
-        x = pixels.transpose(0, 3, 1, 2).astype(np.float32, order="C")  # a contiguous copy
-        x /= np.float32(255.0)
-        x -= MEAN[0]
-        x /= STD[0]
-        return x
-    x = (pixels.astype(np.float32) / 255.0 - MEAN) / STD
-    return np.ascontiguousarray(x.transpose(0, 3, 1, 2))
+    x = pixels.transpose(0, 3, 1, 2).astype(np.float32, order="C")  # a contiguous copy
+    x /= np.float32(255.0)
+    x -= MEAN[:, None, None]
+    x /= STD[:, None, None]
+    return x

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import random
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -41,19 +41,6 @@ def calibration_images(crops: Sequence[np.ndarray], seed: int = 0,
     return out
 
 
-class _Reader:
-    """ONNX Runtime's calibration data reader over preprocessed batches."""
-
-    def __init__(self, images: Sequence[np.ndarray], height: int, width: int) -> None:
-        self._batches: Iterator[np.ndarray] = (
-            batch_inputs(list(images[i:i + CALIBRATION_BATCH]), height, width)
-            for i in range(0, len(images), CALIBRATION_BATCH))
-
-    def get_next(self) -> dict[str, np.ndarray] | None:
-        batch = next(self._batches, None)
-        return None if batch is None else {"image": batch}
-
-
 def quantize_onnx(src: Path, dst: Path, images: Sequence[np.ndarray], height: int,
                   width: int) -> Path:
     """Write the int8 copy of ``src`` (a float recognizer ONNX) to ``dst``, calibrated on
@@ -68,13 +55,21 @@ def quantize_onnx(src: Path, dst: Path, images: Sequence[np.ndarray], height: in
         quantize_static,
     )
 
-    class Reader(_Reader, CalibrationDataReader):
-        pass
+    class Reader(CalibrationDataReader):
+        """Preprocessed batches of the calibration crops, one at a time."""
+
+        def __init__(self) -> None:
+            self.batches = (batch_inputs(list(images[i:i + CALIBRATION_BATCH]), height, width)
+                            for i in range(0, len(images), CALIBRATION_BATCH))
+
+        def get_next(self) -> dict[str, np.ndarray] | None:
+            batch = next(self.batches, None)
+            return None if batch is None else {"image": batch}
 
     with tempfile.TemporaryDirectory() as tmp:
         pre = Path(tmp) / "pre.onnx"
         quant_pre_process(str(src), str(pre))
-        quantize_static(str(pre), str(dst), Reader(images, height, width),
+        quantize_static(str(pre), str(dst), Reader(),
                         quant_format=QuantFormat.QDQ, per_channel=True,
                         activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8)
     return dst
