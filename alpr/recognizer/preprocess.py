@@ -22,11 +22,55 @@ class ImageReadError(ValueError):
     """Raised when a file is missing, empty, too large or not a decodable image."""
 
 
+_JPEG_SOF = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}  # frame headers, not DHT/JPG/DAC
+
+
+def header_size(data: bytes) -> tuple[int, int] | None:
+    """(width, height) from a PNG's or a baseline/progressive JPEG's header, without
+    Pillow (a crop's header is read this way in microseconds); None for anything else or a
+    header it cannot follow, which the caller leaves to Pillow.
+
+    >>> import struct
+    >>> header_size(b"\\x89PNG\\r\\n\\x1a\\n" + struct.pack(">I4sII", 13, b"IHDR", 320, 157))
+    (320, 157)
+    >>> header_size(b"GIF89a")
+    """
+    if data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR" and len(data) >= 24:
+        return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    if data[:2] != b"\xff\xd8":
+        return None
+    i, n = 2, len(data)
+    while i + 9 < n:
+        if data[i] != 0xFF:
+            return None
+        marker = data[i + 1]
+        if marker == 0xFF:  # fill byte
+            i += 1
+            continue
+        if marker in _JPEG_SOF:
+            return (int.from_bytes(data[i + 7:i + 9], "big"),
+                    int.from_bytes(data[i + 5:i + 7], "big"))
+        if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:  # no length field
+            i += 2
+            continue
+        if marker == 0xDA:  # scan data before any frame header: not a JPEG we follow
+            return None
+        i += 2 + int.from_bytes(data[i + 2:i + 4], "big")
+    return None
+
+
 def check_pixels(data: bytes, name: str | Path, limit: int = MAX_PIXELS) -> None:
     """Refuse an image of more than ``limit`` pixels from its header, before decoding: a
     small compressed file can decode to gigabytes (a 0.9 MB PNG of 900 Mpx is 2.7 GB).
 
-    A file Pillow cannot identify is left to the decoder, which reports it."""
+    PNG and JPEG headers are read directly (:func:`header_size`), others through Pillow; a
+    file Pillow cannot identify is left to the decoder, which reports it."""
+    size = header_size(data)
+    if size is not None:
+        if size[0] * size[1] > limit:
+            raise ImageReadError(f"{name}: {size[0] * size[1]:,} pixels, more than the "
+                                 f"{limit:,} allowed (refused before decoding)")
+        return
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)

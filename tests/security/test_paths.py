@@ -198,6 +198,35 @@ def test_a_decompression_bomb_is_refused_from_its_header(tmp_path):
     assert load_rgb(small).shape == (64, 64, 3)
 
 
+def test_a_jpeg_whose_header_claims_a_huge_frame_is_refused(tmp_path):
+    import cv2
+    import numpy as np
+
+    ok, buf = cv2.imencode(".jpg", np.full((40, 60, 3), 128, np.uint8))
+    data = bytearray(buf.tobytes())
+    sof = data.index(b"\xff\xc0")  # baseline frame header: length, precision, height, width
+    data[sof + 5:sof + 9] = struct.pack(">HH", 60_000, 60_000)
+    bomb = tmp_path / "bomb.jpg"
+    bomb.write_bytes(bytes(data))
+    with pytest.raises(ImageReadError, match="3,600,000,000 pixels, more than the 50,000,000"):
+        load_rgb(bomb)
+
+
+def test_the_fast_header_reader_agrees_with_pillow(tmp_path):
+    from PIL import Image
+
+    from alpr.recognizer.preprocess import header_size
+
+    for i, (w, h, fmt, kw) in enumerate([(320, 157, "PNG", {}), (162, 80, "JPEG", {}),
+                                         (97, 31, "JPEG", {"progressive": True}),
+                                         (50, 20, "JPEG", {"exif": b"Exif\x00\x00" + b"\x00" * 40})]):
+        path = tmp_path / f"im{i}.{fmt.lower()}"
+        Image.new("RGB", (w, h), "white").save(path, fmt, **kw)
+        assert header_size(path.read_bytes()) == (w, h) == Image.open(path).size
+    (tmp_path / "x.gif").write_bytes(b"GIF89a")
+    assert header_size((tmp_path / "x.gif").read_bytes()) is None  # left to Pillow
+
+
 @pytest.mark.skipif(not (Path(__file__).resolve().parents[2] / "models" / "plate-ocr" /
                          "model.pt").exists(), reason="no shipped model in models/")
 def test_alpr_read_reports_the_bomb_and_reads_the_rest(tmp_path, capsys):
