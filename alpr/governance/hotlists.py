@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, or_, select
+from sqlalchemy import Row, and_, insert, literal_column, or_, select
 from sqlalchemy.orm import Session
 
 from alpr.governance import audit, record_digests
@@ -23,10 +23,12 @@ from alpr.governance.access import Actor, Governance
 from alpr.hotlist.entries import HotListEntry
 from alpr.hotlist.importers import HotList, load_hotlist
 from alpr.hotlist.manual import ManualEntryPolicy, create_manual_entry
-from alpr.matcher.match import Matcher
+from alpr.matcher.match import Match, Matcher
 from alpr.matcher.reads import Read as MatchRead
-from alpr.matcher.retro import ReadIndex
+from alpr.matcher.retro import ReadIndex, prefix_range, retro_candidates
+from alpr.matcher.rules import MatchConfig
 from alpr.store.schema import (
+    PLATE_REVERSED_SQL,
     Hit,
     HitVerification,
     HotListEntryRow,
@@ -197,6 +199,9 @@ def add_manual_entry(gov: Governance, actor: Actor, plate: str, state: str | Non
                      now: dt.datetime | None = None) -> tuple[int, int]:
     """Add a manual entry (validated by policy IV.D) and retro-match past reads.
 
+    Only the stored reads that could match the entry are read, through the plate indexes
+    (:func:`past_candidates`); the matcher's rules then decide, as at ingest.
+
     Returns (entry id, number of past reads that now hit)."""
     now = now or dt.datetime.now(dt.UTC)
     e = create_manual_entry(plate, state, category, actor.username, purpose, expires_at, now,
@@ -210,20 +215,64 @@ def add_manual_entry(gov: Governance, actor: Actor, plate: str, state: str | Non
                               purpose=e.purpose, case_number=case_number, created_at=now)
         s.add(row)
         s.flush()
-        past = s.execute(select(Read.id, Read.plate, Read.state, Read.state_confidence,
-                                Read.read_at)).all()
-        index = ReadIndex([MatchRead(text=p, state=st, state_confidence=sc, id=rid)
-                           for rid, p, st, sc, _ in past])
-        read_times = {r[0]: r[4] for r in past}
         entry = _entry(row, {actor.id: actor.username})
-        hits = [(r.id, m) for r, m in index.retro_match(entry)]
-        for read_id, m in hits:
-            s.add(Hit(read_id=read_id, read_at=read_times[read_id], entry_id=row.id,
-                      kind=m.kind,
+        hits = retro_match_stored(s, entry)
+        for read_id, read_at, m in hits:
+            s.add(Hit(read_id=read_id, read_at=read_at, entry_id=row.id, kind=m.kind,
                       substitutions=json.dumps([x.to_list() for x in m.substitutions]),
                       state_agreement=m.state_agreement, score=float(m.score),
                       created_at=now, retro=True))
         return row.id, len(hits)
+
+
+_IN_CHUNK = 500  # texts per IN (...): under every database's limit on bound parameters
+_RANGE_CHUNK = 100  # prefix ranges per query
+
+
+def _chunks(items: Sequence[str], size: int) -> list[Sequence[str]]:
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+PastRead = Row[int, str, str | None, float | None, dt.datetime]
+
+
+def past_candidates(s: Session, entry_plate: str, config: MatchConfig | None = None,
+                    ) -> list[PastRead]:
+    """The stored reads (id, plate, state, state_confidence, read_at; by id) that could
+    match a listed plate, found through the indexes of ``reads`` only
+    (:func:`alpr.matcher.retro.retro_candidates`): a full plate's misreads through
+    ``ix_reads_plate``; a partial plate's known start through ranges of ``ix_reads_plate``,
+    its known end through ranges of ``ix_reads_plate_reversed``. A partial plate known at
+    neither end (``*ABC*``) reads the plate index whole (not the reads) for the texts that
+    fit it."""
+    cand = retro_candidates(entry_plate, config)
+    cols = (Read.id, Read.plate, Read.state, Read.state_confidence, Read.read_at)
+    texts: Sequence[str] = cand.texts
+    rows: list[PastRead] = []
+    if cand.key is not None:
+        key = Read.plate if cand.key == "plate" else literal_column(PLATE_REVERSED_SQL)
+        for chunk in _chunks(cand.prefixes, _RANGE_CHUNK):
+            ranges = [key >= lo if hi is None else and_(key >= lo, key < hi)
+                      for lo, hi in map(prefix_range, chunk)]
+            rows += s.execute(select(*cols).where(or_(*ranges), Read.plate.like(cand.like))
+                              ).all()
+    elif cand.like is not None:
+        texts = s.scalars(select(Read.plate).distinct().where(Read.plate.like(cand.like))).all()
+    for chunk in _chunks(texts, _IN_CHUNK):
+        rows += s.execute(select(*cols).where(Read.plate.in_(chunk))).all()
+    rows.sort(key=lambda r: r[0])
+    return rows
+
+
+def retro_match_stored(s: Session, entry: HotListEntry, config: MatchConfig | None = None,
+                       ) -> list[tuple[int, dt.datetime, Match]]:
+    """(read id, read time, match) of every stored read ``entry`` matches, by read id: the
+    candidates of :func:`past_candidates` under ``ReadIndex.retro_match`` (the rules of
+    forward matching), so exactly the reads a scan of every read would find."""
+    rows = past_candidates(s, entry.plate, config)
+    index = ReadIndex([MatchRead(text=p, state=st, state_confidence=sc, id=(rid, at))
+                       for rid, p, st, sc, at in rows], config)
+    return [(r.id[0], r.id[1], m) for r, m in index.retro_match(entry)]
 
 
 def remove_manual_entry(gov: Governance, actor: Actor, entry_id: int, reason: str) -> None:

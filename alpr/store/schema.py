@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -167,6 +168,12 @@ class RecordDigest(Base):
     digest: Mapped[str] = mapped_column(String(64))
 
 
+# The plate read backwards, in SQL both databases index (SQLite has no reverse(); plates have
+# at most 10 characters): a partial plate known at its end (``*4123``) is a range of this
+# expression's index, as one known at its start is a range of ``ix_reads_plate`` (0011).
+PLATE_REVERSED_SQL = " || ".join(f"substr(plate, {i}, 1)" for i in range(10, 0, -1))
+
+
 class Read(Base):
     """One plate read by a camera: what the recognizer saw, with its evidence trail."""
 
@@ -191,6 +198,9 @@ class Read(Base):
         # the natural key: a re-run or a resumed ingest stores nothing twice (migration 0010)
         UniqueConstraint("camera_id", "read_at", "read_key", name="uq_reads_natural_key"),
         Index("ix_reads_camera_time", "camera_id", "read_at"),
+        # an index of an expression, not a column: every insert path (ORM, Core, raw SQL)
+        # keeps it, and nothing can leave it stale (retro-matching, migration 0011)
+        Index("ix_reads_plate_reversed", text(f"({PLATE_REVERSED_SQL})")),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
