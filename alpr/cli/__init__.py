@@ -21,6 +21,7 @@ from alpr.cli import (
     read,
     records,
     report,
+    review,
     serve,
     simulate,
     store,
@@ -44,7 +45,7 @@ __all__ = ["COMMANDS", "EXIT_BAD_INPUT", "EXIT_FINDINGS", "EXIT_INTERRUPTED", "E
 
 # in the order ``alpr --help`` lists them
 COMMANDS = (demo, synth, read, evaluate, calibrate, store, records, users, report, train,
-            match, serve, hotlist, contracts, simulate, health)
+            review, match, serve, hotlist, contracts, simulate, health)
 
 
 def build_parser() -> argparse.ArgumentParser:
