@@ -66,11 +66,13 @@ def register(review_sub: argparse._SubParsersAction) -> None:
 
 
 def _queue(args: argparse.Namespace) -> int:
-    from alpr.governance.review_queue import QueueOptions, export_review_queue
+    from alpr.governance.review_queue import QueueOptions, check_out, export_review_queue
 
     out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        return bad_input(f"--out {out}: a file is in the way where a folder is needed")
+    try:
+        check_out(out)  # before signing in: nothing is read that cannot be written
+    except ValueError as exc:
+        return bad_input(f"--out {exc}")
     options = QueueOptions(min_confidence=args.min_confidence, limit=args.limit,
                            reread=not args.no_reread, model=args.model, progress=True)
     result = as_user(args, lambda gov, actor: export_review_queue(gov, actor, out, options))

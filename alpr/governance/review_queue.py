@@ -14,7 +14,9 @@ no training run takes the recognizer's own read for the truth until a person lab
 from __future__ import annotations
 
 import csv
+import re
 import shutil
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -150,6 +152,7 @@ def export_review_queue(gov: Governance, actor: Actor, out_dir: Path,
     read, ranked, with its reasons) and ``images/read<ID>.<ext>``. Each read is exported
     once, to one of the two lists. ``reader`` re-reads the crops (default: the recognizer of
     ``options.model``)."""
+    check_out(Path(out_dir))  # before the store is read: a folder it can write, or refused
     reads, verifications = _query(gov, actor, options.min_confidence)
     queue = ReviewQueue(out=Path(out_dir), items=[], candidates=len(reads),
                         reread=options.reread)
@@ -177,6 +180,23 @@ def export_review_queue(gov: Governance, actor: Actor, out_dir: Path,
     queue.items = ranked[:options.limit] if options.limit else ranked
     _write(queue, crops)
     return queue
+
+
+def check_out(out: Path) -> None:
+    """Refuse an output folder the queue cannot write (a file in the way) or must not
+    overwrite: one holding crop lists the queue did not write (a verified-crops folder has
+    ``labels.csv`` and ``images/read<ID>`` too, but no ``queue.csv``)."""
+    for p in [out, *out.parents]:
+        if p.exists():
+            if not p.is_dir():
+                raise ValueError(f"{out}: {p} is a file where a folder is needed")
+            break
+    if (out / QUEUE).is_file():
+        return
+    theirs = [n for n in (LABELS, TO_LABEL) if (out / n).exists()]
+    if theirs:
+        raise ValueError(f"{out}: holds {' and '.join(theirs)} but no {QUEUE}: not a review "
+                         f"queue's folder, so it is not overwritten; give a new or empty folder")
 
 
 def _query(gov: Governance, actor: Actor, min_confidence: float
@@ -300,8 +320,9 @@ def _reread(items: dict[int, QueuedRead], crops: dict[int, Path], reader: Reader
     """Read every candidate's stored crop again from its jitter views; a read whose views
     (O folded to 0) do not all give its own text gets the re-reads-disagree reason."""
     ids = list(crops)
-    bar = tqdm(total=len(ids), desc="re-reading stored crops", unit="read",
-               disable=not progress)
+    # a bar on a terminal; in a log, a plain line every few hundred reads
+    tty = progress and sys.stderr.isatty()
+    bar = tqdm(total=len(ids), desc="re-reading stored crops", unit="read", disable=not tty)
     for i in range(0, len(ids), REREAD_CHUNK):
         chunk, views = [], []
         for read_id in ids[i:i + REREAD_CHUNK]:
@@ -322,6 +343,9 @@ def _reread(items: dict[int, QueuedRead], crops: dict[int, Path], reader: Reader
             k += len(vs)
             disagreement(q)
         bar.update(len(ids[i:i + REREAD_CHUNK]))
+        done = min(i + REREAD_CHUNK, len(ids))
+        if progress and not tty and (done % (8 * REREAD_CHUNK) == 0 or done == len(ids)):
+            print(f"re-reading stored crops: {done}/{len(ids)}", file=sys.stderr, flush=True)
     bar.close()
 
 
@@ -374,6 +398,7 @@ def rank(items: Iterable[QueuedRead]) -> list[QueuedRead]:
 
 def _write(queue: ReviewQueue, crops: dict[int, Path]) -> None:
     out = queue.out
+    before = _listed_images(out / QUEUE)  # a previous run's copies
     (out / "images").mkdir(parents=True, exist_ok=True)
     kept = []
     for q in queue.items:
@@ -405,6 +430,18 @@ def _write(queue: ReviewQueue, crops: dict[int, Path]) -> None:
                              q.plate, q.state or "", f"{q.confidence:.4f}",
                              "" if q.state_confidence is None else f"{q.state_confidence:.4f}",
                              reasons, " | ".join(q.why), " ".join(t or "-" for t in q.rereads)])
+    for name in before - {name for _, name in kept}:  # no stale copy stays behind
+        (out / name).unlink(missing_ok=True)
+
+
+def _listed_images(queue_csv: Path) -> set[str]:
+    """The image copies a previous run of the queue listed in ``queue_csv`` (none if absent):
+    only names it writes, ``images/read<ID>.<ext>``."""
+    if not queue_csv.is_file():
+        return set()
+    with open(queue_csv, newline="", encoding="utf-8") as fh:
+        return {name for r in csv.DictReader(fh)
+                if re.fullmatch(r"images/read\d+\.\w+", name := r.get("image") or "")}
 
 
 def _plate(text: str) -> str:

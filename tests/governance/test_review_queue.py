@@ -30,6 +30,7 @@ from alpr.governance.review_queue import (
     QueueOptions,
     export_review_queue,
 )
+from alpr.governance.verified_crops import collect_verified_crops
 from alpr.store.db import make_engine
 from alpr.store.schema import AuditEntry, Camera, Hit, HitVerification, HotListEntryRow, Read
 
@@ -175,6 +176,9 @@ def test_nothing_is_exported_twice(store, tmp_path) -> None:
     assert sorted(p.name for p in (q.out / "images").iterdir()) == sorted(
         Path(i).name for i in images)
     assert len(rows(q.out / "queue.csv")) == 6
+    # a shorter queue into the same folder leaves no copy of the longer one's behind
+    q = export_review_queue(gov, staff, tmp_path / "q", QueueOptions(reread=False, limit=2))
+    assert sorted(p.name for p in (q.out / "images").iterdir()) == ["read2.png", "read6.png"]
     # two reads sharing one image file: the image goes out once, the second read is said
     with gov.Session.begin() as s:
         s.get(Read, 7).image_path = "reads/4.png"
@@ -182,6 +186,19 @@ def test_nothing_is_exported_twice(store, tmp_path) -> None:
     assert [i.read_id for i in q.to_label] == [6, 4]
     assert q.skipped == [f"read 7: its image {gov.images.root / 'reads' / '4.png'} is read "
                          f"4's too (exported once, with read 4)"]
+
+
+def test_a_folder_it_did_not_write_is_not_overwritten(store, tmp_path) -> None:
+    gov, admin, staff = store
+    verified = collect_verified_crops(gov, admin, tmp_path / "verified")
+    before = verified.labels.read_text()
+    with pytest.raises(ValueError, match="holds labels.csv but no queue.csv: not a review "
+                                         "queue's folder"):
+        export_review_queue(gov, staff, tmp_path / "verified", QueueOptions(reread=False))
+    assert verified.labels.read_text() == before
+    (tmp_path / "blocker").write_text("a file\n")
+    with pytest.raises(ValueError, match="blocker is a file where a folder is needed"):
+        export_review_queue(gov, staff, tmp_path / "blocker" / "q", QueueOptions(reread=False))
 
 
 def test_disagreeing_re_reads_rank_above_unsure_reads_and_keep_their_label(store,
