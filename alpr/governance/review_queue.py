@@ -33,6 +33,7 @@ from alpr.contracts.runner import validate
 from alpr.governance.access import Actor, Governance
 from alpr.governance.verified_crops import true_label
 from alpr.recognizer.preprocess import load_rgb
+from alpr.recognizer.recognizer import Recognizer
 from alpr.recognizer.reread import REREAD_BELOW, crop_views
 from alpr.store.images import ImageRoot
 from alpr.store.schema import Hit, HitVerification, HotListEntryRow, Read
@@ -139,7 +140,7 @@ class ReviewQueue:
                 f"{kept}: {counts or 'none'}; {len(self.labelled)} labelled by officers -> "
                 f"{self.out / LABELS}, {len(self.to_label)} to label -> "
                 f"{self.out / TO_LABEL}; ranked list {self.out / QUEUE}"
-                + ("" if self.reread else "; no re-reads (--no-reread)")
+                + ("" if self.reread else "; crops not re-read")
                 + (f"; {len(self.skipped)} skipped" if self.skipped else ""))
 
 
@@ -171,8 +172,6 @@ def export_review_queue(gov: Governance, actor: Actor, out_dir: Path,
     crops = _load_crops(items.values(), images, queue.skipped)
     if options.reread and crops:
         if reader is None:
-            from alpr.recognizer.recognizer import Recognizer
-
             reader = Recognizer.load(options.model)
         _reread(items, crops, reader, options.progress, queue.skipped)
     ranked = rank(q for q in items.values() if q.reasons and q.read_id in crops)
