@@ -10,6 +10,15 @@ character missing or extra, fits a partial plate). Prints import and index build
 resident memory, reads/s in one process, recall and precision on the planted matches, and
 the speed ratio against ``BaselineMatcher`` (rapidfuzz scan under the same rules) measured in
 the same run on a sample of reads, whose results must be identical.
+
+Then ``alpr match`` as a user runs it (``--cli-small`` > 0): the reads written as JSON lines
+(``id``, ``text``, ``state``, ``state_confidence``, ``char_confidences``), the command run on
+the first ``--cli-small`` of them and on all of them; the marginal rate is the extra reads
+over the extra time (the list's import and index build cancel out). Its output must be the
+in-process matcher's, line for line as ``json.dumps`` writes it, with every planted match.
+In the same run, in one process on the same lines: the streaming path of ``alpr match``
+(``stream.match_lines``) against the general path it replaced (``parse_read_line``, then
+``match_many``, then ``json.dumps`` of each result).
 """
 
 from __future__ import annotations
@@ -17,10 +26,13 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import gc
+import io
+import json
 import os
 import platform
 import random
 import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -32,8 +44,9 @@ from alpr.hotlist.entries import HotListEntry
 from alpr.hotlist.importers import load_ncic
 from alpr.matcher.baseline import BaselineMatcher
 from alpr.matcher.match import Matcher
-from alpr.matcher.reads import Read
+from alpr.matcher.reads import Read, parse_read_line
 from alpr.matcher.rules import MatchConfig, alternatives_map, classify
+from alpr.matcher.stream import match_lines, result_line
 from alpr.vocabulary.confusables import confusables
 from alpr.vocabulary.formats import sample_serial
 from alpr.vocabulary.jurisdictions import codes
@@ -50,6 +63,7 @@ class BenchConfig:
     wildcard_share: float = 0.001
     baseline_sample: int = 200
     batch: int = 1000
+    cli_small: int = 20_000  # 0: do not run alpr match
     seed: int = 0
 
 
@@ -155,7 +169,8 @@ def main(argv: list[str] | None = None) -> None:
     for f, v in asdict(BenchConfig()).items():
         ap.add_argument("--" + f.replace("_", "-"), type=type(v), default=v)
     cfg = BenchConfig(**vars(ap.parse_args(argv)))
-    print(f"date: {dt.datetime.now().isoformat(timespec='seconds')}")
+    print(f"date: {dt.datetime.now(dt.UTC).isoformat(timespec='seconds')}; load average "
+          f"{' '.join(f'{x:.1f}' for x in os.getloadavg())} (the machine may be shared)")
     print(f"machine: {platform.platform()}; python {platform.python_version()}; "
           f"{platform.processor() or platform.machine()}; cpu_count={os.cpu_count()}; "
           f"single process")
@@ -163,14 +178,21 @@ def main(argv: list[str] | None = None) -> None:
     rng = random.Random(cfg.seed)
     now = dt.datetime.now(dt.UTC)
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "ncic_extract.txt"
-        t0 = time.perf_counter()
-        write_list(path, cfg, rng)
-        print(f"wrote {cfg.entries} synthetic entries in {time.perf_counter() - t0:.1f} s")
-        base_rss = rss_mb()
-        t0 = time.perf_counter()
-        hotlist = load_ncic(path, now=now)
-        t_import = time.perf_counter() - t0
+        failed = run(cfg, Path(tmp), rng, now)
+    if failed:
+        sys.exit("FAILED: " + "; ".join(failed))
+
+
+def run(cfg: BenchConfig, tmp: Path, rng: random.Random, now: dt.datetime) -> list[str]:
+    """The whole benchmark with its files under ``tmp``; returns the failed checks."""
+    path = tmp / "ncic_extract.txt"
+    t0 = time.perf_counter()
+    write_list(path, cfg, rng)
+    print(f"wrote {cfg.entries} synthetic entries in {time.perf_counter() - t0:.1f} s")
+    base_rss = rss_mb()
+    t0 = time.perf_counter()
+    hotlist = load_ncic(path, now=now)
+    t_import = time.perf_counter() - t0
     print(f"import (validate every row): {t_import:.1f} s "
           f"({hotlist.version.rows_read / t_import:,.0f} rows/s); {hotlist.version.summary()}")
     entries = hotlist.entries
@@ -239,8 +261,91 @@ def main(argv: list[str] | None = None) -> None:
           f"{len(sample) / t_idx:,.0f} reads/s")
     print(f"identical results to the baseline: {same}/{len(sample)}; "
           f"speed ratio (matcher stream / baseline): {rate / base_rate:,.0f}x")
+    failed = []
     if same != len(sample) or found != len(planted) or correct != n_matches:
-        sys.exit("FAILED: results differ from the rules")
+        failed.append("results differ from the rules")
+    if cfg.cli_small:
+        failed += bench_cli(cfg, tmp, path, reads, results, planted, entries, now)
+    return failed
+
+
+def read_line(r: Read) -> str:
+    return json.dumps({"id": r.id, "text": r.text, "state": r.state,
+                       "state_confidence": r.state_confidence,
+                       "char_confidences": list(r.char_confidences or ())}) + "\n"
+
+
+def run_cli(list_path: Path, reads_path: Path, out_path: Path, now: dt.datetime,
+            ) -> tuple[float, float, str]:
+    """``alpr match`` in its own process: (wall seconds, CPU seconds, stderr's last line)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    with open(out_path, "w") as out:
+        proc = subprocess.run([sys.executable, "-m", "alpr.cli", "match", "--hotlist",
+                               str(list_path), "--reads", str(reads_path), "--at",
+                               now.isoformat()], stdout=out, stderr=subprocess.PIPE, text=True)
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    if proc.returncode != 0:
+        raise SystemExit(f"FAILED: alpr match exited {proc.returncode}: {proc.stderr[-2000:]}")
+    return wall, cpu, proc.stderr.strip().splitlines()[-1]
+
+
+def bench_cli(cfg: BenchConfig, tmp: Path, list_path: Path, reads: list[Read],
+              results: list[list], planted: list[tuple[int, int, str]],
+              entries: list[HotListEntry], now: dt.datetime) -> list[str]:
+    """``alpr match`` through the CLI, marginal reads/s; its output checked. Returns the
+    failed checks."""
+    lines = [read_line(r) for r in reads]
+    small = min(cfg.cli_small, len(lines) // 2)
+    small_path, all_path = tmp / "reads_small.jsonl", tmp / "reads.jsonl"
+    small_path.write_text("".join(lines[:small]))
+    all_path.write_text("".join(lines))
+    out_path = tmp / "matches.jsonl"
+    w_small, c_small, _ = run_cli(list_path, small_path, out_path, now)
+    w_all, c_all, summary = run_cli(list_path, all_path, out_path, now)
+    extra = len(lines) - small
+    print(f"alpr match through the CLI, {len(entries):,} entries: {small:,} reads in "
+          f"{w_small:.1f} s, {len(lines):,} reads in {w_all:.1f} s wall-clock; marginal "
+          f"{extra / (w_all - w_small):,.0f} reads/s wall-clock, "
+          f"{extra / max(c_all - c_small, 1e-9):,.0f} per CPU-second ({summary})")
+    want = [json.dumps(result_line(r, m)) for r, m in zip(reads, results, strict=True)]
+    got = out_path.read_text().splitlines()
+    identical = got == want
+    by_ref = [{(m["reference"], m["kind"]) for m in json.loads(x)["matches"]}
+              for x in got] if len(got) == len(reads) else [set() for _ in reads]
+    found = sum((entries[ei].reference, kind) in by_ref[ri] for ri, ei, kind in planted)
+    print(f"alpr match output identical to the in-process matcher's json.dumps: "
+          f"{identical} ({len(got):,} lines); planted recall through the CLI: "
+          f"{found}/{len(planted)} = {found / len(planted):.2%}")
+
+    # the streaming path against the general path it replaced, in this process
+    matcher = Matcher(entries)
+    part = lines[:min(len(lines), 100_000)]
+    gc.collect()
+    t0, c0 = time.perf_counter(), time.process_time()
+    general = []
+    for s in range(0, len(part), 2000):
+        batch = [parse_read_line(x) for x in part[s:s + 2000]]
+        general += [json.dumps(result_line(r, m)) + "\n"
+                    for r, m in zip(batch, matcher.match_many(batch, now), strict=True)]
+    t_gen, c_gen = time.perf_counter() - t0, time.process_time() - c0
+    out = io.StringIO()
+    t0, c0 = time.perf_counter(), time.process_time()
+    match_lines(matcher, part, out, io.StringIO(), now=now)
+    t_str, c_str = time.perf_counter() - t0, time.process_time() - c0
+    print(f"in one process on {len(part):,} lines: streaming path {len(part) / t_str:,.0f} "
+          f"reads/s ({len(part) / c_str:,.0f} per CPU-second); general path (parse_read_line, "
+          f"match_many, json.dumps) {len(part) / t_gen:,.0f} reads/s "
+          f"({len(part) / c_gen:,.0f} per CPU-second); ratio {c_gen / c_str:.2f}x in CPU; "
+          f"same output: {out.getvalue() == ''.join(general)}")
+    failed = []
+    if not identical or found != len(planted):
+        failed.append("alpr match output differs from the matcher's or misses planted matches")
+    if out.getvalue() != "".join(general):
+        failed.append("the streaming path's output differs from the general path's")
+    return failed
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import Table, and_, delete, exists, insert, or_, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -72,16 +73,25 @@ def _insert(s: Session, rows: list[tuple[int, dict[str, Any]]], report: IngestRe
             ) -> list[tuple[int, dict[str, Any]]]:
     """Insert the rows; returns (read id, row) of those stored. When the batch as a whole
     is refused (a writer racing on the same reads, a constraint), each row is tried on its
-    own: a duplicate counts as already stored, any other refusal is reported for its line."""
+    own: a duplicate counts as already stored, any other refusal is reported for its line.
+
+    The batch is one Core insert (column defaults applied, as for any Core insert) whose
+    ``RETURNING`` gives each id with its natural key, unique, so rows are paired by key:
+    asking for the ids in parameter order instead makes SQLAlchemy send one statement per
+    row on SQLite (no sentinel column), and leaving ``RETURNING`` out sends one per row
+    through psycopg's pipeline; this way both send multi-row ``VALUES``."""
     table = Read.__table__  # Core insert: far less overhead than ORM bulk
     assert isinstance(table, Table)
-    stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+    c = table.c
+    params = [r for _, r in rows]
     try:
         with s.begin_nested():
-            ids = list(s.connection().execute(stmt, [r for _, r in rows]).scalars())
-        return list(zip(ids, [r for _, r in rows], strict=True))
+            ids = {(cam, _naive_utc(at), key): rid for cam, at, key, rid in s.connection().execute(
+                insert(table).returning(c.camera_id, c.read_at, c.read_key, c.id), params)}
+        return [(ids[_key(r)], r) for r in params]
     except SQLAlchemyError:
         pass
+    stmt = insert(table).returning(table.c.id)
     stored = []
     for line, row in rows:
         try:
@@ -142,9 +152,10 @@ def ingest_rows(gov: Governance, actor: Actor, rows: Iterable[tuple[int, dict[st
                         report.rejected.append(RowError(line, "image_path",
                                                         str(row["image_path"])[:60], str(exc)))
                         continue
-                    good.append((line, {**{k: v for k, v in row.items() if k != "camera"},
-                                        "image_path": image, "camera_id": cam.id,
-                                        "ingested_by": actor.id}))
+                    g = dict(row)
+                    del g["camera"]
+                    g["image_path"], g["camera_id"], g["ingested_by"] = image, cam.id, actor.id
+                    good.append((line, g))
             if good:
                 # Before anything reads the reads table in this transaction: creating a month's
                 # partition locks the parent, and a writer already holding a lock on it while
@@ -166,7 +177,7 @@ def ingest_rows(gov: Governance, actor: Actor, rows: Iterable[tuple[int, dict[st
                 if matcher is not None and stored:
                     reads = [(rid, MatchRead(
                         text=g["plate"], state=g["state"], state_confidence=g["state_confidence"],
-                        char_confidences=tuple(json.loads(g["char_confidences"]))
+                        char_confidences=tuple(orjson.loads(g["char_confidences"]))
                         if g["char_confidences"] else None, id=rid))
                         for rid, g in stored]
                     report.hits += record_hits(s, reads, matcher,

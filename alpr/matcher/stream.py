@@ -11,10 +11,14 @@ the same as ``json.dumps(result_line(...))`` of :func:`alpr.matcher.reads.parse_
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import math
+import multiprocessing as mp
+import os
 import re
 import sys
+from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
 from pathlib import Path
@@ -30,6 +34,8 @@ from alpr.matcher.rules import MatchConfig
 from alpr.vocabulary.jurisdictions import UNKNOWN, get_jurisdiction, is_jurisdiction
 
 BATCH = 2000
+SERIAL_CHUNKS = 4  # batches matched in this process before any worker is started
+MAX_WORKERS = 4  # each forked worker comes to hold its own copy of much of the list
 _CANONICAL = re.compile(r"[A-Z0-9]{1,10}")
 _ENCODE_STR = json.encoder.encode_basestring_ascii  # what json.dumps writes for a str
 _STATES: dict[str, str] = {}  # a read's state as written -> its code (a few dozen spellings)
@@ -159,45 +165,101 @@ def _parse(lineno: int, line: str, err: TextIO, counts: dict[str, int]) -> Read 
     return read
 
 
-def _batches(lines: Iterable[str], err: TextIO, counts: dict[str, int],
-             size: int) -> Iterator[list[Read]]:
-    numbered = enumerate(lines, start=1)
+def _reads(chunk: list[tuple[int, str]], err: TextIO, counts: dict[str, int]) -> list[Read]:
+    """The reads of numbered lines; bad lines said on ``err`` and counted."""
     loads = orjson.loads
-    while True:
-        chunk = list(islice(numbered, size))
-        if not chunk:
-            return
-        batch: list[Read] = []
-        for lineno, line in chunk:
-            try:
-                read = fast_read(loads(line))
-            except orjson.JSONDecodeError:  # blank, not JSON, or JSON orjson refuses (NaN)
-                read = None
+    batch: list[Read] = []
+    for lineno, line in chunk:
+        try:
+            read = fast_read(loads(line))
+        except orjson.JSONDecodeError:  # blank, not JSON, or JSON orjson refuses (NaN)
+            read = None
+        if read is None:
+            if not line.strip():
+                continue
+            read = _parse(lineno, line, err, counts)
             if read is None:
-                if not line.strip():
-                    continue
-                read = _parse(lineno, line, err, counts)
-                if read is None:
-                    continue
-            batch.append(read)
-        if batch:
-            yield batch
+                continue
+        batch.append(read)
+    return batch
+
+
+class _Chunks:
+    """Matches numbered chunks of lines into their output text (one process's share)."""
+
+    def __init__(self, matcher: Matcher, fmt: str, now: dt.datetime) -> None:
+        self.matcher, self.now = matcher, now
+        self.line = LineWriter().line if fmt == "jsonl" else table_line
+
+    def __call__(self, chunk: list[tuple[int, str]]) -> tuple[str, str, dict[str, int]]:
+        """(output, messages, counts) of one chunk."""
+        err = io.StringIO()
+        counts = {"reads": 0, "matched": 0, "bad": 0, "partial": 0}
+        reads = _reads(chunk, err, counts)
+        results = self.matcher.match_many(reads, self.now) if reads else []
+        counts["reads"] = len(reads)
+        counts["matched"] = sum(map(bool, results))
+        line = self.line
+        return ("".join([line(r, m) + "\n" for r, m in zip(reads, results, strict=True)]),
+                err.getvalue(), counts)
+
+
+_FORKED: _Chunks | None = None  # the matcher a forked worker inherits
+
+
+def _in_worker(chunk: list[tuple[int, str]]) -> tuple[str, str, dict[str, int]]:
+    assert _FORKED is not None
+    return _FORKED(chunk)
+
+
+def _results(work: _Chunks, chunks: Iterator[list[tuple[int, str]]], workers: int,
+             ) -> Iterator[tuple[str, str, dict[str, int]]]:
+    """Each chunk's result, in order: the first few here, the rest, when there are more, in
+    ``workers`` forked processes that share the built index (copy-on-write), at most two
+    chunks ahead per worker so memory stays bounded."""
+    for chunk in islice(chunks, SERIAL_CHUNKS):
+        yield work(chunk)
+    if workers < 2 or "fork" not in mp.get_all_start_methods():
+        for chunk in chunks:
+            yield work(chunk)
+        return
+    first = next(chunks, None)
+    if first is None:
+        return
+    global _FORKED
+    _FORKED = work
+    sys.stdout.flush()  # a forked worker flushes its copy of these buffers when it exits
+    sys.stderr.flush()
+    try:
+        with mp.get_context("fork").Pool(workers) as pool:
+            pending = deque([pool.apply_async(_in_worker, (first,))])
+            for chunk in chunks:
+                pending.append(pool.apply_async(_in_worker, (chunk,)))
+                if len(pending) >= 2 * workers:
+                    yield pending.popleft().get()
+            while pending:
+                yield pending.popleft().get()
+    finally:
+        _FORKED = None
 
 
 def match_lines(matcher: Matcher, lines: Iterable[str], out: TextIO, err: TextIO,
                 fmt: str = "jsonl", now: dt.datetime | None = None,
-                batch: int = BATCH) -> dict[str, int]:
+                batch: int = BATCH, workers: int = 1) -> dict[str, int]:
     """Match every read line, writing one output line per good read as each batch is
-    matched; returns counts of ``reads``, ``matched`` (reads with at least one match),
-    ``bad`` lines (skipped) and ``partial`` ones (matched without a bad optional field)."""
+    matched, in the order read; returns counts of ``reads``, ``matched`` (reads with at
+    least one match), ``bad`` lines (skipped) and ``partial`` ones (matched without a bad
+    optional field). With ``workers`` > 1, a long input is matched in that many processes
+    (same output)."""
     counts = {"reads": 0, "matched": 0, "bad": 0, "partial": 0}
-    now = now or dt.datetime.now(dt.UTC)
-    line = LineWriter().line if fmt == "jsonl" else table_line
-    for reads in _batches(lines, err, counts, batch):
-        results = matcher.match_many(reads, now)
-        counts["reads"] += len(reads)
-        counts["matched"] += sum(map(bool, results))
-        out.write("".join([line(r, m) + "\n" for r, m in zip(reads, results, strict=True)]))
+    work = _Chunks(matcher, fmt, now or dt.datetime.now(dt.UTC))
+    numbered = enumerate(lines, start=1)
+    chunks = iter(lambda: list(islice(numbered, batch)), [])
+    for text, messages, got in _results(work, chunks, workers):
+        err.write(messages)
+        out.write(text)
+        for k, v in got.items():
+            counts[k] += v
     return counts
 
 
@@ -214,9 +276,12 @@ def load_lists(paths: Sequence[Path], err: TextIO,
 
 def run_match(hotlists: Sequence[Path], reads: str, fmt: str, config: MatchConfig,
               at: dt.datetime | None = None, out: TextIO | None = None,
-              err: TextIO | None = None) -> int:
-    """The whole command; exit status 0, 1 if some read lines were bad, 2 if unusable input."""
+              err: TextIO | None = None, workers: int | None = None) -> int:
+    """The whole command; exit status 0, 1 if some read lines were bad, 2 if unusable input.
+    A long input is matched in ``workers`` processes (default: one per CPU, at most
+    ``MAX_WORKERS``)."""
     out, err = out or sys.stdout, err or sys.stderr
+    workers = workers or min(MAX_WORKERS, os.cpu_count() or 1)
     if reads != "-" and not Path(reads).is_file():
         print(f"error: {reads}: reads file not found (give a JSON-lines file, or - for "
               f"standard input)", file=err)
@@ -225,10 +290,10 @@ def run_match(hotlists: Sequence[Path], reads: str, fmt: str, config: MatchConfi
         lists = load_lists(hotlists, err, now=at)
         matcher = Matcher([e for hl in lists for e in hl.entries], config)
         if reads == "-":
-            counts = match_lines(matcher, sys.stdin, out, err, fmt, at)
+            counts = match_lines(matcher, sys.stdin, out, err, fmt, at, workers=workers)
         else:
             with open(reads, encoding="utf-8") as fh:
-                counts = match_lines(matcher, fh, out, err, fmt, at)
+                counts = match_lines(matcher, fh, out, err, fmt, at, workers=workers)
     except (HotListFileError, OSError, UnicodeDecodeError) as exc:
         print(f"error: {exc}", file=err)
         return 2

@@ -150,9 +150,9 @@ def test_stream_writes_the_reference_output_byte_for_byte(seed, config):
     assert want_counts["matched"] > len(lines) // 12  # planted hits of every kind are in it
     kinds = {m["kind"] for x in want_out.splitlines() for m in json.loads(x)["matches"]}
     assert kinds >= {"exact", "wildcard"} | ({"confusable", "edit"} if seed != 2 else set())
-    for batch in (3, 2000):
+    for batch, workers in ((3, 1), (2000, 1), (100, 2)):  # 100 x 2: forked workers
         out, err = io.StringIO(), io.StringIO()
-        counts = match_lines(matcher, lines, out, err, now=NOW, batch=batch)
+        counts = match_lines(matcher, lines, out, err, now=NOW, batch=batch, workers=workers)
         assert out.getvalue() == want_out
         assert err.getvalue() == want_err
         assert counts == want_counts
