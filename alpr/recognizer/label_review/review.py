@@ -144,8 +144,8 @@ def card_split(folder: Path) -> tuple[Split | None, str]:
     share = data.get("frames_val_fraction")
     heldout = (0.3 if share is None else share) if data.get("frames_val") else None
     start = config.get("init_from")
-    started = (f"; it started from {start}, and what that model trained on is not "
-               f"out-of-fold either (docs/review.md)" if start else "")
+    started = (f"; it started from another model ({start}), and what that one trained on "
+               f"is not out-of-fold either: docs/review.md" if start else "")
     return (split_by_plate(crops, frames, tune=data.get("val_fraction", 0.15),
                            test=data.get("test_fraction", 0.15), frames_heldout=heldout),
             f"the train side of its card's split{started}")
@@ -197,8 +197,8 @@ def review_labels(cfg: ReviewConfig, work: Path, progress: bool = True,
     base = Recognizer.load(cfg.model)
     trained, note = base_training_images(base_dir)
     seen = sum(it.image in trained for it in items) if trained is not None else None
-    base_note = (f"base model {base_dir}: trained on {seen} of these {len(items)} crops, "
-                 f"{note}; on those the review is not out-of-fold for the base"
+    base_note = (f"base model {base_dir}: trained on {seen} of these {len(items)} crops "
+                 f"({note}); on those the review is not out-of-fold for the base"
                  if seen is not None else f"base model {base_dir}: {note}")
     results: list[tuple[PlateRead, CropScore] | None] = [None] * len(items)
     fold_ids: list[int | None] = [*sorted({g for g in folds if g is not None})] or [None]
