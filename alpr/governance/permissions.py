@@ -26,6 +26,9 @@ PERMISSIONS: dict[str, Permission] = {
     "reads.view": Permission(("operator", "administrator", "data_staff", "auditor"),
                              clause="I.B"),
     "search.history": Permission(("operator", "administrator", "auditor"), clause="III.E, IV.E"),
+    # crops of stored reads copied out to retrain the recognizer: the data staff's work, not
+    # an operator's or an auditor's (the images leave the store for a training folder)
+    "training.export": Permission(("data_staff", "administrator"), clause="II.A"),
     "reads.ingest": Permission(("operator", "administrator", "data_staff"), clause="I.B"),
     "holds.manage": Permission(("administrator",), clause="II.A.2"),
     "retention.purge": Permission(("administrator",), clause="II.A.1"),

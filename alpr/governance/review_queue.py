@@ -40,7 +40,7 @@ from alpr.store.schema import Hit, HitVerification, HotListEntryRow, Read
 from alpr.vocabulary.plate_text import PlateTextError, fold_o_to_zero, normalize_plate
 
 # the access the queue asks for: the verified reads' images leave the store as training data
-ACTION = "reads.view"
+ACTION = "training.export"  # data staff and administrators (alpr.governance.permissions)
 PURPOSE = "review queue of reads for OCR retraining"
 
 CORRECTED = "officer-corrected"  # the officer saw another plate or state than the read

@@ -46,7 +46,7 @@ def collect_verified_crops(gov: Governance, actor: Actor, out_dir: Path,
     from alpr.contracts.runner import validate
 
     with gov._tx() as s:
-        gov.authorize(s, actor, "reads.view", "verified reads",
+        gov.authorize(s, actor, "training.export", "verified reads",
                       {"purpose": "labelled crops for OCR training"})
         rows = s.execute(
             select(HitVerification.hit_id, HitVerification.chars_match,

@@ -239,22 +239,36 @@ def test_limit_and_threshold(store, tmp_path) -> None:
 def test_an_uncertified_user_is_denied_and_the_denial_recorded(store, tmp_path) -> None:
     gov, _, _ = store
     lapsed = gov.login("lapsed", PW)
-    with pytest.raises(AccessDenied, match="reads.view denied: no current alpr_training"):
+    with pytest.raises(AccessDenied, match="training.export denied: no current alpr_training"):
         export_review_queue(gov, lapsed, tmp_path / "q", QueueOptions(reread=False))
     assert not (tmp_path / "q").exists()
     with gov.Session() as s:
         denied = s.execute(select(AuditEntry.action, AuditEntry.target).where(
             AuditEntry.actor == "lapsed", AuditEntry.allowed.is_(False))).all()
         allowed = s.scalars(select(AuditEntry.detail).where(
-            AuditEntry.actor == "data1", AuditEntry.action == "reads.view")).all()
-    assert denied == [("reads.view", "verified and unsure reads")]
+            AuditEntry.actor == "data1", AuditEntry.action == "training.export")).all()
+    assert denied == [("training.export", "verified and unsure reads")]
     assert allowed == []  # nothing was exported by data1 yet
     staff = gov.login("data1", PW)
     export_review_queue(gov, staff, tmp_path / "q", QueueOptions(reread=False))
     with gov.Session() as s:
         detail = s.scalars(select(AuditEntry.detail).where(
-            AuditEntry.actor == "data1", AuditEntry.action == "reads.view")).one()
+            AuditEntry.actor == "data1", AuditEntry.action == "training.export")).one()
     assert "review queue" in str(detail)
+
+
+def test_an_operator_may_not_copy_reads_out_for_training(store, tmp_path) -> None:
+    """Only data staff and administrators export crops (the queue, and the verified crops)."""
+    gov, _, _ = store
+    officer = gov.login("ofc1", PW)
+    with pytest.raises(AccessDenied, match="training.export denied"):
+        export_review_queue(gov, officer, tmp_path / "q", QueueOptions(reread=False))
+    with pytest.raises(AccessDenied, match="training.export denied"):
+        collect_verified_crops(gov, officer, tmp_path / "v")
+    with gov.Session() as s:
+        denied = s.scalars(select(AuditEntry.target).where(
+            AuditEntry.actor == "ofc1", AuditEntry.allowed.is_(False))).all()
+    assert denied == ["verified and unsure reads", "verified reads"]
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -279,7 +293,7 @@ def test_the_command(store, tmp_path, capsys, monkeypatch) -> None:
     args = _parser().parse_args(["queue", "--db", url, "--user", "lapsed", "--out",
                                  str(tmp_path / "q2"), "--no-reread"])
     assert run_command(args.func, args) == EXIT_BAD_INPUT
-    assert "reads.view denied" in capsys.readouterr().err
+    assert "training.export denied" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         _parser().parse_args(["queue", "--db", url, "--user", "data1", "--out", "x",
                               "--min-confidence", "1.5"])
