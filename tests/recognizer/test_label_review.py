@@ -156,3 +156,18 @@ def test_bad_input_is_refused_naming_the_field_and_rule(crops, tmp_path, capsys,
     for part in expect:
         assert part in err, (part, err)
     assert not (tmp_path / "out").exists()  # nothing made, nothing trained
+
+
+def test_a_state_the_model_reads_otherwise_is_scored_by_its_margin():
+    import numpy as np
+
+    from alpr.recognizer.label_review.score import score_crop
+
+    p = np.full((3, 3), 0.05)
+    p[0, 1] = p[1, 0] = p[2, 2] = 0.9  # reads "AB"
+    states = np.array([0.1, 0.8, 0.1])  # reads NY at 0.8; the label's CA at 0.1
+    s = score_crop(p, "AB", "AB", "AB", states, ("CA", "NY", "TX"), "CA", "NY")
+    assert s.text_score == 0.0 and s.state_score is not None
+    assert round(s.state_score, 2) == 0.7 and round(s.score, 2) == 0.7
+    unlabelled = score_crop(p, "AB", "AB", "AB", states, ("CA", "NY", "TX"), None, "NY")
+    assert unlabelled.state_score is None and unlabelled.score == 0.0
