@@ -13,7 +13,7 @@ nothing to fill in, to backfill or to go stale. Building it reads every existing
 On PostgreSQL ``reads`` is partitioned by month: an index created on the partitioned table
 is created on every partition, and every partition attached later (the months ingestion
 creates, ``reads_default``) gets its own. The build holds a lock that blocks writes to
-``reads`` until it ends (its time at 10 M reads: docs/benchmarks.md, retro-matching); a store
+``reads`` until it ends (on SQLite here, 76 s for 10 M reads: docs/benchmarks.md); a store
 that cannot pause ingest may create each partition's index ``CONCURRENTLY`` first and then
 this one, which attaches them.
 
