@@ -8,7 +8,7 @@ import datetime as dt
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Date, cast, func, select
+from sqlalchemy import Date, and_, cast, func, select
 from sqlalchemy.orm import Session
 
 from alpr.dashboards.filters import Filters
@@ -60,19 +60,35 @@ def latest_read_day(s: Session) -> dt.date | None:
     return latest.date() if latest else None
 
 
-def hit_time() -> Any:
-    """When the hit's read was taken. Written as an expression on purpose: a bare
+def hit_time(s: Session) -> Any:
+    """When the hit's read was taken. On SQLite written as an expression on purpose: a bare
     ``reads.read_at`` range lets SQLite's planner scan millions of reads through the time
-    index; this way it starts from the few hits (or verifications) and looks reads up by key."""
-    return func.coalesce(Hit.read_at, Read.read_at)
+    index; this way it starts from the few hits (or verifications) and looks reads up by key
+    (``hits.read_at`` may be NULL there on rows older than migration 0006). On PostgreSQL
+    ``hits.read_at`` is NOT NULL and, by the foreign key ``(read_id, read_at)``, the read's own
+    time: the hit's column, which its rows can be filtered on before any read is touched."""
+    return func.coalesce(Hit.read_at, Read.read_at) if is_sqlite(s) else Hit.read_at
 
 
-def hit_verifications(stmt: Any, f: Filters) -> Any:
+def read_of_hit(s: Session) -> Any:
+    """The join condition from a hit to its read. On PostgreSQL by the read's whole key
+    ``(id, read_at)`` (the same read: the foreign key is on both columns), so each read is
+    looked up in its own month's partition; by ``id`` alone PostgreSQL hashes every read of
+    every month (measured: 0.6 s at 1 M reads, linear in the store; 0.02 s by the key). On
+    SQLite by ``id``, the rowid."""
+    if is_sqlite(s):
+        return Read.id == Hit.read_id
+    return and_(Read.id == Hit.read_id, Read.read_at == Hit.read_at)
+
+
+def hit_verifications(s: Session, stmt: Any, f: Filters) -> Any:
+    """``stmt`` over the verifications of hits whose read is in the period, joined to the hit,
+    its read and its camera, for the filters' cameras."""
     return for_cameras(stmt.select_from(HitVerification)
                     .join(Hit, Hit.id == HitVerification.hit_id)
-                    .join(Read, Read.id == Hit.read_id)
+                    .join(Read, read_of_hit(s))
                     .join(Camera, Camera.id == Read.camera_id)
-                    .where(hit_time() >= f.t0, hit_time() < f.t1), f)
+                    .where(hit_time(s) >= f.t0, hit_time(s) < f.t1), f)
 
 
 def hit_error_column() -> Any:

@@ -15,6 +15,7 @@ from alpr.dashboards.queries.common import (
     for_cameras,
     hit_error_column,
     hit_verifications,
+    read_of_hit,
     to_frame,
 )
 from alpr.governance.compliance import (
@@ -67,14 +68,14 @@ def shifts(s: Session, f: Filters) -> pd.DataFrame:
     return df
 
 
-def _acted(f: Filters, *extra: Any) -> Any:
+def _acted(s: Session, f: Filters, *extra: Any) -> Any:
     """Verifications in the period that recorded an action (by the filter's cameras and
     user): user, when, camera, plate, action, then ``extra`` columns."""
     stmt = for_cameras(
         select(User.username, HitVerification.verified_at, Camera.name, Read.plate,
                HitVerification.action_taken, *extra)
         .select_from(HitVerification).join(Hit, Hit.id == HitVerification.hit_id)
-        .join(Read, Read.id == Hit.read_id).join(Camera, Camera.id == Read.camera_id)
+        .join(Read, read_of_hit(s)).join(Camera, Camera.id == Read.camera_id)
         .join(User, User.id == HitVerification.user_id)
         .where(HitVerification.action_taken.is_not(None), HitVerification.verified_at >= f.t0,
                HitVerification.verified_at < f.t1).order_by(HitVerification.verified_at), f)
@@ -84,7 +85,7 @@ def _acted(f: Filters, *extra: Any) -> Any:
 def actions(s: Session, f: Filters) -> pd.DataFrame:
     """Verifications in the period that recorded an action: ok = characters, state and
     dispatch confirmation all checked first (III.D, IV.B)."""
-    df = to_frame(s, _acted(f, HitVerification.chars_match, HitVerification.state_match,
+    df = to_frame(s, _acted(s, f, HitVerification.chars_match, HitVerification.state_match,
                           HitVerification.dispatch_confirmed),
                 ["user", "at", "camera", "plate", "action", "chars_match", "state_match",
                  "dispatch_confirmed"])
@@ -102,7 +103,7 @@ def unverified_hits(s: Session, f: Filters) -> pd.DataFrame:
         select(Hit.id, Hit.created_at, Read.read_at, Camera.name, Read.plate, Read.state,
                entry.plate, Hit.kind, verified)
         .select_from(Hit)
-        .join(Read, Read.id == Hit.read_id).join(Camera, Camera.id == Read.camera_id)
+        .join(Read, read_of_hit(s)).join(Camera, Camera.id == Read.camera_id)
         .join(entry, entry.id == Hit.entry_id)
         .where(Hit.created_at >= f.t0, Hit.created_at < f.t1)
         .order_by(Hit.created_at), f)
@@ -122,7 +123,7 @@ def verified_in_period(s: Session, f: Filters) -> pd.DataFrame:
                HitVerification.seen_plate, HitVerification.seen_state, entry.plate,
                entry.state, HitVerification.outcome, hit_error_column())
         .select_from(HitVerification).join(Hit, Hit.id == HitVerification.hit_id)
-        .join(Read, Read.id == Hit.read_id).join(Camera, Camera.id == Read.camera_id)
+        .join(Read, read_of_hit(s)).join(Camera, Camera.id == Read.camera_id)
         .join(entry, entry.id == Hit.entry_id)
         .join(User, User.id == HitVerification.user_id)
         .where(HitVerification.verified_at >= f.t0, HitVerification.verified_at < f.t1)
@@ -136,7 +137,7 @@ def verified_in_period(s: Session, f: Filters) -> pd.DataFrame:
 def acted_hits(s: Session, f: Filters) -> pd.DataFrame:
     """Hits acted on (verifications in the period that recorded an action) and whether an
     evidence package was exported for each by the period's end: ok (II.A.2)."""
-    df = to_frame(s, _acted(f, Hit.id), ["user", "at", "camera", "plate", "action", "hit_id"])
+    df = to_frame(s, _acted(s, f, Hit.id), ["user", "at", "camera", "plate", "action", "hit_id"])
     df = df[["hit_id", "user", "at", "camera", "plate", "action"]]
     df = df.drop_duplicates("hit_id").reset_index(drop=True)
     df["ok"] = df["hit_id"].isin(evidence_exported(s, f.t1))
@@ -178,7 +179,7 @@ def overdue_manual_entries(s: Session, f: Filters) -> pd.DataFrame:
 
 def verifications(s: Session, f: Filters) -> pd.DataFrame:
     """Verifications of hits on reads in the period: who, when, which camera, the outcome."""
-    stmt = (hit_verifications(select(User.username, HitVerification.verified_at, Camera.name,
+    stmt = (hit_verifications(s, select(User.username, HitVerification.verified_at, Camera.name,
                              Read.plate, Read.state, HitVerification.outcome), f)
             .join(User, User.id == HitVerification.user_id)
             .order_by(HitVerification.verified_at))

@@ -15,6 +15,7 @@ from alpr.dashboards.queries.common import (
     hit_error_column,
     hit_time,
     hit_verifications,
+    read_of_hit,
     to_frame,
     utc_day,
 )
@@ -50,12 +51,12 @@ def verification_rates(s: Session, f: Filters, by: str) -> pd.DataFrame:
     rejected hits by cause (``ocr_characters``, ``ocr_state``: the recognizer's misreads;
     ``wrong_entry``: the read was right, the list entry wrong; ``near_match``), with
     ``recognizer`` = the recognizer's misreads."""
-    keys = {"day": utc_day(s, hit_time()), "camera": Camera.name,
+    keys = {"day": utc_day(s, hit_time(s)), "camera": Camera.name,
             "state": func.coalesce(Read.state, "??")}
     if by not in keys:
         raise ValueError(f"by {by!r}: must be one of {', '.join(keys)}")
     key = keys[by].label(by)
-    stmt = hit_verifications(select(key, *_outcome_counts()), f).group_by(key).order_by(key)
+    stmt = hit_verifications(s, select(key, *_outcome_counts()), f).group_by(key).order_by(key)
     df = to_frame(s, stmt, [by, *OUTCOME_COLUMNS])
     for col in OUTCOME_COLUMNS:
         df[col] = df[col].fillna(0).astype(int)
@@ -71,7 +72,7 @@ def confusions(s: Session, f: Filters) -> pd.DataFrame:
     :func:`alpr.health.misreads.compared_plates` takes as true — the one the officer noted
     (any outcome), else the listed plate of a hit whose characters matched."""
     entry = aliased(HotListEntryRow)
-    stmt = (hit_verifications(select(HitVerification.seen_plate, entry.plate,
+    stmt = (hit_verifications(s, select(HitVerification.seen_plate, entry.plate,
                                      HitVerification.chars_match, Read.plate), f)
             .join(entry, entry.id == Hit.entry_id)
             .where(HitVerification.seen_plate.is_not(None)
@@ -87,7 +88,7 @@ def rejected_hits(s: Session, f: Filters, limit: int = 12) -> pd.DataFrame:
     plate and state the officer saw when recorded and the cause (``error``, see
     :func:`~alpr.dashboards.queries.common.hit_error_column`)."""
     entry = aliased(HotListEntryRow)
-    stmt = (hit_verifications(select(HitVerification.verified_at, HitVerification.outcome,
+    stmt = (hit_verifications(s, select(HitVerification.verified_at, HitVerification.outcome,
                              hit_error_column(), Camera.name,
                              Read.read_at, Read.plate, Read.state, Read.confidence,
                              Read.image_path, entry.plate, entry.state, User.username,
@@ -119,9 +120,9 @@ def rejected_by_entry(s: Session, f: Filters) -> pd.DataFrame:
     err = hit_error_column().label("error")
     source = func.coalesce(version.source, "manual entry").label("source")
     group = (err, entry.plate, entry.state, source, entry.category)
-    stmt = (hit_verifications(select(*group, func.count(HitVerification.id),
+    stmt = (hit_verifications(s, select(*group, func.count(HitVerification.id),
                              func.count(func.distinct(Camera.id)),
-                             func.min(hit_time()), func.max(hit_time()),
+                             func.min(hit_time(s)), func.max(hit_time(s)),
                              func.max(HitVerification.id)), f)
             .join(entry, entry.id == Hit.entry_id)
             .outerjoin(version, version.id == entry.version_id)
@@ -134,7 +135,7 @@ def rejected_by_entry(s: Session, f: Filters) -> pd.DataFrame:
         return pd.DataFrame(columns=ENTRY_GROUP_COLUMNS)
     ex = (select(HitVerification.id, Read.plate, Read.state, HitVerification.seen_plate,
                  HitVerification.seen_state, Camera.name, Read.image_path)
-          .join(Hit, Hit.id == HitVerification.hit_id).join(Read, Read.id == Hit.read_id)
+          .join(Hit, Hit.id == HitVerification.hit_id).join(Read, read_of_hit(s))
           .join(Camera, Camera.id == Read.camera_id)
           .where(HitVerification.id.in_([int(i) for i in groups["example"]])))
     examples = {r[0]: r[1:] for r in s.execute(ex).all()}
