@@ -53,6 +53,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, func, insert, select, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from alpr.dashboards.store import PAGES, DashboardStore, clear_cache
 from alpr.governance import compliance, hotlists, records
@@ -520,7 +521,11 @@ def _drop_pg_database(url: str) -> None:
     admin_engine = make_engine(u.set(database="postgres").render_as_string(
         hide_password=False))
     with admin_engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{u.database}" WITH (FORCE)'))
+        try:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{u.database}" WITH (FORCE)'))
+        except DBAPIError:  # FORCE may not end the server's own workers (autovacuum): wait
+            time.sleep(5)
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{u.database}"'))
     admin_engine.dispose()
 
 
