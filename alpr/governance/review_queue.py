@@ -27,16 +27,13 @@ import pandas as pd
 from sqlalchemy import or_, select
 from tqdm.auto import tqdm
 
-from alpr.contracts.frames import verifications_frame
-from alpr.contracts.registry import get_contract
-from alpr.contracts.runner import validate
 from alpr.governance.access import Actor, Governance
-from alpr.governance.verified_crops import true_label
+from alpr.governance.verified_crops import checked_verifications, true_label, verification_rows
 from alpr.recognizer.preprocess import load_rgb
 from alpr.recognizer.recognizer import Recognizer
 from alpr.recognizer.reread import REREAD_BELOW, crop_views
 from alpr.store.images import ImageRoot
-from alpr.store.schema import Hit, HitVerification, HotListEntryRow, Read
+from alpr.store.schema import Hit, HitVerification, Read
 from alpr.vocabulary.plate_text import PlateTextError, fold_o_to_zero, normalize_plate
 
 # the access the queue asks for: the verified reads' images leave the store as training data
@@ -211,33 +208,18 @@ def _query(gov: Governance, actor: Actor, min_confidence: float
                    Read.state_confidence, Read.image_path)
             .where(or_(Read.id.in_(verified), Read.confidence < min_confidence))
             .order_by(Read.id)).all()
-        verifications = s.execute(
-            select(HitVerification.hit_id, HitVerification.chars_match,
-                   HitVerification.state_match, HitVerification.dispatch_confirmed,
-                   HitVerification.outcome, HitVerification.action_taken,
-                   HitVerification.verified_at, HitVerification.seen_plate,
-                   HitVerification.seen_state, Read.id.label("read_id"), Read.plate,
-                   Read.state, Hit.kind, HotListEntryRow.plate.label("listed_plate"),
-                   HotListEntryRow.state.label("listed_state"))
-            .join(Hit, Hit.id == HitVerification.hit_id).join(Read, Read.id == Hit.read_id)
-            .join(HotListEntryRow, HotListEntryRow.id == Hit.entry_id)
-            .order_by(Read.id, HitVerification.id)).all()
+        verifications = verification_rows(s)
     return (pd.DataFrame([r._asdict() for r in reads],
                          columns=["read_id", "plate", "state", "confidence",
                                   "state_confidence", "image_path"]),
-            pd.DataFrame([r._asdict() for r in verifications]))
+            verifications)
 
 
 def _label_from_officers(items: dict[int, QueuedRead], df: pd.DataFrame) -> str:
     """Give each read the label its verifications establish (those passing the
     verification contract; :func:`~alpr.governance.verified_crops.true_label`), and the
     officer's reasons; the contract's summary back."""
-    if df.empty:
-        return ""
-    df.index = pd.RangeIndex(1, len(df) + 1, name="line")
-    report = validate(get_contract("verifications"), verifications_frame(df),
-                      source="store: hit verifications")
-    good = df.drop(index=list(report.bad_lines))
+    good, summary = checked_verifications(df)
     for read_id, rows in good.groupby("read_id", sort=True):
         q = items.get(int(read_id))
         if q is None:
@@ -257,7 +239,7 @@ def _label_from_officers(items: dict[int, QueuedRead], df: pd.DataFrame) -> str:
             _add(q, FLAGGED, f"exact hit on {q.plate}, but the officer found other "
                              f"characters on the vehicle and recorded no plate",
                  order=(PLATE_UNKNOWN, -q.confidence))
-    return report.summary()
+    return summary
 
 
 def _corrections(q: QueuedRead) -> None:

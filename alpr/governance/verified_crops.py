@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from alpr.governance.access import Actor, Governance
 from alpr.store.images import ImageRoot
@@ -32,6 +33,40 @@ class CollectedCrops:
     relabelled: int = 0  # crops whose label (the plate seen) differs from the read's text
 
 
+def verification_rows(session: Session) -> pd.DataFrame:
+    """Every hit verification with its read and hot-list entry, one row each, by read (then
+    verification): the columns the verification contract and :func:`true_label` read, and
+    the read's ``image_path``. The caller has authorised the access."""
+    rows = session.execute(
+        select(HitVerification.hit_id, HitVerification.chars_match,
+               HitVerification.state_match, HitVerification.dispatch_confirmed,
+               HitVerification.outcome, HitVerification.action_taken,
+               HitVerification.verified_at, HitVerification.seen_plate,
+               HitVerification.seen_state, Read.id.label("read_id"), Read.plate,
+               Read.state, Read.image_path, Hit.kind,
+               HotListEntryRow.plate.label("listed_plate"),
+               HotListEntryRow.state.label("listed_state"))
+        .join(Hit, Hit.id == HitVerification.hit_id).join(Read, Read.id == Hit.read_id)
+        .join(HotListEntryRow, HotListEntryRow.id == Hit.entry_id)
+        .order_by(Read.id, HitVerification.id)).all()
+    return pd.DataFrame([r._asdict() for r in rows])
+
+
+def checked_verifications(df: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """The rows of :func:`verification_rows` that pass the hit-verification contract (indexed
+    by line from 1), and the contract's summary ("" for no rows)."""
+    from alpr.contracts.frames import verifications_frame
+    from alpr.contracts.registry import get_contract
+    from alpr.contracts.runner import validate
+
+    if df.empty:
+        return df, ""
+    df.index = pd.RangeIndex(1, len(df) + 1, name="line")
+    report = validate(get_contract("verifications"), verifications_frame(df),
+                      source="store: hit verifications")
+    return df.drop(index=list(report.bad_lines)), report.summary()
+
+
 def collect_verified_crops(gov: Governance, actor: Actor, out_dir: Path,
                            image_root: Path | None = None) -> CollectedCrops:
     """Write ``out_dir/labels.csv`` (image,state,plate) with a copy of each read's image.
@@ -41,39 +76,17 @@ def collect_verified_crops(gov: Governance, actor: Actor, out_dir: Path,
     when recorded (a seen state, or the entry's when the state matched); else the read's
     own text and the entry's state when the characters and the state both matched and the hit
     was exact (a confusable, edit or wildcard hit's read need not be the plate)."""
-    from alpr.contracts.frames import verifications_frame
-    from alpr.contracts.registry import get_contract
-    from alpr.contracts.runner import validate
-
     with gov._tx() as s:
         gov.authorize(s, actor, "training.export", "verified reads",
                       {"purpose": "labelled crops for OCR training"})
-        rows = s.execute(
-            select(HitVerification.hit_id, HitVerification.chars_match,
-                   HitVerification.state_match, HitVerification.dispatch_confirmed,
-                   HitVerification.outcome, HitVerification.action_taken,
-                   HitVerification.verified_at, HitVerification.seen_plate,
-                   HitVerification.seen_state, Read.id.label("read_id"), Read.plate,
-                   Read.state, Read.image_path, Hit.kind,
-                   HotListEntryRow.plate.label("listed_plate"),
-                   HotListEntryRow.state.label("listed_state"))
-            .join(Hit, Hit.id == HitVerification.hit_id).join(Read, Read.id == Hit.read_id)
-            .join(HotListEntryRow, HotListEntryRow.id == Hit.entry_id)
-            .order_by(Read.id)).all()
-    df = pd.DataFrame([r._asdict() for r in rows])
+        df = verification_rows(s)
     images = gov.images if image_root is None else ImageRoot.for_store(
         gov.engine.url.render_as_string(hide_password=False), image_root)
     out = Path(out_dir)
     (out / "images").mkdir(parents=True, exist_ok=True)
     result = CollectedCrops(labels=out / "labels.csv", crops=0)
     written: set[int] = set()
-    good = df
-    if not df.empty:
-        df.index = pd.RangeIndex(1, len(df) + 1, name="line")
-        report = validate(get_contract("verifications"), verifications_frame(df),
-                          source="store: hit verifications")
-        result.contract = report.summary()
-        good = df.drop(index=list(report.bad_lines))
+    good, result.contract = checked_verifications(df)
     with open(result.labels, "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow(["image", "state", "plate"])
