@@ -8,7 +8,6 @@ from __future__ import annotations
 import base64
 import csv
 import html
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,24 +80,18 @@ same margin for the state; confidence: the read's; p(label): the label's probabi
 
 def gallery_figure(review: Review, n: int = 24, cols: int = 4) -> Any:
     """A matplotlib figure of the top ``n`` flags (None when nothing is flagged)."""
-    import matplotlib.pyplot as plt  # the caller's backend: inline in a notebook
+    from alpr.recognizer.gallery import image_grid
 
     top = review.flags[:n]
     if not top:
         return None
-    nrows = math.ceil(len(top) / cols)
-    fig, axes = plt.subplots(nrows, cols, figsize=(cols * 2.8, nrows * 1.9), squeeze=False)
-    for ax in axes.flat:
-        ax.axis("off")
-    for i, (ax, r) in enumerate(zip(axes.flat, top, strict=False), start=1):
-        ax.imshow(load_rgb(r.item.image))
+    tiles = []
+    for i, r in enumerate(top, start=1):
         state = (f" · {r.item.state}→{r.read.state}" if r.score.state_score else "")
-        ax.set_title(f"#{i} label {r.item.plate}\nread {r.read.text} · score "
-                     f"{r.score.score:.2f}{state}", fontsize=8)
-    fig.suptitle(f"{len(review.flags)} flagged of {len(review.rows)}; highest score first",
-                 fontsize=10)
-    fig.tight_layout()
-    return fig
+        tiles.append((r.item.image, f"#{i} label {r.item.plate}\nread {r.read.text} · score "
+                                    f"{r.score.score:.2f}{state}"))
+    return image_grid(tiles, f"{len(review.flags)} flagged of {len(review.rows)}; highest "
+                             f"score first", cols, tile=(2.8, 1.9))
 
 
 def write_outputs(review: Review, out: Path, gallery_size: int = 24) -> dict[str, Path]:
