@@ -22,8 +22,9 @@ from sqlalchemy import Float, Integer, case, cast, func, select
 from sqlalchemy.orm import Session
 
 from alpr.dashboards.filters import Filters
-from alpr.dashboards.queries.common import LOW_CONFIDENCE, aware, is_sqlite, utc_day
+from alpr.dashboards.queries.common import LOW_CONFIDENCE, aware
 from alpr.dashboards.queries.model import HIST_BINS
+from alpr.store.dialect import is_sqlite, utc_day
 from alpr.store.schema import Camera, Read
 
 COLUMNS = ["camera_id", "day", "bin", "n", "conf_sum", "low", "cx_sum", "cy_sum", "boxed"]

@@ -34,6 +34,7 @@ from alpr.governance.records import RetentionPolicy, _held
 from alpr.health.misreads import OCR_ERRORS, hit_error_sql
 from alpr.health.report import health_at
 from alpr.health.severity import ATTENTION, REMOVE, rank
+from alpr.store.dialect import read_of_hit
 from alpr.store.schema import (
     AccessRequest,
     AuditEntry,
@@ -227,15 +228,18 @@ def patrol_time(gov: Governance, actor: Actor, since: dt.datetime, until: dt.dat
     on_spans: dict[str, list[list[tuple[float, float]]]] = _unit_spans(sessions, until)
     read_spans = _unit_spans([r for r in sessions if r[4]], until)
     target = float(metric("patrol_time").target or 0.95)
+    unit_reports: dict[str, list[tuple[Any, ...]]] = {}
+    for r_unit, kind, at, resolved, text in reports:  # each shift looks at its unit's only
+        unit_reports.setdefault(str(r_unit), []).append(
+            (kind, at, resolved, text, _ts(at), _ts(resolved) if resolved is not None else None))
     rows = []
     for sid, unit, user, start, end in shifts:
         lo, hi = _ts(start), _ts(end) if end is not None else until.timestamp()
         unit = str(unit)
         exempt_to, why = lo, ""
         notes = []
-        for r_unit, kind, at, resolved, text in reports:
-            a, b = _ts(at), _ts(resolved) if resolved is not None else None
-            if str(r_unit) != unit or a >= hi or (b is not None and b <= lo):
+        for kind, at, resolved, text, a, b in unit_reports.get(unit, ()):
+            if a >= hi or (b is not None and b <= lo):
                 continue
             when = f"reported {_minute(at)}" + (f", resolved {_minute(resolved)}"
                                                 if resolved is not None else ", not resolved")
@@ -363,7 +367,7 @@ def summary(gov: Governance, actor: Actor, as_of: dt.datetime,
                             HitVerification.seen_plate, HitVerification.seen_state)
         errors: dict[str | None, int] = {e: n for e, n in s.execute(
             select(err, func.count(HitVerification.id))
-            .join(Hit, Hit.id == HitVerification.hit_id).join(Read, Read.id == Hit.read_id)
+            .join(Hit, Hit.id == HitVerification.hit_id).join(Read, read_of_hit(s))
             .where(in_period).group_by(err))}
         acted = s.scalar(select(func.count(HitVerification.id)).where(
             in_period, HitVerification.action_taken.is_not(None))) or 0
@@ -543,16 +547,18 @@ def exceptions(gov: Governance, actor: Actor, key: str, since: dt.datetime,
     if key == "acted_documented":
         return _undocumented(gov, actor, since, until, limit)
     cutoff = until - dt.timedelta(days=(retention or RetentionPolicy()).reads_days)
-    stmt, columns = _exception_query(key, since, until, cutoff)
     with gov._tx() as s:
         gov.authorize(s, actor, "compliance.view", f"exceptions:{key}",
                       {"since": since.isoformat(), "until": until.isoformat()})
+        stmt, columns = _exception_query(key, since, until, cutoff, read_of_hit(s))
         rows = s.execute(stmt.limit(limit)).all() if stmt is not None else []
     return pd.DataFrame(rows, columns=columns)
 
 
 def _exception_query(key: str, since: dt.datetime, until: dt.datetime,
-                     cutoff: dt.datetime) -> tuple[Any, list[str]]:
+                     cutoff: dt.datetime, hit_read: Any) -> tuple[Any, list[str]]:
+    """The drill-down's statement and columns; ``hit_read`` is the session's
+    :func:`alpr.store.dialect.read_of_hit`."""
     from alpr.store.schema import Camera as Cam
 
     def within(col: Any) -> Any:
@@ -567,7 +573,7 @@ def _exception_query(key: str, since: dt.datetime, until: dt.datetime,
                        HitVerification.dispatch_confirmed, HitVerification.outcome,
                        HitVerification.action_taken)
                 .join(Hit, Hit.id == HitVerification.hit_id)
-                .join(Read, Read.id == Hit.read_id).join(Cam, Cam.id == Read.camera_id)
+                .join(Read, hit_read).join(Cam, Cam.id == Read.camera_id)
                 .join(User, User.id == HitVerification.user_id)
                 .where(within(HitVerification.verified_at), *where)
                 .order_by(HitVerification.verified_at.desc()))
@@ -601,7 +607,7 @@ def _exception_query(key: str, since: dt.datetime, until: dt.datetime,
                        HitVerification.seen_plate, HitVerification.seen_state, entry.plate,
                        entry.state)
                 .join(Hit, Hit.id == HitVerification.hit_id)
-                .join(Read, Read.id == Hit.read_id).join(Cam, Cam.id == Read.camera_id)
+                .join(Read, hit_read).join(Cam, Cam.id == Read.camera_id)
                 .join(entry, entry.id == Hit.entry_id)
                 .join(User, User.id == HitVerification.user_id)
                 .where(within(HitVerification.verified_at), err.in_(kinds))
@@ -611,7 +617,7 @@ def _exception_query(key: str, since: dt.datetime, until: dt.datetime,
                  "listed_state"])
     if key == "unverified_hits":
         return (select(Hit.id, Read.plate, Cam.name, Hit.created_at, Hit.kind)
-                .join(Read, Read.id == Hit.read_id).join(Cam, Cam.id == Read.camera_id)
+                .join(Read, hit_read).join(Cam, Cam.id == Read.camera_id)
                 .where(within(Hit.created_at),
                        ~exists().where(HitVerification.hit_id == Hit.id))
                 .order_by(Hit.created_at.desc()),
@@ -645,17 +651,19 @@ def _undocumented(gov: Governance, actor: Actor, since: dt.datetime, until: dt.d
     """Hits acted on in the period with no evidence package exported by ``until`` (II.A.2)."""
     from alpr.store.schema import Camera as Cam
 
-    stmt = (select(Hit.id, Read.plate, Cam.name, User.username, HitVerification.verified_at,
-                   HitVerification.action_taken)
-            .join(Hit, Hit.id == HitVerification.hit_id).join(Read, Read.id == Hit.read_id)
-            .join(Cam, Cam.id == Read.camera_id).join(User, User.id == HitVerification.user_id)
-            .where(HitVerification.verified_at >= since, HitVerification.verified_at < until,
-                   HitVerification.action_taken.is_not(None))
-            .order_by(HitVerification.verified_at.desc()))
+    def statement(hit_read: Any) -> Any:
+        return (select(Hit.id, Read.plate, Cam.name, User.username,
+                       HitVerification.verified_at, HitVerification.action_taken)
+                .join(Hit, Hit.id == HitVerification.hit_id).join(Read, hit_read)
+                .join(Cam, Cam.id == Read.camera_id)
+                .join(User, User.id == HitVerification.user_id)
+                .where(HitVerification.verified_at >= since, HitVerification.verified_at < until,
+                       HitVerification.action_taken.is_not(None))
+                .order_by(HitVerification.verified_at.desc()))
     with gov._tx() as s:
         gov.authorize(s, actor, "compliance.view", "exceptions:acted_documented",
                       {"since": since.isoformat(), "until": until.isoformat()})
         done = evidence_exported(s, until)
-        rows = [r for r in s.execute(stmt).all() if r[0] not in done][:limit]
+        rows = [r for r in s.execute(statement(read_of_hit(s))).all() if r[0] not in done][:limit]
     return pd.DataFrame(rows, columns=["hit_id", "plate", "camera", "operator", "verified_at",
                                        "action_taken"])

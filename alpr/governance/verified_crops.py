@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from alpr.governance.access import Actor, Governance
+from alpr.store.dialect import read_of_hit
 from alpr.store.images import ImageRoot
 from alpr.store.schema import Hit, HitVerification, HotListEntryRow, Read
 
@@ -46,7 +47,7 @@ def verification_rows(session: Session) -> pd.DataFrame:
                Read.state, Read.image_path, Hit.kind,
                HotListEntryRow.plate.label("listed_plate"),
                HotListEntryRow.state.label("listed_state"))
-        .join(Hit, Hit.id == HitVerification.hit_id).join(Read, Read.id == Hit.read_id)
+        .join(Hit, Hit.id == HitVerification.hit_id).join(Read, read_of_hit(session))
         .join(HotListEntryRow, HotListEntryRow.id == Hit.entry_id)
         .order_by(Read.id, HitVerification.id)).all()
     return pd.DataFrame([r._asdict() for r in rows])

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import Float, case, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from alpr.governance.access import Actor, Governance
@@ -28,6 +28,7 @@ from alpr.health.misreads import misread_rates, wilson
 from alpr.health.patrol import PatrolConfig, patrol_findings
 from alpr.health.severity import Severity, classify, must_remove
 from alpr.health.severity import recommendation as recommend
+from alpr.store.dialect import read_of_hit, utc_day
 from alpr.store.schema import (
     Camera,
     CameraFrame,
@@ -72,6 +73,10 @@ class HealthInputs:
     sessions: pd.DataFrame
     reports: pd.DataFrame
     verified: pd.DataFrame
+    # Per camera and day, the reads' statistics (:func:`alpr.health.drift.daily_stats`'s
+    # columns, plus ``all_reads``, boxed or not), aggregated by the database; None: computed
+    # here from ``reads``, which then holds every read of every camera.
+    daily: pd.DataFrame | None = None
 
 
 @dataclass(frozen=True)
@@ -161,8 +166,10 @@ def assess(inputs: HealthInputs, cfg: HealthConfig | None = None,
     """One :class:`CameraHealth` per camera, worst first."""
     cfg = cfg or HealthConfig()
     findings, latest = image_findings(inputs.frames, cfg.alignment, load)
-    if not inputs.reads.empty:
-        stats = daily_stats(inputs.reads, cfg.drift.low_confidence)
+    stats = (inputs.daily if inputs.daily is not None
+             else daily_stats(inputs.reads, cfg.drift.low_confidence)
+             if not inputs.reads.empty else None)
+    if stats is not None and not stats.empty:
         findings += [Finding(a.camera, a.day, "reads", "fail", a.reason)
                      for a in detect_drift(stats, cfg.drift)]
     outages = _outages(inputs.reports)
@@ -179,6 +186,7 @@ def assess(inputs: HealthInputs, cfg: HealthConfig | None = None,
                                             f"{row.misread} of {row.verified} verified hits "
                                             f"were misreads ({lo:.0%}-{hi:.0%}, 95 % interval)"))
     repaired = _repairs(inputs.reports)
+    per_day = _reads_per_day(inputs)
     out = []
     for cam in inputs.cameras.itertuples():
         name = str(cam.name)
@@ -190,16 +198,29 @@ def assess(inputs: HealthInputs, cfg: HealthConfig | None = None,
         status = max((f.status for f in current), key=_ORDER.__getitem__, default="ok")
         first = next((f.day for f in current if f.status == "fail" and f.day), None)
         suspect = 0
-        if first is not None and not inputs.reads.empty:
-            rd = inputs.reads
-            days = pd.to_datetime(rd["read_at"], utc=True).dt.date.astype(str)
-            suspect = int(((rd["camera"] == name) & (days >= first)).sum())
+        if first is not None and name in per_day:
+            days, counts = per_day[name]
+            suspect = int(counts[days >= first].sum())
         reasons = _dedupe(current)
         rec = recommend(status, bool(cam.in_service), cam.reason)
         out.append(CameraHealth(name, str(cam.kind), bool(cam.in_service), status, rec,
                                 tuple(reasons), first, suspect, resolved, latest.get(name),
                                 tuple(mine)))
     return sorted(out, key=lambda h: (-_ORDER[h.status], h.camera))
+
+
+def _reads_per_day(inputs: HealthInputs) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per camera, its days (ISO, UTC) and how many reads each holds."""
+    if inputs.daily is not None:
+        d = inputs.daily
+        return {str(c): (g["day"].to_numpy(dtype="U10"), g["all_reads"].to_numpy(np.int64))
+                for c, g in d.groupby("camera")}
+    if inputs.reads.empty:
+        return {}
+    days = pd.to_datetime(inputs.reads["read_at"], utc=True).dt.strftime("%Y-%m-%d")
+    n = days.groupby([inputs.reads["camera"], days]).size()
+    return {str(c): (g.index.get_level_values(1).to_numpy(dtype="U10"),
+                     g.to_numpy(np.int64)) for c, g in n.groupby(level=0)}
 
 
 def _dedupe(findings: list[Finding]) -> list[str]:
@@ -253,32 +274,41 @@ def read_inputs(s: Session, since: dt.datetime | None = None,
         s.execute(select(Camera.name, Camera.kind, Camera.unit, Camera.in_service,
                          Camera.out_of_service_reason).order_by(Camera.name)).all(),
         columns=["name", "kind", "unit", "in_service", "reason"])
-    q = select(Read.camera_id, Read.read_at, Read.confidence, Read.box_x, Read.box_y,
-               Read.box_w, Read.box_h)
+    # The reads themselves only for the patrol units' cameras (reads per shift); every
+    # camera's daily statistics are aggregated by the database.
+    unit_ids = [i for i, u in s.execute(select(Camera.id, Camera.unit)).all() if u]
+    q = select(Read.camera_id, Read.read_at).where(Read.camera_id.in_(unit_ids))
     if since is not None:
         q = q.where(Read.read_at >= since)
     if until is not None:
         q = q.where(Read.read_at < until)
-    reads = pd.DataFrame(s.execute(q).all(), columns=["camera", "read_at", "confidence",
-                                                      "box_x", "box_y", "box_w", "box_h"])
+    reads = pd.DataFrame(s.execute(q).all() if unit_ids else [],
+                         columns=["camera", "read_at"])
+    daily = daily_read_stats(s, since, until)
+    daily["camera"] = daily["camera"].map(names)
     fq = select(CameraFrame.camera_id, CameraFrame.kind, CameraFrame.taken_at, CameraFrame.path)
     if until is not None:
         fq = fq.where(CameraFrame.taken_at < until)
     frames = pd.DataFrame(s.execute(fq).all(), columns=["camera", "kind", "taken_at", "path"])
     unit_cam = {u: n for n, u in zip(cameras["name"], cameras["unit"], strict=True) if u}
-    shifts = pd.DataFrame(s.execute(select(Shift.unit, Shift.started_at,
-                                           Shift.ended_at)).all(),
-                          columns=["unit", "started_at", "ended_at"])
-    sessions = pd.DataFrame(s.execute(select(CameraSession.camera_id,
-                                             CameraSession.started_at,
-                                             CameraSession.ended_at)).all(),
-                            columns=["camera", "started_at", "ended_at"])
+    # Shifts judged are those begun in the window (their reads are all loaded); sessions are
+    # those that overlap it.
+    sq = select(Shift.unit, Shift.started_at, Shift.ended_at)
+    cq = select(CameraSession.camera_id, CameraSession.started_at, CameraSession.ended_at)
+    if since is not None:
+        sq = sq.where(Shift.started_at >= since)
+        cq = cq.where(or_(CameraSession.ended_at.is_(None), CameraSession.ended_at >= since))
+    if until is not None:
+        sq = sq.where(Shift.started_at < until)
+        cq = cq.where(CameraSession.started_at < until)
+    shifts = pd.DataFrame(s.execute(sq).all(), columns=["unit", "started_at", "ended_at"])
+    sessions = pd.DataFrame(s.execute(cq).all(), columns=["camera", "started_at", "ended_at"])
     rq = select(EquipmentReport.camera_id, EquipmentReport.kind, EquipmentReport.reported_at,
                 EquipmentReport.resolved_at)
     vq = (select(Read.camera_id, Read.state, HitVerification.outcome, HotListEntryRow.plate,
                  HitVerification.chars_match, Hit.substitutions, Read.plate,
                  HitVerification.seen_plate)
-          .join(Hit, Hit.id == HitVerification.hit_id).join(Read, Read.id == Hit.read_id)
+          .join(Hit, Hit.id == HitVerification.hit_id).join(Read, read_of_hit(s))
           .join(HotListEntryRow, HotListEntryRow.id == Hit.entry_id))
     if until is not None:
         rq = rq.where(EquipmentReport.reported_at < until)
@@ -303,7 +333,48 @@ def read_inputs(s: Session, since: dt.datetime | None = None,
         df["camera"] = df["camera"].map(names)
     shifts["camera"] = shifts["unit"].map(unit_cam)
     shifts = shifts.dropna(subset=["camera"])
-    return HealthInputs(cameras, reads, frames, shifts, sessions, reports, verified)
+    return HealthInputs(cameras, reads, frames, shifts, sessions, reports, verified, daily)
+
+
+def daily_read_stats(s: Session, since: dt.datetime | None = None,
+                     until: dt.datetime | None = None,
+                     low_confidence: float = DriftConfig.low_confidence) -> pd.DataFrame:
+    """:func:`alpr.health.drift.daily_stats` of the stored reads in ``[since, until)``, by the
+    database: per camera id and UTC day one row of counts, sums and sums of squares (one
+    pass over the period's reads, nothing of them loaded), turned into the same means and
+    sample standard deviations; ``all_reads`` counts the reads with or without a box."""
+    boxed = Read.box_w.is_not(None)  # box_w and box_h are NULL together (ck_reads_box)
+    w, h = cast(Read.box_w, Float), cast(Read.box_h, Float)
+    metrics: dict[str, Any] = {
+        "centre_x": cast(Read.box_x, Float) + w / 2, "centre_y": cast(Read.box_y, Float) + h / 2,
+        "width": w, "aspect": h / func.nullif(w, 0.0), "confidence": cast(Read.confidence, Float),
+        "low_share": case((Read.confidence < low_confidence, 1.0), else_=0.0)}
+    cols: list[Any] = [func.count(case((boxed, 1))).label("reads"),
+                       func.count().label("all_reads")]
+    for m, e in metrics.items():
+        v = case((boxed, e))
+        cols += [func.count(v).label(f"{m}__n"), func.sum(v).label(f"{m}__s"),
+                 func.sum(v * v).label(f"{m}__q")]
+    day = utc_day(s, Read.read_at)
+    q = select(Read.camera_id.label("camera"), day.label("day"), *cols)
+    if since is not None:
+        q = q.where(Read.read_at >= since)
+    if until is not None:
+        q = q.where(Read.read_at < until)
+    res = s.execute(q.group_by(Read.camera_id, day))
+    raw = pd.DataFrame(res.all(), columns=list(res.keys()))
+    out = pd.DataFrame({"camera": raw["camera"], "day": raw["day"].astype(str)})
+    for m in metrics:
+        n, sm, sq = (raw[f"{m}__{k}"].astype(float) for k in "nsq")
+        mean = (sm / n).where(n > 0)
+        var = ((sq - sm * sm / n) / (n - 1)).where(n > 1)
+        # sums of squares cancel to rounding noise where a day's values are all alike
+        var = var.where(var > 1e-12 * (mean * mean + 1.0), 0.0).where(n > 1)
+        out[m] = mean
+        out[f"{m}_sd"] = np.sqrt(var)
+    out["reads"] = raw["reads"].astype(int)
+    out["all_reads"] = raw["all_reads"].astype(int)
+    return out.sort_values(["camera", "day"], ignore_index=True)
 
 
 def health_report(gov: Governance, actor: Actor, cfg: HealthConfig | None = None,

@@ -30,6 +30,7 @@ from alpr.health import service
 from alpr.health.misreads import HIT_ERRORS, hit_error_sql
 from alpr.health.report import health_at
 from alpr.health.severity import classify, rank
+from alpr.store.dialect import read_of_hit
 from alpr.store.schema import (
     AuditEntry,
     Camera,
@@ -248,7 +249,7 @@ def _causes(s: Any, since: dt.datetime, until: dt.datetime
     m = _month(HitVerification.verified_at)
     source = func.coalesce(HotListVersion.source, literal("manual entry"))
     base = (select().select_from(HitVerification).join(Hit, Hit.id == HitVerification.hit_id)
-            .join(Read, Read.id == Hit.read_id)
+            .join(Read, read_of_hit(s))
             .join(HotListEntryRow, HotListEntryRow.id == Hit.entry_id)
             .outerjoin(HotListVersion, HotListVersion.id == HotListEntryRow.version_id)
             .where(HitVerification.verified_at >= since, HitVerification.verified_at < until,

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from sim_kit import smoke_department  # noqa: F401  (session fixture)
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from alpr.governance.access import Governance
@@ -26,11 +27,12 @@ from alpr.health.decisions import decide
 from alpr.health.drift import DriftConfig, cusum, daily_stats, detect_drift
 from alpr.health.misreads import misread_rates, wilson
 from alpr.health.patrol import patrol_findings
-from alpr.health.report import health_report
+from alpr.health.report import daily_read_stats, health_report
 from alpr.simulate.faults import read_faults
 from alpr.simulate.scene import CameraState, make_rig, render_frame
 from alpr.store.audit_key import key_path
 from alpr.store.db import make_engine
+from alpr.store.schema import Camera, Read
 
 FRAMES = Path(__file__).resolve().parents[2].parent / "shared" / "datasets" / \
     "openalpr-us-frames" / "images"
@@ -190,6 +192,81 @@ def test_patrol_coverage_finds_a_switched_off_and_a_silent_unit() -> None:
     assert [f.camera for f in patrol_findings(shifts, sessions, reads, outage)] == ["UNIT-01"]
 
 
+def _patrol_by_definition(shifts: pd.DataFrame, sessions: pd.DataFrame,
+                          reads: pd.DataFrame) -> list[tuple[str, str, str, float, int]]:
+    """Each shift judged from scratch: hours on (sessions clipped to the shift) and reads."""
+    out = []
+    for sh in shifts.sort_values(["camera", "started_at"], kind="stable").itertuples():
+        a, b = sh.started_at, sh.ended_at
+        on = sum(max((min(b if pd.isna(e) else e, b) - max(st, a)).total_seconds(), 0)
+                 for c, st, e in sessions.itertuples(index=False) if c == sh.camera) / 3600
+        n = sum(1 for c, t in reads.itertuples(index=False) if c == sh.camera and a <= t < b)
+        hours = (b - a).total_seconds() / 3600
+        kind = ("switched_off" if on < 0.75 * hours else "no_reads" if n < on else "")
+        if kind:
+            out.append((sh.camera, a.date().isoformat(), kind, round(on, 1), n))
+    return out
+
+
+def test_patrol_findings_agree_with_the_per_shift_definition() -> None:
+    """Many units, shifts and sessions (overlapping, open, outside the shift) at random: the
+    sorted look-ups find what judging each shift from scratch finds."""
+    rng = np.random.default_rng(7)
+    t0 = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
+    h = dt.timedelta(hours=1)
+    shifts, sessions, reads = [], [], []
+    for u in range(4):
+        cam = f"UNIT-{u:02d}"
+        for d in range(25):
+            a = t0 + d * 24 * h + int(rng.integers(0, 6)) * h
+            shifts.append({"camera": cam, "started_at": a, "ended_at": a + 8 * h})
+            for _ in range(int(rng.integers(0, 3))):
+                st = a + float(rng.uniform(-3, 8)) * h
+                sessions.append({"camera": cam, "started_at": st,
+                                 "ended_at": st + float(rng.uniform(0.5, 9)) * h})
+            rate = float(rng.choice([0.0, 0.5, 3.0]))
+            reads += [{"camera": cam, "read_at": a + float(x) * h}
+                      for x in rng.uniform(-1, 9, int(rate * 10))]
+        if u == 3:  # switched on on the last day and never switched off
+            sessions.append({"camera": cam, "started_at": t0 + 24.5 * 24 * h, "ended_at": None})
+    shifts_df, sessions_df = pd.DataFrame(shifts), pd.DataFrame(sessions)
+    reads_df = pd.DataFrame(reads)
+    found = patrol_findings(shifts_df, sessions_df, reads_df)
+    expected = _patrol_by_definition(shifts_df, sessions_df, reads_df)
+    assert len(expected) > 20  # both kinds of finding occur
+    assert {k for *_, k, _, _ in expected} == {"switched_off", "no_reads"}
+    got = [(f.camera, f.day, f.kind) for f in found]
+    assert got == [(c, d, k) for c, d, k, _, _ in expected]
+    for f, (_, _, kind, on, n) in zip(found, expected, strict=True):
+        assert f"{on:.1f} h" in f.reason
+        if kind == "no_reads":
+            assert f.reason.startswith(f"{n} reads")
+
+
+def test_daily_statistics_by_the_database_equal_those_of_the_reads(dept) -> None:
+    """The camera diagnostics aggregate reads in SQL (SQLite and PostgreSQL): the same
+    per-day means, spreads and counts as :func:`daily_stats` over every read loaded."""
+    gov, _ = dept
+    with Session(gov.engine) as s:
+        names = dict(s.execute(select(Camera.id, Camera.name)).all())
+        rows = s.execute(select(Read.camera_id, Read.read_at, Read.confidence, Read.box_x,
+                                Read.box_y, Read.box_w, Read.box_h)).all()
+        reads = pd.DataFrame(rows, columns=["camera", "read_at", "confidence", "box_x",
+                                            "box_y", "box_w", "box_h"])
+        reads["camera"] = reads["camera"].map(names)
+        sql = daily_read_stats(s)
+    sql["camera"] = sql["camera"].map(names)
+    expected = daily_stats(reads).sort_values(["camera", "day"], ignore_index=True)
+    assert len(expected) > 20 and expected["reads"].sum() == len(reads.dropna(subset=["box_w"]))
+    got = sql[sql["reads"] > 0].reset_index(drop=True)[expected.columns]
+    pd.testing.assert_frame_equal(got, expected, check_dtype=False, rtol=1e-9, atol=1e-9)
+    per_day = reads.groupby([reads["camera"],
+                             pd.to_datetime(reads["read_at"], utc=True).dt.strftime("%Y-%m-%d")]
+                            ).size()
+    assert sql.set_index(["camera", "day"])["all_reads"].sort_index().tolist() == \
+        per_day.sort_index().tolist()
+
+
 def test_misread_rates_per_camera_jurisdiction_and_character() -> None:
     rows = ([{"camera": "CAM-01", "read_state": "PA", "outcome": "confirmed",
               "listed_plate": "ABC1234", "chars_match": True, "read_plate": "ABO1234"}] * 3
@@ -262,6 +339,24 @@ def test_report_finds_every_injected_fault_within_two_days(smoke_department) -> 
     healthy = set(report) - {f.camera for f in faults}
     assert healthy and all(report[c].status == "ok" and not report[c].reasons
                            for c in healthy)
+    gov.engine.dispose()
+
+
+def test_report_from_a_day_judges_only_the_shifts_it_has_reads_for(smoke_department) -> None:  # noqa: F811,E501
+    """A report over recent records (the dashboards' and compliance's window) judges the
+    shifts begun in the window: an earlier shift, whose reads were not loaded, is not called
+    "not reading"."""
+    d = smoke_department
+    gov = Governance(make_engine(d.url), today=lambda: d.cfg.day(d.cfg.days - 1))
+    admin = gov.login("admin", d.cfg.admin_password)
+    since = dt.datetime.combine(d.cfg.day(d.cfg.days // 2), dt.time(), dt.UTC)
+    everything = health_report(gov, admin)
+    recent = health_report(gov, admin, since=since)
+    patrol = [f for h in recent for f in h.findings if f.source == "patrol"]
+    assert all(f.day >= since.date().isoformat() for f in patrol), patrol
+    expected = [f for h in everything for f in h.findings
+                if f.source == "patrol" and f.day >= since.date().isoformat()]
+    assert sorted(patrol, key=str) == sorted(expected, key=str)
     gov.engine.dispose()
 
 

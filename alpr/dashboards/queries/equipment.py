@@ -19,9 +19,9 @@ from alpr.dashboards.queries.common import (
     aware,
     for_cameras,
     to_frame,
-    utc_day,
 )
 from alpr.health.severity import classify, recommendation
+from alpr.store.dialect import utc_day
 from alpr.store.schema import (
     AuditEntry,
     Camera,

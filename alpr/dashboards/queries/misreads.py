@@ -17,10 +17,10 @@ from alpr.dashboards.queries.common import (
     hit_verifications,
     read_of_hit,
     to_frame,
-    utc_day,
 )
 from alpr.health.misreads import HIT_ERRORS, OCR_ERRORS, compared_plates
 from alpr.metrics import char_confusions
+from alpr.store.dialect import utc_day
 from alpr.store.schema import (
     Camera,
     Hit,
