@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from alpr.datasets import RowError
 from alpr.governance import record_digests
 from alpr.governance.access import Actor, Governance
+from alpr.matcher.retro import ORDERED_ALPHABET, prefix_range
 from alpr.store import partitions
 from alpr.store.images import ImagePathError, ImageRoot
 from alpr.store.partitions import ensure_partitions
@@ -224,6 +225,17 @@ def _like(pattern: str) -> str:
     return pattern.replace("*", "%").replace("?", "_")
 
 
+def _prefix_bounds(pattern: str) -> list[Any]:
+    """A range of ``ix_reads_plate`` for a pattern's known start (``ABC*`` → ``plate >= 'ABC'
+    AND plate < 'ABD'``): ``LIKE`` alone uses no index on PostgreSQL under a non-C collation,
+    and reads every read of the period."""
+    head = pattern.split("*")[0].split("?")[0]
+    if head == pattern or not head or any(c not in ORDERED_ALPHABET for c in head):
+        return []
+    lo, hi = prefix_range(head)
+    return [Read.plate >= lo] + ([Read.plate < hi] if hi is not None else [])
+
+
 def search_reads(gov: Governance, actor: Actor, *, purpose: str, case_number: str | None,
                  plate: str | None = None, since: dt.datetime | None = None,
                  until: dt.datetime | None = None, camera: str | None = None,
@@ -257,7 +269,7 @@ def search_reads(gov: Governance, actor: Actor, *, purpose: str, case_number: st
             raise ValueError(f"plate: {exc}") from None
         pat = plate.upper().replace(" ", "").replace("-", "")
         stmt = stmt.where(Read.plate.like(_like(pat)) if ("*" in pat or "?" in pat)
-                          else Read.plate == pat)
+                          else Read.plate == pat, *_prefix_bounds(pat))
     if since:
         stmt = stmt.where(Read.read_at >= since)
     if until:

@@ -164,6 +164,23 @@ def test_nothing_under_a_hold_is_ever_deleted(tmp_path_factory, ages, held):
             assert plate not in left
 
 
+def test_wildcard_search_finds_exactly_the_plates_that_fit(world):
+    """A pattern's known start is looked up as a range of the plate index: plates at the
+    range's edges (a last letter Z, a digit after a letter, a shorter plate) are found or
+    left out exactly as the pattern says."""
+    import fnmatch
+
+    gov, admin, op, *_ = world
+    plates = ["AB", "AB1", "ABZ", "ABZ9", "AC0", "AA9", "A9Z", "B00", "ZZ1", "ZZZ9", "Z",
+              "ABC123", "ABD000", "9AB", "AZZ", "B"]
+    ingest_rows(gov, op, [(i, read(p)) for i, p in enumerate(plates)])
+    for pattern in ["AB*", "ABZ*", "A*", "Z*", "ZZ*", "AB?", "A?Z*", "*9", "9*", "AZ*", "B*"]:
+        hits = search_reads(gov, op, purpose="stolen vehicle report follow-up",
+                            case_number="2026-00042", plate=pattern)
+        assert sorted(h["plate"] for h in hits) == sorted(
+            p for p in plates if fnmatch.fnmatchcase(p, pattern)), pattern
+
+
 def test_cli_ingest_search_and_purge(tmp_path, monkeypatch, capsys):
     from alpr.cli import main
 
