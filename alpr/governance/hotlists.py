@@ -217,11 +217,13 @@ def add_manual_entry(gov: Governance, actor: Actor, plate: str, state: str | Non
         s.flush()
         entry = _entry(row, {actor.id: actor.username})
         hits = retro_match_stored(s, entry)
-        for read_id, read_at, m in hits:
-            s.add(Hit(read_id=read_id, read_at=read_at, entry_id=row.id, kind=m.kind,
-                      substitutions=json.dumps([x.to_list() for x in m.substitutions]),
-                      state_agreement=m.state_agreement, score=float(m.score),
-                      created_at=now, retro=True))
+        if hits:  # one multi-row insert, as at ingest (a plate seen thousands of times)
+            ids = list(s.scalars(insert(Hit).returning(Hit.id), [
+                {"read_id": read_id, "read_at": read_at, "entry_id": row.id, "kind": m.kind,
+                 "substitutions": json.dumps([x.to_list() for x in m.substitutions]),
+                 "state_agreement": m.state_agreement, "score": float(m.score),
+                 "created_at": now, "retro": True} for read_id, read_at, m in hits]))
+            record_digests.track(s, "hit", ids)
         return row.id, len(hits)
 
 

@@ -3,10 +3,11 @@
 import datetime as dt
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from store_kit import PW, add_user, cli_store, department
 
+from alpr.governance import audit
 from alpr.governance.access import AccessDenied
 from alpr.governance.hotlists import (
     add_manual_entry,
@@ -73,6 +74,12 @@ def test_manual_entry_retro_matches_and_is_removed_by_its_owner(world):
     assert retro == 1
     with gov.Session() as s:
         assert s.execute(select(Hit.kind, Hit.retro)).one() == ("wildcard", True)
+        assert audit.verify(s).ok  # the retro hit's record digest is in the audit trail
+    with gov.engine.begin() as c:
+        c.execute(text("UPDATE hits SET score = 0.01"))
+    with gov.Session() as s:
+        assert any(p.startswith("hit ") and "changed since" in p
+                   for p in audit.verify(s).problems)
     assert due_for_removal(gov, admin, NOW + dt.timedelta(days=6))[0]["message"] == \
         "7ABC12?: due for removal by ofc1"
     with pytest.raises(AccessDenied, match="only the user who entered it"):
