@@ -38,6 +38,7 @@ def main() -> None:
     args = ap.parse_args()
 
     from alpr.governance.access import Governance
+    from alpr.health.drift import daily_stats
     from alpr.health.report import health_report, load_inputs
     from alpr.recognizer.recognizer import Recognizer
     from alpr.simulate.config import SimulationConfig
@@ -91,15 +92,16 @@ def main() -> None:
     faulty = {f[1] for f in found}
     healthy_flagged = [h.camera for h in report if h.camera not in faulty and h.findings]
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    daily = inputs.daily if inputs.daily is not None else daily_stats(inputs.reads)
     print(f"diagnostics (health report): {diag_s:.1f} s (store load alone {load_s:.1f} s, "
-          f"{len(inputs.reads)} reads, {len(inputs.frames)} frames)")
+          f"{int(daily['all_reads'].sum())} reads, {len(inputs.frames)} frames)")
     for kind, cam, day, status, lag, sources in found:
         print(f"  fault {kind:13} {cam:8} {day}: found after {lag} day(s) by "
               f"{'+'.join(sources)}; report status now {status}")
     print(f"  cameras without a fault but with a finding: {healthy_flagged or 'none'} "
           f"(of {len(report) - len(faulty)})")
     print(f"peak memory {peak:.0f} MiB; mean confidence check "
-          f"{float(np.mean(inputs.reads['confidence'])):.3f}")
+          f"{float(np.average(daily['confidence'], weights=daily['reads'])):.3f}")
 
 
 if __name__ == "__main__":
