@@ -38,7 +38,6 @@ def main() -> None:
     args = ap.parse_args()
 
     from alpr.governance.access import Governance
-    from alpr.health.drift import daily_stats
     from alpr.health.report import health_report, load_inputs
     from alpr.recognizer.recognizer import Recognizer
     from alpr.simulate.config import SimulationConfig
@@ -92,7 +91,8 @@ def main() -> None:
     faulty = {f[1] for f in found}
     healthy_flagged = [h.camera for h in report if h.camera not in faulty and h.findings]
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    daily = inputs.daily if inputs.daily is not None else daily_stats(inputs.reads)
+    daily = inputs.daily  # load_inputs: the database's per-camera, per-day statistics
+    assert daily is not None
     print(f"diagnostics (health report): {diag_s:.1f} s (store load alone {load_s:.1f} s, "
           f"{int(daily['all_reads'].sum())} reads, {len(inputs.frames)} frames)")
     for kind, cam, day, status, lag, sources in found:

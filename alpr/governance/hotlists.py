@@ -176,21 +176,31 @@ def record_hits(s: Session, reads: Sequence[tuple[int, MatchRead]], matcher: Mat
     found: list[dict[str, Any]] = []
     batch = [r for _, r in reads]
     for (read_id, _), matches in zip(reads, matcher.match_many(batch, now), strict=True):
-        for m in matches:
-            found.append({"read_id": read_id, "entry_id": int(m.entry.reference or 0),
-                          "kind": m.kind, "substitutions": json.dumps(
-                              [sub.to_list() for sub in m.substitutions]),
-                          "state_agreement": m.state_agreement, "score": float(m.score),
-                          "created_at": now, "retro": retro})
+        found += [_hit_row(read_id, None, int(m.entry.reference or 0), m, now, retro)
+                  for m in matches]
     if found:
         ids = sorted({f["read_id"] for f in found})
         times = {rid: at for rid, at in
                  s.execute(select(Read.id, Read.read_at).where(Read.id.in_(ids)))}
         for f in found:
             f["read_at"] = times[f["read_id"]]
-        ids = list(s.scalars(insert(Hit).returning(Hit.id), found))
-        record_digests.track(s, "hit", ids)
+        _insert_hits(s, found)
     return len(found)
+
+
+def _hit_row(read_id: int, read_at: dt.datetime | None, entry_id: int, m: Match,
+             now: dt.datetime, retro: bool) -> dict[str, Any]:
+    return {"read_id": read_id, "read_at": read_at, "entry_id": entry_id, "kind": m.kind,
+            "substitutions": json.dumps([sub.to_list() for sub in m.substitutions]),
+            "state_agreement": m.state_agreement, "score": float(m.score),
+            "created_at": now, "retro": retro}
+
+
+def _insert_hits(s: Session, rows: list[dict[str, Any]]) -> None:
+    """One multi-row insert of hits, each tracked for its record digest in the audit trail
+    (a plate seen thousands of times makes thousands of hits)."""
+    ids = list(s.scalars(insert(Hit).returning(Hit.id), rows))
+    record_digests.track(s, "hit", ids)
 
 
 def add_manual_entry(gov: Governance, actor: Actor, plate: str, state: str | None,
@@ -217,13 +227,9 @@ def add_manual_entry(gov: Governance, actor: Actor, plate: str, state: str | Non
         s.flush()
         entry = _entry(row, {actor.id: actor.username})
         hits = retro_match_stored(s, entry)
-        if hits:  # one multi-row insert, as at ingest (a plate seen thousands of times)
-            ids = list(s.scalars(insert(Hit).returning(Hit.id), [
-                {"read_id": read_id, "read_at": read_at, "entry_id": row.id, "kind": m.kind,
-                 "substitutions": json.dumps([x.to_list() for x in m.substitutions]),
-                 "state_agreement": m.state_agreement, "score": float(m.score),
-                 "created_at": now, "retro": True} for read_id, read_at, m in hits]))
-            record_digests.track(s, "hit", ids)
+        if hits:
+            _insert_hits(s, [_hit_row(read_id, read_at, row.id, m, now, retro=True)
+                             for read_id, read_at, m in hits])
         return row.id, len(hits)
 
 

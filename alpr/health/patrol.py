@@ -92,8 +92,7 @@ def patrol_findings(shifts: pd.DataFrame, sessions: pd.DataFrame, reads: pd.Data
     session_ns = _by_camera(sessions, ["started_at", "ended_at"])
     read_ns = {cam: a[0] for cam, a in _by_camera(reads[["camera", "read_at"]],
                                                     ["read_at"]).items()}
-    outage_ns = (_by_camera(outages.rename(columns={"from": "started_at"}),
-                            ["started_at", "until"]) if outages is not None else {})
+    outage_ns = _by_camera(outages, ["from", "until"]) if outages is not None else {}
     empty = np.empty(0, dtype=np.int64)
     for cam, (starts, ends) in shift_ns.items():
         s_from, s_to = session_ns.get(cam, [empty, empty])

@@ -269,27 +269,26 @@ def read_inputs(s: Session, since: dt.datetime | None = None,
     """The report's tables from a session the caller has already authorised (the dashboards
     authorise each page view once): records from ``since`` (reads) and before ``until``
     (everything; a report resolved at or after ``until`` counts as still open)."""
-    names = dict(s.execute(select(Camera.id, Camera.name)).all())
+    ids = s.execute(select(Camera.id, Camera.name, Camera.unit)).all()
+    names = {i: n for i, n, _ in ids}
     cameras = pd.DataFrame(
         s.execute(select(Camera.name, Camera.kind, Camera.unit, Camera.in_service,
                          Camera.out_of_service_reason).order_by(Camera.name)).all(),
         columns=["name", "kind", "unit", "in_service", "reason"])
     # The reads themselves only for the patrol units' cameras (reads per shift); every
     # camera's daily statistics are aggregated by the database.
-    unit_ids = [i for i, u in s.execute(select(Camera.id, Camera.unit)).all() if u]
+    unit_ids = [i for i, _, u in ids if u]
     q = select(Read.camera_id, Read.read_at).where(Read.camera_id.in_(unit_ids))
     if since is not None:
         q = q.where(Read.read_at >= since)
     if until is not None:
         q = q.where(Read.read_at < until)
-    reads = _frame(s.execute(q).all() if unit_ids else [],
-                         columns=["camera", "read_at"])
+    reads = _frame(s.execute(q).all() if unit_ids else [], ["camera", "read_at"])
     daily = daily_read_stats(s, since, until)
-    daily["camera"] = daily["camera"].map(names)
     fq = select(CameraFrame.camera_id, CameraFrame.kind, CameraFrame.taken_at, CameraFrame.path)
     if until is not None:
         fq = fq.where(CameraFrame.taken_at < until)
-    frames = _frame(s.execute(fq).all(), columns=["camera", "kind", "taken_at", "path"])
+    frames = _frame(s.execute(fq).all(), ["camera", "kind", "taken_at", "path"])
     unit_cam = {u: n for n, u in zip(cameras["name"], cameras["unit"], strict=True) if u}
     # Shifts judged are those begun in the window (their reads are all loaded); sessions are
     # those that overlap it.
@@ -301,8 +300,8 @@ def read_inputs(s: Session, since: dt.datetime | None = None,
     if until is not None:
         sq = sq.where(Shift.started_at < until)
         cq = cq.where(CameraSession.started_at < until)
-    shifts = _frame(s.execute(sq).all(), columns=["unit", "started_at", "ended_at"])
-    sessions = _frame(s.execute(cq).all(), columns=["camera", "started_at", "ended_at"])
+    shifts = _frame(s.execute(sq).all(), ["unit", "started_at", "ended_at"])
+    sessions = _frame(s.execute(cq).all(), ["camera", "started_at", "ended_at"])
     rq = select(EquipmentReport.camera_id, EquipmentReport.kind, EquipmentReport.reported_at,
                 EquipmentReport.resolved_at)
     vq = (select(Read.camera_id, Read.state, HitVerification.outcome, HotListEntryRow.plate,
@@ -321,15 +320,14 @@ def read_inputs(s: Session, since: dt.datetime | None = None,
         shifts.loc[shifts["ended_at"] >= end, "ended_at"] = pd.NaT  # not ended yet: not judged
         sessions = sessions[sessions["started_at"] < end].copy()
         sessions.loc[sessions["ended_at"] >= end, "ended_at"] = end
-    reports = _frame(s.execute(rq).all(),
-                           columns=["camera", "kind", "reported_at", "resolved_at"])
+    reports = _frame(s.execute(rq).all(), ["camera", "kind", "reported_at", "resolved_at"])
     if until is not None:
         late = pd.to_datetime(reports["resolved_at"], utc=True) >= end
         reports.loc[late, "resolved_at"] = None
     verified = _frame(s.execute(vq).all(),
-        columns=["camera", "read_state", "outcome", "listed_plate", "chars_match",
-                 "substitutions", "read_plate", "seen_plate"])
-    for df in (reads, frames, sessions, reports, verified):
+                      ["camera", "read_state", "outcome", "listed_plate", "chars_match",
+                       "substitutions", "read_plate", "seen_plate"])
+    for df in (reads, daily, frames, sessions, reports, verified):
         df["camera"] = df["camera"].map(names)
     shifts["camera"] = shifts["unit"].map(unit_cam)
     shifts = shifts.dropna(subset=["camera"])
